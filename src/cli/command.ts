@@ -1,0 +1,36 @@
+// The contract between the program and each command module: a command builds its commander
+// definition and returns, from its action, the exit status it wants.
+import { Command } from 'commander';
+import type { CliIo } from './io.ts';
+import { CONFIG_HELP, EXIT_STATUS_HELP } from './help.ts';
+
+export interface CommandContext {
+  io: CliIo;
+  /** Records the exit status of the command that ran. */
+  exit(status: number): void;
+}
+
+/** Declares a subcommand with the shared help sections and an action returning an exit status. */
+export function defineCommand<Options>(
+  ctx: CommandContext,
+  spec: {
+    name: string;
+    summary: string;
+    description: string;
+    examples?: string[];
+    configure?: (command: Command) => void;
+    action: (options: Options, command: Command) => Promise<number>;
+  },
+): Command {
+  const command = new Command(spec.name).summary(spec.summary).description(spec.description);
+  command.option('-c, --config <file>', 'use this incluster.config.yaml instead of searching for one');
+  spec.configure?.(command);
+  const examples = spec.examples?.length
+    ? `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`
+    : '';
+  command.addHelpText('after', `${examples}${CONFIG_HELP}\n${EXIT_STATUS_HELP}`);
+  command.action(async (options: Options, cmd: Command) => {
+    ctx.exit(await spec.action(options, cmd));
+  });
+  return command;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The process entry point: the only place that sets the exit status and wires signals.
+import { runCli } from './program.ts';
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    interrupts += 1;
+    // The first signal asks commands to clean up; a second one stops waiting for them.
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\nincluster: ${signal} received, cleaning up (send again to stop at once)\n`);
+    controller.abort(new Error(`interrupted by ${signal}`));
+  });
+}
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  cwd: process.cwd(),
+  env: process.env,
+  signal: controller.signal,
+});

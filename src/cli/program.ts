@@ -1,0 +1,68 @@
+// The incluster command line: builds the program from one module per command and runs it.
+// `runCli` never exits the process; it returns the exit status (only main.ts exits).
+import { Command, CommanderError } from 'commander';
+import { describeError, exitStatusOf, ExitStatus } from '../errors.ts';
+import type { CommandContext } from './command.ts';
+import { EXIT_STATUS_HELP } from './help.ts';
+import type { CliIo } from './io.ts';
+import { upCommand } from './commands/up.ts';
+import { downCommand } from './commands/down.ts';
+import { runCommand } from './commands/run.ts';
+import { traceCommand } from './commands/trace.ts';
+import { sweepCommand } from './commands/sweep.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { initCommand } from './commands/init.ts';
+import { packageVersion } from './version.ts';
+
+/** Runs the CLI with `args` (without the node and script paths); resolves to the exit status. */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  let status: number = ExitStatus.ok;
+  const ctx: CommandContext = { io, exit: (code) => (status = code) };
+  const program = new Command('incluster')
+    .description(
+      'Kubernetes-native integration testing: bring up a cluster, run your suite inside it against real services, copy the results out, and prove which requirement each test covers.',
+    )
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Typical flow:
+  $ incluster up          bring up the cluster and its services
+  $ incluster run         run the suite inside the cluster, copy results out
+  $ incluster trace       requirement coverage of the tests
+  $ incluster down        remove what up created
+${EXIT_STATUS_HELP}`,
+    );
+  for (const make of [
+    upCommand,
+    downCommand,
+    runCommand,
+    traceCommand,
+    sweepCommand,
+    doctorCommand,
+    initCommand,
+  ]) {
+    program.addCommand(make(ctx).exitOverride().configureOutput(program.configureOutput()));
+  }
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    if (args.length === 0) {
+      program.outputHelp({ error: true });
+      return ExitStatus.usage;
+    }
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end parsing through this path with exit code 0.
+      return error.exitCode === 0 ? ExitStatus.ok : ExitStatus.usage;
+    }
+    io.stderr.write(`incluster: ${describeError(error)}\n`);
+    return exitStatusOf(error);
+  }
+}

@@ -1,0 +1,174 @@
+// The shape of incluster.config.yaml. Defaults follow the seed (cluster and namespace `floe-test`,
+// services from testing/k8s/services/, artifacts in test-results/). The JSON Schema published for
+// editors (schema/incluster.config.schema.json) is generated from this file by `npm run schema`.
+import { z } from 'zod';
+
+/** kind release and node image we pin; the image digest comes from that release's notes. */
+export const KIND_VERSION = 'v0.33.0';
+export const KIND_NODE_IMAGE =
+  'kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'a duration such as "90s", "10m" or "1h"')
+  .describe('A duration: a whole number followed by ms, s, m or h.');
+
+const quantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi)?$/, 'a Kubernetes quantity such as "500m", "512Mi" or "2"');
+
+const policyRule = z.strictObject({
+  apiGroups: z.array(z.string()).default(['']),
+  resources: z.array(z.string()).min(1),
+  verbs: z.array(z.string()).min(1),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    cluster: z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a DNS label (lower-case letters, digits, -)')
+          .default('floe-test'),
+        provider: z
+          .enum(['auto', 'kind', 'local', 'existing'])
+          .default('auto')
+          .describe(
+            'Which cluster to use; auto picks kind, then local, then the current kubeconfig context.',
+          ),
+        kind: z
+          .strictObject({
+            config: z.string().default('testing/k8s/kind-config.yaml'),
+            nodeImage: z.string().default(KIND_NODE_IMAGE),
+          })
+          .prefault({}),
+        existing: z
+          .strictObject({
+            kubeconfig: z
+              .string()
+              .optional()
+              .describe('Path to a kubeconfig; default: $KUBECONFIG or ~/.kube/config.'),
+            context: z.string().optional().describe('Context to use; default: the current context.'),
+            registry: z
+              .string()
+              .optional()
+              .describe('Registry the cluster pulls from; `run` pushes the runner image there.'),
+          })
+          .prefault({}),
+        local: z
+          .strictObject({
+            stateDir: z
+              .string()
+              .optional()
+              .describe(
+                'Where the local cluster keeps its PKI, logs and data; default /var/lib/incluster/<name>.',
+              ),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    namespace: z.string().default('floe-test').describe('Namespace the services are deployed into.'),
+    services: z
+      .strictObject({
+        manifests: z
+          .array(z.string())
+          .default(['testing/k8s/services/'])
+          .describe('Files or directories of YAML manifests applied by `up`.'),
+        timeout: duration.default('5m'),
+      })
+      .prefault({}),
+    images: z
+      .strictObject({
+        preload: z
+          .array(z.string())
+          .default([])
+          .describe('Images loaded into the cluster by `up` and verified on every node.'),
+      })
+      .prefault({}),
+    runner: z
+      .strictObject({
+        dockerfile: z.string().default('testing/Dockerfile'),
+        context: z.string().default('.'),
+        image: z
+          .string()
+          .default('incluster-runner')
+          .describe('Repository name of the runner image; the tag is a content hash.'),
+        command: z
+          .array(z.string())
+          .default(['npx', 'vitest', 'run'])
+          .describe('Command run in the runner container.'),
+        shards: z.int().min(1).max(64).default(1),
+        timeout: duration.default('30m'),
+        ttlAfterFinished: duration.default('10m'),
+        resources: z
+          .strictObject({
+            requests: z
+              .strictObject({ cpu: quantity.default('250m'), memory: quantity.default('256Mi') })
+              .prefault({}),
+            limits: z
+              .strictObject({ cpu: quantity.default('2'), memory: quantity.default('1Gi') })
+              .prefault({}),
+          })
+          .prefault({}),
+        artifactsSizeLimit: quantity.default('1Gi'),
+        env: z.record(z.string(), z.string()).default({}),
+        rbac: z
+          .array(policyRule)
+          .default([
+            {
+              apiGroups: [''],
+              resources: ['pods', 'pods/log', 'services', 'endpoints', 'configmaps', 'events'],
+              verbs: ['get', 'list', 'watch'],
+            },
+          ])
+          .describe('Namespaced RBAC rules granted to the runner ServiceAccount.'),
+      })
+      .prefault({}),
+    postgres: z
+      .strictObject({
+        service: z.string().default('postgres'),
+        port: z.int().min(1).max(65535).default(5432),
+        database: z.string().default('app'),
+        secret: z
+          .string()
+          .default('postgres-credentials')
+          .describe('Secret holding `username` and `password`.'),
+      })
+      .prefault({}),
+    fixtures: z
+      .strictObject({
+        keepOnFailure: z.boolean().default(false),
+        namespaceTtl: duration
+          .default('1h')
+          .describe('Expiry stamped on test namespaces; `sweep` deletes them after it.'),
+        deleteTimeout: duration.default('60s'),
+      })
+      .prefault({}),
+    artifacts: z
+      .strictObject({
+        dir: z.string().default('test-results'),
+        maxArchiveBytes: z
+          .int()
+          .min(1)
+          .default(512 * 1024 * 1024),
+      })
+      .prefault({}),
+    trace: z
+      .strictObject({
+        specs: z.array(z.string()).default(['specs/**/spec.md']),
+        idPattern: z.string().default('^\\d{3}-FR-\\d{3}$'),
+        threshold: z.number().min(0).max(100).default(100),
+        allowUntagged: z.boolean().default(false),
+        tests: z.array(z.string()).default(['test/**/*.test.ts']),
+        lockFile: z.string().default('specs/traceability.lock'),
+      })
+      .prefault({}),
+  })
+  .describe('incluster configuration (incluster.config.yaml)');
+
+/** The configuration with every default filled in. */
+export type Config = z.output<typeof configSchema>;
+/** What a user may write in the file. */
+export type ConfigInput = z.input<typeof configSchema>;

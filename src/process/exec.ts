@@ -1,0 +1,207 @@
+// The one way incluster starts subprocesses: argument arrays (never a shell string), and a failure
+// that keeps the command line, the exit status and the output it printed.
+import { spawn, type StdioOptions } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { InclusterError, ExitStatus } from '../errors.ts';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, then stdin is closed. */
+  input?: string | Buffer;
+  /** Kills the child (SIGTERM, then SIGKILL after 5 s) when aborted. */
+  signal?: AbortSignal;
+  /** Milliseconds before the child is killed and the run fails. */
+  timeoutMs?: number;
+  /** Called with each complete line of stdout and stderr as it arrives (for progress and live logs). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Do not throw on a non-zero exit; the caller inspects `exitCode`. */
+  allowFailure?: boolean;
+  /** Keep at most this many bytes of each stream (the tail); default 1 MiB. */
+  maxBuffer?: number;
+}
+
+export interface RunResult {
+  command: string;
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A subprocess failed: carries what ran and what it printed, message short first. */
+export class CommandError extends InclusterError {
+  readonly command: string;
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+
+  constructor(result: RunResult, reason?: string, cause?: unknown) {
+    const status =
+      reason ?? (result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`);
+    const tail = lastLines(result.stderr || result.stdout, 15);
+    super('INCLUSTER_COMMAND_FAILED', ExitStatus.infrastructure, `\`${result.command}\` failed (${status})`, {
+      cause,
+      hint: tail ? `its last output:\n${indent(tail)}` : undefined,
+    });
+    this.command = result.command;
+    this.exitCode = result.exitCode;
+    this.stdout = result.stdout;
+    this.stderr = result.stderr;
+  }
+}
+
+/** Runs `file args…` to completion and returns its output; throws CommandError on failure. */
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const command = [file, ...args].map(quoteForDisplay).join(' ');
+  const maxBuffer = options.maxBuffer ?? 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const stdio: StdioOptions = [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio });
+    const out = new TailBuffer(maxBuffer);
+    const err = new TailBuffer(maxBuffer);
+    const outLines = new LineSplitter((line) => options.onLine?.(line, 'stdout'));
+    const errLines = new LineSplitter((line) => options.onLine?.(line, 'stderr'));
+    let failure: string | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const kill = (why: string) => {
+      if (failure !== undefined) return;
+      failure = why;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      killTimer.unref();
+    };
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => kill(`timed out after ${options.timeoutMs} ms`), options.timeoutMs);
+    const onAbort = () => kill('aborted');
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out.push(chunk);
+      if (options.onLine) outLines.push(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err.push(chunk);
+      if (options.onLine) errLines.push(chunk);
+    });
+    if (options.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined); // the child may exit before reading everything
+      child.stdin.end(options.input);
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      cleanup();
+      const result: RunResult = {
+        command,
+        exitCode: -1,
+        signal: null,
+        stdout: out.text(),
+        stderr: err.text(),
+      };
+      const reason = error.code === 'ENOENT' ? `${file} not found on PATH` : error.message;
+      reject(new CommandError(result, reason, error));
+    });
+    child.on('close', (code, signal) => {
+      cleanup();
+      outLines.flush();
+      errLines.flush();
+      const result: RunResult = {
+        command,
+        exitCode: code ?? -1,
+        signal,
+        stdout: out.text(),
+        stderr: err.text(),
+      };
+      if (failure !== undefined) reject(new CommandError(result, failure));
+      else if (code !== 0 && !options.allowFailure) reject(new CommandError(result));
+      else resolve(result);
+    });
+
+    function cleanup() {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  });
+}
+
+/** True when `file` can be found on PATH (or is an executable path). */
+export async function isOnPath(file: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const candidates = file.includes('/')
+    ? [file]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, file));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return true;
+    } catch {
+      // keep looking
+    }
+  }
+  return false;
+}
+
+/** Quotes an argument only when a shell would need it, so error messages can be pasted back. */
+export function quoteForDisplay(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}
+
+/** Keeps the last `limit` bytes written, so a chatty child cannot exhaust memory. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  push(chunk: Buffer) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit && this.chunks.length > 1) this.size -= this.chunks.shift()!.length;
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
+  }
+}
+
+/** Splits a byte stream into lines for live output. */
+class LineSplitter {
+  private pending = '';
+  private readonly emit: (line: string) => void;
+  constructor(emit: (line: string) => void) {
+    this.emit = emit;
+  }
+  push(chunk: Buffer) {
+    const text = this.pending + chunk.toString('utf8');
+    const lines = text.split('\n');
+    this.pending = lines.pop() ?? '';
+    for (const line of lines) this.emit(line);
+  }
+  flush() {
+    if (this.pending) this.emit(this.pending);
+    this.pending = '';
+  }
+}

@@ -1,0 +1,60 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { findConfigFile, loadConfig, parseConfig } from '../../../src/config/load.ts';
+import { ConfigError } from '../../../src/errors.ts';
+
+describe('incluster.config.yaml', { tags: ['001-FR-044'] }, () => {
+  test('an empty file gives the seed defaults', () => {
+    const config = parseConfig('', 'incluster.config.yaml');
+    expect(config.cluster.name).toBe('floe-test');
+    expect(config.namespace).toBe('floe-test');
+    expect(config.services.manifests).toEqual(['testing/k8s/services/']);
+    expect(config.artifacts.dir).toBe('test-results');
+    expect(config.cluster.kind.nodeImage).toMatch(/^kindest\/node:v1\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+  });
+
+  test.each([
+    [
+      'cluster:\n  provider: kindd\n',
+      'incluster.config.yaml:2: cluster.provider: expected one of "auto", "kind", "local", "existing", got "kindd"',
+    ],
+    ['runner:\n  shards: "two"\n', 'incluster.config.yaml:2: runner.shards: expected number, got "two"'],
+    ['namespace: floe\nclustr: {}\n', 'incluster.config.yaml:2: (root): unknown field "clustr"'],
+    [
+      'services:\n  timeout: 10 minutes\n',
+      'incluster.config.yaml:2: services.timeout: expected a duration such as "90s", "10m" or "1h", got "10 minutes"',
+    ],
+    [
+      'services:\n  manifests:\n    - ok.yaml\n    - 3\n',
+      'incluster.config.yaml:4: services.manifests[1]: expected string, got 3',
+    ],
+  ])('a bad file names the file, line, field and expectation: %j', (text, message) => {
+    const error = (() => {
+      try {
+        parseConfig(text, 'incluster.config.yaml');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(message);
+    expect((error as ConfigError).exitStatus).toBe(2);
+  });
+
+  test('malformed YAML is a config error with a line', () => {
+    expect(() => parseConfig('cluster: [\n', 'x.yaml')).toThrow(/^x\.yaml:\d+: \(root\): not valid YAML/);
+  });
+
+  test('the file is found by walking up from the working directory', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'incluster-config-'));
+    const deep = join(root, 'a', 'b', 'c');
+    await mkdir(deep, { recursive: true });
+    await writeFile(join(root, 'incluster.config.yaml'), 'namespace: walked-up\n');
+    expect(findConfigFile(deep)).toBe(join(root, 'incluster.config.yaml'));
+    const loaded = await loadConfig({ cwd: deep });
+    expect(loaded.config.namespace).toBe('walked-up');
+    expect(loaded.root).toBe(root);
+  });
+});

@@ -1,0 +1,42 @@
+// Test projects: `unit` (no cluster), `integration` (the real local cluster), `faults` (fault
+// injection on the real cluster). Every requirement ID in specs/ is a declared tag, and strictTags
+// makes an unknown ID an error, so every test names real requirements.
+import { defineConfig } from 'vitest/config';
+import { requirementTags } from './src/trace/requirements-tags.ts';
+
+const tags = requirementTags({ root: import.meta.dirname });
+
+export default defineConfig({
+  test: {
+    tags,
+    strictTags: true,
+    reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          globalSetup: ['test/integration/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          globalSetup: ['test/integration/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});
