@@ -1,0 +1,50 @@
+// The contract every cluster provider (kind, local, existing) implements. Providers are private
+// (src/cluster/providers/*); callers go through this interface and src/cluster/lifecycle.ts, which
+// adds what is common to all of them (node Ready, DNS, images, services).
+import type { Config } from '../config/schema.ts';
+import type { Status } from '../progress/status.ts';
+import type { ProviderName } from './prerequisites.ts';
+
+/** How to reach a running cluster. */
+export interface ClusterAccess {
+  provider: ProviderName;
+  clusterName: string;
+  /** Path of a kubeconfig file whose `context` reaches the cluster as an administrator. */
+  kubeconfigPath: string;
+  context?: string;
+}
+
+export interface ProviderContext {
+  config: Config;
+  /** Directory the config's relative paths resolve against. */
+  root: string;
+  status: Status;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** Where logs are exported when a step fails (FR-006). */
+  artifactsDir: string;
+}
+
+/** One provider: creates, reuses and deletes its kind of cluster. */
+export interface ClusterProvider {
+  readonly name: ProviderName;
+  /** Creates the cluster, or reuses it when it already runs; resolves once its API server answers. */
+  up(ctx: ProviderContext): Promise<ClusterAccess>;
+  /** Deletes what `up` created and nothing else; succeeds when nothing is up. */
+  down(ctx: ProviderContext): Promise<void>;
+  /** Access to the running cluster, or undefined when it is not running. */
+  access(ctx: ProviderContext): Promise<ClusterAccess | undefined>;
+  /** Writes the cluster's and its components' logs under `dir` (FR-006). */
+  exportLogs(ctx: ProviderContext, dir: string): Promise<void>;
+}
+
+/** An optional ability: put locally built images on every node, and verify they are there. */
+export interface ImageLoader {
+  /** Loads images from the local Docker engine into the cluster's nodes and verifies each (FR-004, FR-011). */
+  loadImages(ctx: ProviderContext, images: string[]): Promise<void>;
+}
+
+/** True when the provider can load images itself (kind, local); `existing` pushes to a registry. */
+export function canLoadImages(provider: ClusterProvider): provider is ClusterProvider & ImageLoader {
+  return typeof (provider as Partial<ImageLoader>).loadImages === 'function';
+}
