@@ -1,7 +1,15 @@
 // What the kind provider needs: a working Docker engine, the pinned kind CLI, and kubectl.
 import { KIND_VERSION } from '../../../config/schema.ts';
 import { commandCheck, diagnosis, type Check, type ProviderDiagnosis } from '../../prerequisites.ts';
-import { runCommand } from '../../../process/exec.ts';
+import { isOnPath, runCommand } from '../../../process/exec.ts';
+import { InfrastructureError } from '../../../errors.ts';
+
+/** How to install the pinned kind release; shared by doctor and the provider's errors. */
+export const KIND_INSTALL_HINT = `install kind ${KIND_VERSION}: go install sigs.k8s.io/kind@${KIND_VERSION} (or download the ${KIND_VERSION} release binary onto PATH)`;
+
+/** How to get a Docker engine; kind runs its nodes as Docker containers. */
+export const DOCKER_INSTALL_HINT =
+  'install Docker (Debian: apt-get install docker.io) and start its engine (systemctl start docker)';
 
 /** Diagnoses the kind provider's prerequisites. */
 export async function diagnoseKind(env: NodeJS.ProcessEnv = process.env): Promise<ProviderDiagnosis> {
@@ -17,14 +25,10 @@ export async function diagnoseKind(env: NodeJS.ProcessEnv = process.env): Promis
       : { name: 'docker engine', ok: false, detail: 'no docker CLI', fix: 'install Docker first' },
   );
   checks.push(
-    await commandCheck(
-      'kind',
-      `go install sigs.k8s.io/kind@${KIND_VERSION} (or download the ${KIND_VERSION} release binary)`,
-      {
-        versionArgs: ['version'],
-        env,
-      },
-    ),
+    await commandCheck('kind', KIND_INSTALL_HINT, {
+      versionArgs: ['version'],
+      env,
+    }),
   );
   checks.push(
     await commandCheck('kubectl', 'install kubectl (https://kubernetes.io/docs/tasks/tools/)', {
@@ -51,4 +55,36 @@ async function dockerEngineCheck(env: NodeJS.ProcessEnv): Promise<Check> {
       fix: 'start it: systemctl start docker (or dockerd &)',
     };
   }
+}
+
+/**
+ * Fails fast, before any kind command runs, when docker or kind is missing or the engine does not
+ * answer, so the user sees how to install them instead of a kind stack of errors.
+ */
+export async function requireKindTools(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
+  const missing: string[] = [];
+  if (!(await isOnPath('docker', env))) missing.push('docker (not found on PATH)');
+  else {
+    const info = await runCommand('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      env,
+      signal,
+      timeoutMs: 15_000,
+      allowFailure: true,
+    }).catch((error: unknown) => ({ exitCode: -1, stderr: (error as Error).message }));
+    if (info.exitCode !== 0)
+      missing.push(`the docker engine (does not answer: ${firstLine(info.stderr) || 'no output'})`);
+  }
+  if (!(await isOnPath('kind', env))) missing.push('kind (not found on PATH)');
+  if (missing.length === 0) return;
+  const hints = [
+    missing.some((m) => m.startsWith('docker') || m.startsWith('the docker')) ? DOCKER_INSTALL_HINT : '',
+    missing.some((m) => m.startsWith('kind')) ? KIND_INSTALL_HINT : '',
+  ].filter(Boolean);
+  throw new InfrastructureError('PrerequisiteMissing', `the kind provider needs ${missing.join(' and ')}`, {
+    hint: `${hints.join('; ')}. \`incluster doctor --provider kind\` checks them all.`,
+  });
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
 }

@@ -1,0 +1,205 @@
+// The kind provider: a cluster of Docker containers made by the `kind` CLI from the repository's
+// pinned kind config. It creates the named cluster or reuses it when it already runs, loads images
+// onto every node and proves they are there, and exports kind's logs whenever a step fails (FR-006).
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { InfrastructureError, UsageError } from '../../../errors.ts';
+import { createKubeClient } from '../../../kube/client.ts';
+import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
+import * as kind from './cli.ts';
+import { nodeHasImage } from './image-reference.ts';
+import { requireKindTools } from './prerequisites.ts';
+
+/** What the kind provider depends on beyond the kind and docker executables; tests replace it. */
+export interface KindProviderOptions {
+  /** Resolves when the API server behind `kubeconfigPath` answers; default: a /version request. */
+  checkApi?: (kubeconfigPath: string, signal: AbortSignal) => Promise<void>;
+  /** How long `kind create cluster --wait` waits for the control plane; default 180s. */
+  wait?: string;
+}
+
+/** Where the provider writes the cluster's kubeconfig: inside the project, in the ignored .incluster/. */
+export function kindKubeconfigPath(root: string, clusterName: string): string {
+  return join(root, '.incluster', `kind-${clusterName}.kubeconfig`);
+}
+
+/** The directory kind's logs are exported to when a step fails. */
+export function kindLogsDir(artifactsDir: string): string {
+  return join(artifactsDir, 'kind-logs');
+}
+
+/** Builds the kind provider. */
+export function createKindProvider(options: KindProviderOptions = {}): ClusterProvider & ImageLoader {
+  const checkApi = options.checkApi ?? pingApi;
+  const wait = options.wait ?? '180s';
+
+  const cliOptions = (ctx: ProviderContext): kind.CliOptions => ({
+    env: ctx.env,
+    signal: ctx.signal,
+    onLine: (line) => {
+      const text = line.trim();
+      if (text) ctx.status.update(text);
+    },
+  });
+
+  /** Runs one step; on failure exports the logs and names the phase in the error. */
+  async function step<T>(ctx: ProviderContext, phase: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await ctx.status.phase(`kind: ${phase}`, work);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw await failure(ctx, phase, error);
+    }
+  }
+
+  /** Exports kind's logs into the artifacts directory and returns the error naming the phase. */
+  async function failure(ctx: ProviderContext, phase: string, cause: unknown): Promise<InfrastructureError> {
+    const logs = await exportLogsQuietly(ctx);
+    return new InfrastructureError(
+      reasonOf(phase),
+      `kind cluster \`${ctx.config.cluster.name}\`: ${phase} failed`,
+      {
+        cause,
+        hint: logs.ok
+          ? `kind's logs are in ${logs.dir}`
+          : `exporting kind's logs to ${logs.dir} also failed: ${logs.error}`,
+      },
+    );
+  }
+
+  async function exportLogsQuietly(
+    ctx: ProviderContext,
+  ): Promise<{ ok: true; dir: string } | { ok: false; dir: string; error: string }> {
+    const dir = kindLogsDir(ctx.artifactsDir);
+    try {
+      await mkdir(ctx.artifactsDir, { recursive: true });
+      await kind.exportLogs(ctx.config.cluster.name, dir, { env: ctx.env });
+      return { ok: true, dir };
+    } catch (error) {
+      return { ok: false, dir, error: (error as Error).message };
+    }
+  }
+
+  async function writeKubeconfig(ctx: ProviderContext): Promise<ClusterAccess> {
+    const name = ctx.config.cluster.name;
+    const text = await kind.getKubeconfig(name, cliOptions(ctx));
+    const path = kindKubeconfigPath(ctx.root, name);
+    await mkdir(join(ctx.root, '.incluster'), { recursive: true });
+    // Admin credentials: readable by the owner only.
+    await writeFile(path, text, { mode: 0o600 });
+    await chmod(path, 0o600);
+    return { provider: 'kind', clusterName: name, kubeconfigPath: path, context: `kind-${name}` };
+  }
+
+  async function isRunning(ctx: ProviderContext): Promise<boolean> {
+    return (await kind.listClusters(cliOptions(ctx))).includes(ctx.config.cluster.name);
+  }
+
+  return {
+    name: 'kind',
+
+    async up(ctx) {
+      await requireKindTools(ctx.env, ctx.signal);
+      const name = ctx.config.cluster.name;
+      const configFile = resolve(ctx.root, ctx.config.cluster.kind.config);
+      const running = await ctx.status.phase(`kind: look for cluster ${name}`, () => isRunning(ctx));
+      if (running) {
+        ctx.status.info(`reusing the running kind cluster \`${name}\``);
+      } else {
+        if (!existsSync(configFile))
+          throw new UsageError(
+            `cluster.kind.config: ${ctx.config.cluster.kind.config} does not exist (looked at ${configFile})`,
+            { hint: '`incluster init` writes the default kind config to testing/k8s/kind-config.yaml' },
+          );
+        try {
+          await ctx.status.phase('kind: create cluster', () =>
+            kind.createCluster(
+              { name, configFile, nodeImage: ctx.config.cluster.kind.nodeImage, wait },
+              cliOptions(ctx),
+            ),
+          );
+        } catch (error) {
+          // --retain kept the half-made cluster so its logs could be exported; now it goes.
+          const failed = await failure(ctx, 'create cluster', error);
+          await kind.deleteCluster(name, { env: ctx.env }).catch(() => undefined);
+          throw failed;
+        }
+      }
+      const access = await step(ctx, 'write kubeconfig', () => writeKubeconfig(ctx));
+      await step(ctx, 'wait for the API server', () => checkApi(access.kubeconfigPath, ctx.signal));
+      return access;
+    },
+
+    async down(ctx) {
+      await requireKindTools(ctx.env, ctx.signal);
+      const name = ctx.config.cluster.name;
+      if (await isRunning(ctx)) {
+        // Only the cluster of this config's name: other kind clusters on the machine are not ours.
+        await ctx.status.phase(`kind: delete cluster ${name}`, () =>
+          kind.deleteCluster(name, cliOptions(ctx)),
+        );
+      } else {
+        ctx.status.info(`kind cluster \`${name}\` is not running; nothing to delete`);
+      }
+      await rm(kindKubeconfigPath(ctx.root, name), { force: true });
+    },
+
+    async access(ctx) {
+      await requireKindTools(ctx.env, ctx.signal);
+      if (!(await isRunning(ctx))) return undefined;
+      return writeKubeconfig(ctx);
+    },
+
+    async exportLogs(ctx, dir) {
+      await mkdir(dir, { recursive: true });
+      await kind.exportLogs(ctx.config.cluster.name, dir, cliOptions(ctx));
+    },
+
+    async loadImages(ctx, images) {
+      if (images.length === 0) return;
+      await requireKindTools(ctx.env, ctx.signal);
+      const name = ctx.config.cluster.name;
+      await step(ctx, `load ${images.length} image(s)`, () =>
+        kind.loadDockerImages(name, images, cliOptions(ctx)),
+      );
+      await step(ctx, 'verify images on every node', async () => {
+        const nodes = await kind.listNodes(name, cliOptions(ctx));
+        if (nodes.length === 0) throw new Error(`kind lists no nodes for cluster \`${name}\``);
+        const missing: string[] = [];
+        for (const node of nodes) {
+          const held = await kind.nodeImages(node, cliOptions(ctx));
+          for (const image of images) if (!nodeHasImage(held, image)) missing.push(`${image} on ${node}`);
+        }
+        if (missing.length > 0)
+          throw new InfrastructureError(
+            'ImageMissing',
+            `images not present after loading: ${missing.join(', ')}`,
+          );
+      });
+    },
+  };
+}
+
+/** The machine-readable reason for a failed phase. */
+function reasonOf(phase: string): string {
+  if (phase.startsWith('create')) return 'ClusterCreateFailed';
+  if (phase.startsWith('load') || phase.startsWith('verify')) return 'ImageLoadFailed';
+  if (phase.startsWith('wait')) return 'ClusterUnreachable';
+  return 'KindFailed';
+}
+
+async function pingApi(kubeconfigPath: string, signal: AbortSignal): Promise<void> {
+  const client = createKubeClient({ kubeconfig: kubeconfigPath });
+  // kind's --wait already waited for the control plane; a reused cluster may still be starting.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await client.ping(AbortSignal.any([signal, AbortSignal.timeout(10_000)]));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline || signal.aborted) throw error;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
+    }
+  }
+}
