@@ -1,0 +1,47 @@
+// How images reach a cluster incluster does not run: it cannot copy onto the nodes, so the image is
+// tagged into the registry the cluster pulls from (cluster.existing.registry) and pushed with docker.
+import { UsageError } from '../../../errors.ts';
+import { runCommand } from '../../../process/exec.ts';
+
+/** One image and the reference the cluster pulls it by. */
+export interface PushedImage {
+  source: string;
+  target: string;
+}
+
+/** `incluster-runner:3f2a` in `registry.example:5000/ci` → `registry.example:5000/ci/incluster-runner:3f2a`. */
+export function registryReference(registry: string, image: string): string {
+  const withoutDigest = image.split('@')[0]!;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  const hasTag = colon > lastSlash;
+  const repository = hasTag ? withoutDigest.slice(0, colon) : withoutDigest;
+  const tag = hasTag ? withoutDigest.slice(colon) : ':latest';
+  const name = repository.slice(repository.lastIndexOf('/') + 1);
+  return `${registry.replace(/\/+$/, '')}/${name}${tag}`;
+}
+
+/** Tags each image into `registry` and pushes it; returns the references the cluster should use. */
+export async function pushToRegistry(
+  registry: string | undefined,
+  images: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): Promise<PushedImage[]> {
+  if (!registry)
+    throw new UsageError(
+      'cluster.existing.registry is not set: the existing provider needs a registry the cluster pulls from',
+      { hint: 'set cluster.existing.registry in incluster.config.yaml, e.g. registry.example.com:5000/ci' },
+    );
+  const pushed: PushedImage[] = [];
+  for (const source of images) {
+    const target = registryReference(registry, source);
+    await runCommand('docker', ['tag', source, target], { env: options.env, signal: options.signal });
+    await runCommand('docker', ['push', target], {
+      env: options.env,
+      signal: options.signal,
+      timeoutMs: 15 * 60_000,
+    });
+    pushed.push({ source, target });
+  }
+  return pushed;
+}
