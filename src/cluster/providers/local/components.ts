@@ -1,0 +1,303 @@
+// The processes of a local cluster and their configuration files, in start order. Each is a plain
+// command line run by the supervisor; nothing here starts anything.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NETWORK, type LocalLayout } from './layout.ts';
+import { writeKubeconfig } from './pki.ts';
+
+/** A supervised process. */
+export interface ComponentSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** Log file (stdout and stderr). */
+  log: string;
+}
+
+/** The pause image the kubelet's sandboxes use; built locally, never pulled. */
+export const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
+
+/** Writes every config file and kubeconfig, and returns the components in start order. */
+export async function prepareComponents(layout: LocalLayout, binDir: string): Promise<ComponentSpec[]> {
+  const { pkiDir: pki, configDir: conf, kubeconfigDir: kcDir } = layout;
+  for (const dir of [
+    conf,
+    kcDir,
+    layout.logDir,
+    layout.cniConfDir,
+    layout.cniDataDir,
+    layout.runDir,
+    layout.kubeletRoot,
+  ]) {
+    await mkdir(dir, { recursive: true });
+  }
+  const server = `https://${NETWORK.nodeIp}:${NETWORK.apiPort}`;
+  const kubeconfig = (name: string) => join(kcDir, `${name}.kubeconfig`);
+  await writeKubeconfig(layout.adminKubeconfig, layout, 'admin', 'incluster-admin', server);
+  await writeKubeconfig(
+    kubeconfig('controller-manager'),
+    layout,
+    'controller-manager',
+    'system:kube-controller-manager',
+    server,
+  );
+  await writeKubeconfig(kubeconfig('scheduler'), layout, 'scheduler', 'system:kube-scheduler', server);
+  await writeKubeconfig(kubeconfig('kube-proxy'), layout, 'kube-proxy', 'system:kube-proxy', server);
+  await writeKubeconfig(
+    kubeconfig('kubelet'),
+    layout,
+    'kubelet-client',
+    `system:node:${layout.nodeName}`,
+    server,
+  );
+
+  await writeFile(join(conf, 'containerd.toml'), containerdConfig(layout));
+  await writeFile(join(layout.cniConfDir, '10-incluster.conflist'), cniConfig(layout));
+  await writeFile(join(conf, 'kubelet.yaml'), kubeletConfig(layout));
+  await writeFile(join(conf, 'kube-proxy.yaml'), kubeProxyConfig(layout, kubeconfig('kube-proxy')));
+  await writeFile(join(conf, 'scheduler.yaml'), schedulerConfig(kubeconfig('scheduler')));
+
+  const bin = (name: string) => join(binDir, name);
+  const log = (name: string) => join(layout.logDir, `${name}.log`);
+  return [
+    {
+      name: 'etcd',
+      command: 'etcd',
+      args: [
+        '--name',
+        layout.nodeName,
+        '--data-dir',
+        layout.etcdDataDir,
+        '--listen-client-urls',
+        `http://127.0.0.1:${NETWORK.etcdClientPort}`,
+        '--advertise-client-urls',
+        `http://127.0.0.1:${NETWORK.etcdClientPort}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${NETWORK.etcdPeerPort}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${NETWORK.etcdPeerPort}`,
+        '--initial-cluster',
+        `${layout.nodeName}=http://127.0.0.1:${NETWORK.etcdPeerPort}`,
+        '--quota-backend-bytes',
+        String(2 * 1024 * 1024 * 1024),
+      ],
+      log: log('etcd'),
+    },
+    {
+      name: 'kube-apiserver',
+      command: bin('kube-apiserver'),
+      args: [
+        `--advertise-address=${NETWORK.nodeIp}`,
+        `--bind-address=${NETWORK.nodeIp}`,
+        `--secure-port=${NETWORK.apiPort}`,
+        '--allow-privileged=true',
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NodeRestriction',
+        `--client-ca-file=${pki}/ca.crt`,
+        `--etcd-servers=http://127.0.0.1:${NETWORK.etcdClientPort}`,
+        `--kubelet-client-certificate=${pki}/apiserver-kubelet-client.crt`,
+        `--kubelet-client-key=${pki}/apiserver-kubelet-client.key`,
+        `--kubelet-certificate-authority=${pki}/ca.crt`,
+        '--kubelet-preferred-address-types=InternalIP',
+        `--service-account-key-file=${pki}/sa.pub`,
+        `--service-account-signing-key-file=${pki}/sa.key`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-cluster-ip-range=${NETWORK.serviceCidr}`,
+        `--tls-cert-file=${pki}/apiserver.crt`,
+        `--tls-private-key-file=${pki}/apiserver.key`,
+        '--profiling=false',
+        '--event-ttl=1h',
+      ],
+      log: log('kube-apiserver'),
+    },
+    {
+      name: 'kube-controller-manager',
+      command: bin('kube-controller-manager'),
+      args: [
+        `--kubeconfig=${kubeconfig('controller-manager')}`,
+        `--authentication-kubeconfig=${kubeconfig('controller-manager')}`,
+        `--authorization-kubeconfig=${kubeconfig('controller-manager')}`,
+        '--bind-address=127.0.0.1',
+        `--cluster-cidr=${NETWORK.podCidr}`,
+        `--service-cluster-ip-range=${NETWORK.serviceCidr}`,
+        `--cluster-signing-cert-file=${pki}/ca.crt`,
+        `--cluster-signing-key-file=${pki}/ca.key`,
+        `--root-ca-file=${pki}/ca.crt`,
+        `--service-account-private-key-file=${pki}/sa.key`,
+        '--use-service-account-credentials=true',
+        '--leader-elect=false',
+        '--profiling=false',
+        // A single-node test cluster: react to a dead node's pods quickly rather than after 5 minutes.
+        '--node-monitor-grace-period=20s',
+      ],
+      log: log('kube-controller-manager'),
+    },
+    {
+      name: 'kube-scheduler',
+      command: bin('kube-scheduler'),
+      args: [
+        `--config=${join(conf, 'scheduler.yaml')}`,
+        `--authentication-kubeconfig=${kubeconfig('scheduler')}`,
+        `--authorization-kubeconfig=${kubeconfig('scheduler')}`,
+        '--bind-address=127.0.0.1',
+      ],
+      log: log('kube-scheduler'),
+    },
+    {
+      name: 'containerd',
+      command: 'containerd',
+      args: ['--config', join(conf, 'containerd.toml')],
+      log: log('containerd'),
+    },
+    {
+      name: 'kubelet',
+      command: bin('kubelet'),
+      args: [
+        `--config=${join(conf, 'kubelet.yaml')}`,
+        `--kubeconfig=${kubeconfig('kubelet')}`,
+        `--hostname-override=${layout.nodeName}`,
+        `--node-ip=${NETWORK.nodeIp}`,
+        `--root-dir=${layout.kubeletRoot}`,
+        '--node-labels=incluster.dev/provider=local',
+        // Without CAP_SYS_RESOURCE a negative score cannot be set; do not try.
+        '--oom-score-adj=0',
+      ],
+      log: log('kubelet'),
+    },
+    {
+      name: 'kube-proxy',
+      command: bin('kube-proxy'),
+      args: [`--config=${join(conf, 'kube-proxy.yaml')}`, `--hostname-override=${layout.nodeName}`],
+      log: log('kube-proxy'),
+    },
+  ];
+}
+
+/** containerd 1.6 config: our own root, state and socket, so a system containerd is never touched. */
+export function containerdConfig(layout: LocalLayout): string {
+  return `version = 2
+root = "${layout.containerdRoot}"
+state = "${layout.containerdState}"
+
+[grpc]
+  address = "${layout.containerdSocket}"
+
+[ttrpc]
+  address = "${layout.containerdSocket}.ttrpc"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "${SANDBOX_IMAGE}"
+  enable_unprivileged_ports = true
+  # Some sandboxes (this CI machine among them) withhold CAP_SYS_RESOURCE, so a negative
+  # oom_score_adj (the kubelet asks -998 for sandboxes) cannot be set: clamp it to containerd's own.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "${layout.cniConfDir}"
+`;
+}
+
+/** A bridge network for pods; no masquerade or port-map rules, so CNI leaves no iptables chains behind. */
+export function cniConfig(layout: LocalLayout): string {
+  return `${JSON.stringify(
+    {
+      cniVersion: '1.0.0',
+      name: 'incluster',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: NETWORK.podBridge,
+          isGateway: true,
+          ipMasq: false,
+          hairpinMode: true,
+          ipam: {
+            type: 'host-local',
+            dataDir: layout.cniDataDir,
+            ranges: [[{ subnet: NETWORK.podCidr }]],
+            routes: [{ dst: '0.0.0.0/0' }],
+          },
+        },
+      ],
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** kubelet on cgroup v1 with cgroupfs (containerd's SystemdCgroup = false), webhook auth, no swap check. */
+export function kubeletConfig(layout: LocalLayout): string {
+  const pki = layout.pkiDir;
+  return `apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: ${pki}/ca.crt
+authorization:
+  mode: Webhook
+cgroupDriver: cgroupfs
+# Every pod lives below /incluster in each cgroup hierarchy, so down can find and remove exactly ours.
+cgroupRoot: /incluster
+failCgroupV1: false
+clusterDNS:
+  - ${NETWORK.dnsServiceIp}
+clusterDomain: cluster.local
+containerRuntimeEndpoint: unix://${layout.containerdSocket}
+failSwapOn: false
+# Offline images cannot be pulled again: never garbage-collect them.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+# The disk is shared with the host: evict only when it is truly full.
+evictionHard:
+  memory.available: "200Mi"
+  nodefs.available: "1%"
+  imagefs.available: "1%"
+tlsCertFile: ${pki}/kubelet-serving.crt
+tlsPrivateKeyFile: ${pki}/kubelet-serving.key
+readOnlyPort: 0
+serializeImagePulls: false
+rotateCertificates: false
+resolvConf: /etc/resolv.conf
+maxPods: 110
+`;
+}
+
+/** kube-proxy in iptables mode; it never changes conntrack sysctls. */
+export function kubeProxyConfig(layout: LocalLayout, kubeconfigPath: string): string {
+  return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: ${kubeconfigPath}
+mode: iptables
+clusterCIDR: ${NETWORK.podCidr}
+hostnameOverride: ${layout.nodeName}
+bindAddress: ${NETWORK.nodeIp}
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+conntrack:
+  maxPerCore: 0
+oomScoreAdj: 0
+`;
+}
+
+/** The scheduler with leader election off (a single replica). */
+export function schedulerConfig(kubeconfigPath: string): string {
+  return `apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: ${kubeconfigPath}
+leaderElection:
+  leaderElect: false
+`;
+}
