@@ -1,0 +1,247 @@
+// One handle on a cluster: the kubeconfig, typed API clients whose calls retry transient failures,
+// and a raw JSON request for any kind (server-side apply, discovery, lists of arbitrary resources).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import {
+  ApiException,
+  AppsV1Api,
+  AuthorizationV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  KubernetesObjectApi,
+  RbacAuthorizationV1Api,
+  RequestContext,
+  Watch,
+} from '@kubernetes/client-node';
+import { InfrastructureError, UsageError } from '../errors.ts';
+import { describeKubeError, statusOf } from './api-error.ts';
+import { retrying, withRetry, type RetryOptions } from './retry.ts';
+import { redactor as sharedRedactor, type Redactor } from './redaction.ts';
+
+/** Where the service account's files live inside a pod. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface KubeClientOptions {
+  /** A kubeconfig file; when given it wins even inside a pod. */
+  kubeconfig?: string;
+  /** A context of that kubeconfig; default its current context. */
+  context?: string;
+  /** Environment to read KUBECONFIG/KUBERNETES_SERVICE_HOST from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Root prefix of the service-account directory (tests point it at a temporary directory). */
+  serviceAccountRoot?: string;
+  retry?: RetryOptions;
+  /** Where Secret values read through the client are registered; default the process-wide one. */
+  redactor?: Redactor;
+}
+
+export interface RawRequest {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/** The typed clients, the raw request and the identity in use; what every kube module takes. */
+export interface KubeClient {
+  readonly config: KubeConfig;
+  /** How the client authenticated: the in-cluster service account or a kubeconfig file. */
+  readonly source: { kind: 'in-cluster' } | { kind: 'kubeconfig'; files: string[]; context: string };
+  readonly server: string;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly batch: BatchV1Api;
+  readonly rbac: RbacAuthorizationV1Api;
+  readonly authorization: AuthorizationV1Api;
+  readonly discovery: DiscoveryV1Api;
+  readonly objects: KubernetesObjectApi;
+  readonly watch: Watch;
+  /** Knows every Secret value read through this client, so logs and bundles can hide them. */
+  readonly redactor: Redactor;
+  /** A JSON request to an API path, retried when transient; throws ApiException on a non-2xx status. */
+  request<T = unknown>(method: HttpMethod, path: string, options?: RawRequest): Promise<T>;
+  /** Resolves when the API server answers; throws InfrastructureError('ClusterUnreachable') otherwise. */
+  ping(signal?: AbortSignal): Promise<{ gitVersion: string }>;
+}
+
+/** True inside a pod with a mounted service-account token. */
+export function runningInPod(env: NodeJS.ProcessEnv = process.env, root = ''): boolean {
+  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`);
+}
+
+/** Builds a client: explicit kubeconfig, else the in-cluster identity in a pod, else $KUBECONFIG, else ~/.kube/config. */
+export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
+  const env = options.env ?? process.env;
+  const kc = new KubeConfig();
+  let source: KubeClient['source'];
+  if (!options.kubeconfig && runningInPod(env, options.serviceAccountRoot)) {
+    kc.loadFromCluster(options.serviceAccountRoot ?? '');
+    source = { kind: 'in-cluster' };
+  } else {
+    const files = kubeconfigFiles(options.kubeconfig, env);
+    for (const [index, file] of files.entries()) {
+      const part = index === 0 ? kc : new KubeConfig();
+      try {
+        part.loadFromFile(file);
+      } catch (error) {
+        throw new UsageError(`kubeconfig ${file} cannot be read: ${firstLine(error)}`, { cause: error });
+      }
+      if (part !== kc) kc.mergeConfig(part);
+    }
+    if (options.context) {
+      if (!kc.getContextObject(options.context)) {
+        const known = kc.getContexts().map((c) => c.name);
+        throw new UsageError(
+          `context \`${options.context}\` is not in ${files.join(', ')} (contexts: ${known.join(', ') || 'none'})`,
+        );
+      }
+      kc.setCurrentContext(options.context);
+    }
+    source = { kind: 'kubeconfig', files, context: kc.getCurrentContext() };
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new UsageError(`kubeconfig context \`${kc.getCurrentContext()}\` names no cluster`);
+  const retry = options.retry ?? {};
+  const http = new IsomorphicFetchHttpLibrary();
+  const redactor = options.redactor ?? sharedRedactor;
+
+  const request = async <T>(method: HttpMethod, path: string, req: RawRequest = {}): Promise<T> =>
+    withRetry(
+      async () => {
+        const url = new URL(cluster.server.replace(/\/$/, '') + path);
+        for (const [key, value] of Object.entries(req.query ?? {}))
+          if (value !== undefined) url.searchParams.set(key, String(value));
+        const ctx = new RequestContext(url.toString(), method);
+        ctx.setHeaderParam('Accept', 'application/json');
+        if (req.body !== undefined) {
+          ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
+          ctx.setBody(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+        }
+        if (req.signal) ctx.setSignal(req.signal);
+        await kc.applySecurityAuthentication(ctx);
+        const response = await http.send(ctx).toPromise();
+        const text = await response.body.text();
+        const parsed = parseJson(text);
+        if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) {
+          redactor.learnFrom(parsed);
+          return parsed as T;
+        }
+        throw new ApiException(response.httpStatusCode, `${method} ${path}`, parsed, response.headers);
+      },
+      { ...retry, signal: req.signal ?? retry.signal },
+    );
+
+  const client: KubeClient = {
+    config: kc,
+    source,
+    server: cluster.server,
+    core: learningSecrets(retrying(kc.makeApiClient(CoreV1Api), retry), redactor),
+    apps: retrying(kc.makeApiClient(AppsV1Api), retry),
+    batch: retrying(kc.makeApiClient(BatchV1Api), retry),
+    rbac: retrying(kc.makeApiClient(RbacAuthorizationV1Api), retry),
+    authorization: retrying(kc.makeApiClient(AuthorizationV1Api), retry),
+    discovery: retrying(kc.makeApiClient(DiscoveryV1Api), retry),
+    objects: retrying(KubernetesObjectApi.makeApiClient(kc), retry),
+    watch: new Watch(kc),
+    redactor,
+    request,
+    async ping(signal) {
+      try {
+        return await request<{ gitVersion: string }>(HttpMethod.GET, '/version', {
+          signal: signal ?? AbortSignal.timeout(15_000),
+        });
+      } catch (error) {
+        throw unreachable(client, error);
+      }
+    },
+  };
+  return client;
+}
+
+/** Turns a failure to reach the API server into the error users see: which server, and why, no stack. */
+export function unreachable(client: Pick<KubeClient, 'server' | 'source'>, error: unknown): Error {
+  if (error instanceof InfrastructureError || error instanceof UsageError) return error;
+  const status = statusOf(error);
+  if (status === 401 || status === 403)
+    return new InfrastructureError(
+      'ClusterUnauthorized',
+      `the API server at ${client.server} refused our credentials (${describeKubeError(error)})`,
+      { cause: error },
+    );
+  const why = tlsProblem(error) ?? describeKubeError(error);
+  const via =
+    client.source.kind === 'in-cluster' ? 'the in-cluster service account' : client.source.files.join(', ');
+  return new InfrastructureError(
+    'ClusterUnreachable',
+    `cannot reach the Kubernetes API server at ${client.server}: ${why}`,
+    {
+      cause: error,
+      hint: `credentials from ${via}; is the cluster up (\`incluster up\`) and the kubeconfig current?`,
+    },
+  );
+}
+
+/** Registers the values of every Secret a CoreV1Api call returns, so redaction knows them. */
+function learningSecrets<T extends object>(api: T, redactor: Redactor): T {
+  return new Proxy(api, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || !String(property).includes('Secret')) return value;
+      return async (...args: unknown[]) => {
+        const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        redactor.learnFrom(result);
+        return result;
+      };
+    },
+  });
+}
+
+function kubeconfigFiles(explicit: string | undefined, env: NodeJS.ProcessEnv): string[] {
+  if (explicit) {
+    if (!existsSync(explicit)) throw new UsageError(`kubeconfig ${explicit} does not exist`);
+    return [explicit];
+  }
+  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  if (fromEnv.length > 0) {
+    const missing = fromEnv.filter((file) => !existsSync(file));
+    if (missing.length === fromEnv.length)
+      throw new UsageError(`KUBECONFIG names no existing file (${fromEnv.join(delimiter)})`);
+    return fromEnv.filter((file) => existsSync(file));
+  }
+  const home = join(env.HOME ?? homedir(), '.kube', 'config');
+  if (existsSync(home)) return [home];
+  throw new InfrastructureError(
+    'ClusterUnreachable',
+    'no Kubernetes credentials: not in a pod, KUBECONFIG is unset and ~/.kube/config does not exist',
+    { hint: 'run `incluster up`, or set KUBECONFIG to a kubeconfig file' },
+  );
+}
+
+function tlsProblem(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
+      return `its TLS certificate is not trusted (${code})`;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}

@@ -1,0 +1,111 @@
+// Transient API failures (throttling, a restarting API server, a reset connection) should not fail a
+// test run; permanent ones (403, 404, 422) must fail at once, because retrying cannot change them.
+import { statusOf, networkCodeOf } from './api-error.ts';
+import { ApiException } from '@kubernetes/client-node';
+
+export interface RetryOptions {
+  /** Attempts in total, including the first; default 6. */
+  attempts?: number;
+  /** First backoff in ms; doubles each attempt; default 200. */
+  baseDelayMs?: number;
+  /** Upper bound of one backoff in ms; default 5000. */
+  maxDelayMs?: number;
+  signal?: AbortSignal;
+  /** Called before each wait, e.g. to log; receives the error and the delay chosen. */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Source of randomness for jitter (injectable for tests). */
+  random?: () => number;
+}
+
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/** True when trying the same request again may succeed: 429, 5xx, or a dropped/refused connection. */
+export function isTransient(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status !== undefined) return status === 429 || (status >= 500 && status <= 599);
+  const code = networkCodeOf(error);
+  if (code && TRANSIENT_NETWORK_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /socket hang up|ECONNRESET|ECONNREFUSED|other side closed|fetch failed/i.test(message);
+}
+
+/** The delay a 429/503 asks for in its Retry-After header (seconds or an HTTP date), in ms. */
+export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {
+  if (!(error instanceof ApiException)) return undefined;
+  const headers = (error.headers ?? {}) as Record<string, string | undefined>;
+  const value = headers['retry-after'] ?? headers['Retry-After'];
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Capped exponential backoff with full jitter: a random delay in [base·2^n / 2, base·2^n], capped. */
+export function backoffDelay(attempt: number, options: RetryOptions = {}): number {
+  const base = options.baseDelayMs ?? 200;
+  const cap = options.maxDelayMs ?? 5000;
+  const ceiling = Math.min(cap, base * 2 ** attempt);
+  const random = options.random ?? Math.random;
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Runs `work`, retrying transient failures with backoff; a permanent failure is thrown at once. */
+export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 6;
+  for (let attempt = 0; ; attempt += 1) {
+    options.signal?.throwIfAborted();
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt + 1 >= attempts || !isTransient(error) || options.signal?.aborted) throw error;
+      const requested = retryAfterMs(error);
+      const delay =
+        requested === undefined
+          ? backoffDelay(attempt, options)
+          : Math.min(requested, options.maxDelayMs ?? 30_000);
+      options.onRetry?.(error, attempt + 1, delay);
+      await sleep(delay, options.signal);
+    }
+  }
+}
+
+/** Wraps every method of an API client object so each call goes through `withRetry`. */
+export function retrying<T extends object>(api: T, options: RetryOptions = {}): T {
+  return new Proxy(api, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        withRetry(
+          () => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)),
+          options,
+        );
+    },
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
