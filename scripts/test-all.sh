@@ -1,28 +1,52 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (the README's test command, `make test`, calls this):
 # set-up, static checks, unit tests, then the integration and fault suites on a real local cluster,
-# then the traceability gate. Each stage's Vitest results go to test-results/vitest-<stage>.json,
-# which .ci/run sums into its closing line.
-set -euo pipefail
+# then the traceability gate. Every stage runs even when an earlier one failed (except those that
+# need the cluster when it did not come up), so one run reports everything; the exit status is 1 if
+# any stage failed. Vitest results go to test-results/vitest-<project>.json for .ci/run's summary.
+set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/bootstrap.sh"
+"$here/bootstrap.sh" || exit 3
 . "$here/env.sh"
 cd "$incluster_root"
 mkdir -p test-results
 rm -f test-results/vitest-*.json
 
+failed=()
 stage() { printf '\n==> %s\n' "$*" >&2; }
-
-vitest_stage() {
+run_stage() {
+  local name=$1
+  shift
+  stage "$name"
+  "$@" || failed+=("$name")
+}
+vitest_project() {
   local project=$1
   shift
   npx vitest run --project "$project" --reporter=default --reporter=json \
     --outputFile.json="test-results/vitest-$project.json" "$@"
 }
+cli() { node "$incluster_root/src/cli/main.ts" "$@"; }
 
-stage "typecheck"
-npm run --silent typecheck
-stage "lint"
-npm run --silent lint
-stage "unit tests"
-vitest_stage unit
+run_stage typecheck npm run --silent typecheck
+run_stage lint npm run --silent lint
+run_stage "unit tests" vitest_project unit
+
+# The integration and fault suites run on a real local cluster (as root; the Kubernetes binaries
+# and images are built once and cached). The cluster is removed at the end whatever happened.
+stage "local cluster up"
+trap 'stage "local cluster down"; cli down --provider local || true' EXIT
+if KUBECONFIG=$(cli up --provider local); then
+  export KUBECONFIG
+  run_stage "integration tests" vitest_project integration
+  run_stage "fault tests" vitest_project faults --passWithNoTests
+else
+  failed+=("local cluster up")
+fi
+run_stage "traceability gate" cli trace
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\nFAILED stages: %s\n' "$(IFS=,; echo "${failed[*]}")" >&2
+  exit 1
+fi
+printf '\nAll stages passed.\n' >&2
