@@ -66,7 +66,7 @@ describe.each(Object.entries(workflows))('%s', { tags: ['001-FR-041'] }, (_label
       job.steps.map((s) => s.uses).filter(Boolean),
     ) as string[];
     expect(uses.length).toBeGreaterThan(5);
-    for (const ref of uses) expect(ref, ref).toMatch(/^[\w.-]+\/[\w.\/-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+    for (const ref of uses) expect(ref, ref).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
   });
 
   test('security audits dependencies at a stated severity and scans for secrets', async () => {
