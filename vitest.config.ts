@@ -2,14 +2,10 @@
 // injection on the real cluster). Every requirement ID in specs/ is a declared tag, and strictTags
 // makes an unknown ID an error, so every test names real requirements.
 import { defineConfig } from 'vitest/config';
-import { requirementTags } from './src/trace/requirements-tags.ts';
+import { withRequirements } from './src/trace/vitest-config.ts';
 
-const tags = requirementTags({ root: import.meta.dirname });
-
-export default defineConfig({
+const config = defineConfig({
   test: {
-    tags,
-    strictTags: true,
     reporters: ['default'],
     projects: [
       {
@@ -40,3 +36,7 @@ export default defineConfig({
     ],
   },
 });
+
+// Declares the spec's IDs as tags (strictTags) and adds the RequirementsReporter, which writes
+// test-results/traceability.json and test-results/traceability.junit.xml.
+export default withRequirements(config, { root: import.meta.dirname });

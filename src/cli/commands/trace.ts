@@ -1,21 +1,137 @@
 // `incluster trace`: requirement coverage of the tests, and the CI gate on it.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ExitStatus, UsageError } from '../../errors.ts';
+import { loadConfig } from '../../config/load.ts';
+import { Status } from '../../progress/status.ts';
+import { traceProject } from '../../trace/project-trace.ts';
+import type { TraceReport } from '../../trace/report-schema.ts';
+import { renderTable } from '../../trace/render/table.ts';
+import { renderMarkdown } from '../../trace/render/markdown.ts';
+import { renderHtml } from '../../trace/render/html.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
-import { notImplemented } from './not-implemented.ts';
+
+interface TraceOptions {
+  config?: string;
+  threshold?: string;
+  format: string;
+  out?: string;
+  requirePassing: string[];
+  confirm?: boolean;
+  failOnSuspect?: boolean;
+}
+
+const FORMATS = ['table', 'json', 'md', 'html'] as const;
+type Format = (typeof FORMATS)[number];
 
 /** Builds the `trace` command. */
 export function traceCommand(ctx: CommandContext): Command {
-  return defineCommand(ctx, {
+  return defineCommand<TraceOptions>(ctx, {
     name: 'trace',
     summary: 'report which requirements the tests cover, and gate on it',
     description:
-      'Reads the requirements from the spec files and the requirement IDs tagged on each test (without running the tests), and reports coverage, untagged tests, unknown IDs and suspect links.',
-    examples: ['incluster trace', 'incluster trace --threshold 90 --format md --out trace.md'],
+      "Reads the requirements from the spec files and the requirement IDs tagged on each test (without running the tests), and reports coverage, untagged tests, unknown IDs and suspect links. Exits 1 when coverage is below the threshold, a test has no requirement ID (unless trace.allowUntagged), an ID is unknown or malformed, a tag cannot be resolved statically, or (with --require-passing) a requirement's test failed; exits 2 on a malformed spec, duplicate IDs or an unreadable file.",
+    examples: [
+      'incluster trace',
+      'incluster trace --threshold 90 --format md --out trace.md',
+      'incluster trace --format html --out test-results/traceability.html',
+      'incluster trace --require-passing test-results/traceability.json',
+      'incluster trace --confirm',
+    ],
     configure: (command) =>
       command
-        .option('--threshold <percent>', 'minimum coverage; below it the exit status is 1')
+        .option(
+          '--threshold <percent>',
+          'minimum coverage; below it the exit status is 1 (default: trace.threshold, 100)',
+        )
         .option('--format <format>', 'table, json, md or html', 'table')
-        .option('--out <file>', 'write the report to a file instead of stdout'),
-    action: () => notImplemented('trace'),
+        .option(
+          '--out <file>',
+          'write the report to a file instead of stdout (a summary still goes to stdout)',
+        )
+        .option(
+          '--require-passing <file>',
+          'run evidence (traceability.json from the RequirementsReporter); a requirement with a failed test fails the gate; repeat for shards',
+          (value: string, previous: string[]) => [...previous, value],
+          [] as string[],
+        )
+        .option(
+          '--confirm',
+          'record the current requirement texts as confirmed in the baseline (trace.lockFile), clearing suspect links',
+        )
+        .option(
+          '--fail-on-suspect',
+          'exit 1 when a test is linked to a requirement whose text changed since it was confirmed',
+        ),
+    action: async (options) => {
+      const { io } = ctx;
+      const format = parseFormat(options.format);
+      const threshold = options.threshold === undefined ? undefined : parseThreshold(options.threshold);
+      const { config, root } = await loadConfig({ cwd: io.cwd, file: options.config });
+      const status = new Status(io.stderr);
+      const { report, confirmed } = await status.phase('Tracing requirements to tests', () =>
+        traceProject({
+          root,
+          trace: config.trace,
+          threshold,
+          evidenceFiles: options.requirePassing.map((f) => resolve(io.cwd, f)),
+          confirm: options.confirm,
+          failOnSuspect: options.failOnSuspect,
+        }),
+      );
+      if (confirmed) {
+        const changes = [
+          confirmed.changed.length
+            ? `${confirmed.changed.length} changed (${confirmed.changed.join(', ')})`
+            : '',
+          confirmed.added.length ? `${confirmed.added.length} added` : '',
+          confirmed.removed.length
+            ? `${confirmed.removed.length} removed (${confirmed.removed.join(', ')})`
+            : '',
+        ].filter(Boolean);
+        status.info(
+          `Confirmed ${report.summary.requirements} requirement texts in ${confirmed.file}${changes.length ? `: ${changes.join(', ')}` : ''}`,
+        );
+      }
+      const rendered = render(report, format, { full: !options.out });
+      if (options.out) {
+        const target = resolve(io.cwd, options.out);
+        try {
+          await mkdir(dirname(target), { recursive: true });
+          await writeFile(target, rendered);
+        } catch (error) {
+          throw new UsageError(`cannot write the report to ${target}`, { cause: error });
+        }
+        io.stdout.write(renderTable(report));
+        io.stdout.write(`Report (${format}) written to ${options.out}\n`);
+      } else io.stdout.write(rendered);
+      return report.gate.passed ? ExitStatus.ok : ExitStatus.failed;
+    },
   });
+}
+
+function render(report: TraceReport, format: Format, options: { full: boolean }): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'md':
+      return renderMarkdown(report);
+    case 'html':
+      return renderHtml(report);
+    default:
+      return renderTable(report, { full: options.full });
+  }
+}
+
+function parseFormat(value: string): Format {
+  if ((FORMATS as readonly string[]).includes(value)) return value as Format;
+  throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got \`${value}\``);
+}
+
+function parseThreshold(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 100)
+    throw new UsageError(`--threshold must be a percentage from 0 to 100, got \`${value}\``);
+  return number;
 }

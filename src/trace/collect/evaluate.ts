@@ -1,0 +1,199 @@
+// Static evaluation of the few expressions that can hold requirement IDs: literals, arrays,
+// objects, spreads, template strings, and constants (in the same file or imported from another
+// one). Anything else evaluates to an Unresolved value that says where and why, so the collector
+// can report it instead of silently losing IDs.
+import type { AstNode, ModuleGraph, SourceModule } from './source-module.ts';
+import { nameOf, unwrap } from './source-module.ts';
+
+/** A value the collector could not work out, with where and why. */
+export class Unresolved {
+  readonly reason: string;
+  readonly file: string;
+  readonly line: number;
+  constructor(reason: string, module: SourceModule, node: AstNode) {
+    this.reason = reason;
+    this.file = module.path;
+    this.line = module.position(node.start).line;
+  }
+}
+
+/** A function or class: fine as a test body, never a tag. */
+export const OPAQUE_FUNCTION: unique symbol = Symbol('function');
+
+/** Evaluates expressions of one collection run, caching module-level constants. */
+export class Evaluator {
+  private readonly graph: ModuleGraph;
+  private readonly constants = new Map<string, unknown>();
+  private readonly inProgress = new Set<string>();
+
+  constructor(graph: ModuleGraph) {
+    this.graph = graph;
+  }
+
+  /** The value of `node` in `module`, with Unresolved in place of whatever cannot be known. */
+  evaluate(node: AstNode, module: SourceModule): unknown {
+    const n = unwrap(node);
+    switch (n.type) {
+      case 'Literal':
+        return n.regex ? new Unresolved('a regular expression', module, n) : n.value;
+      case 'TemplateLiteral': {
+        const quasis = n.quasis as AstNode[];
+        const expressions = n.expressions as AstNode[];
+        let text = (quasis[0]!.value as { cooked: string | null }).cooked ?? '';
+        for (let i = 0; i < expressions.length; i += 1) {
+          const part = this.evaluate(expressions[i]!, module);
+          if (part instanceof Unresolved) return part;
+          if (typeof part !== 'string' && typeof part !== 'number')
+            return new Unresolved('a template with a non-constant part', module, expressions[i]!);
+          text += String(part) + ((quasis[i + 1]!.value as { cooked: string | null }).cooked ?? '');
+        }
+        return text;
+      }
+      case 'ArrayExpression': {
+        const out: unknown[] = [];
+        for (const element of n.elements as (AstNode | null)[]) {
+          if (!element) continue;
+          if (element.type === 'SpreadElement') {
+            const spread = this.evaluate(element.argument as AstNode, module);
+            if (spread instanceof Unresolved) out.push(spread);
+            else if (Array.isArray(spread)) out.push(...(spread as unknown[]));
+            else out.push(new Unresolved('a spread of something that is not an array', module, element));
+          } else out.push(this.evaluate(element, module));
+        }
+        return out;
+      }
+      case 'ObjectExpression': {
+        const out: Record<string, unknown> = {};
+        for (const property of n.properties as AstNode[]) {
+          if (property.type === 'SpreadElement') {
+            const spread = this.evaluate(property.argument as AstNode, module);
+            if (spread instanceof Unresolved) return spread; // it may hold `tags`
+            if (spread && typeof spread === 'object') Object.assign(out, spread);
+            continue;
+          }
+          const key = property.computed
+            ? this.evaluate(property.key as AstNode, module)
+            : nameOf(property.key as AstNode);
+          if (key instanceof Unresolved) return key;
+          const value = property.value as AstNode;
+          out[String(key)] =
+            property.method || property.kind !== 'init' ? OPAQUE_FUNCTION : this.evaluate(value, module);
+        }
+        return out;
+      }
+      case 'ArrowFunctionExpression':
+      case 'FunctionExpression':
+      case 'ClassExpression':
+        return OPAQUE_FUNCTION;
+      case 'Identifier':
+        return this.identifier(nameOf(n), module, n);
+      case 'MemberExpression': {
+        const object = this.evaluate(n.object as AstNode, module);
+        if (object instanceof Unresolved) return object;
+        const key = n.computed ? this.evaluate(n.property as AstNode, module) : nameOf(n.property as AstNode);
+        if (key instanceof Unresolved) return key;
+        if (object === null || (typeof object !== 'object' && typeof object !== 'string'))
+          return new Unresolved(`a property of a non-constant value`, module, n);
+        if (typeof key !== 'string' && typeof key !== 'number')
+          return new Unresolved('a computed property', module, n);
+        const value = (object as Record<string, unknown>)[key];
+        if (value === undefined && !Object.hasOwn(object as object, key))
+          return new Unresolved(`no property \`${key}\``, module, n);
+        return value;
+      }
+      case 'BinaryExpression': {
+        if (n.operator !== '+') return new Unresolved(`an expression (${n.operator as string})`, module, n);
+        const left = this.evaluate(n.left as AstNode, module);
+        const right = this.evaluate(n.right as AstNode, module);
+        if (left instanceof Unresolved) return left;
+        if (right instanceof Unresolved) return right;
+        return (left as string) + (right as string);
+      }
+      case 'CallExpression': {
+        // `Object.freeze(x)` keeps x's value; any other call is run-time.
+        const callee = unwrap(n.callee as AstNode);
+        const args = n.arguments as AstNode[];
+        if (
+          callee.type === 'MemberExpression' &&
+          !callee.computed &&
+          (callee.object as AstNode).type === 'Identifier' &&
+          nameOf(callee.object as AstNode) === 'Object' &&
+          nameOf(callee.property as AstNode) === 'freeze' &&
+          args.length === 1
+        )
+          return this.evaluate(args[0]!, module);
+        return new Unresolved(`a function call (${describe(module, n)})`, module, n);
+      }
+      default:
+        return new Unresolved(`a run-time expression (${describe(module, n)})`, module, n);
+    }
+  }
+
+  /** The value of a name: a module-level const, an import of one, or undefined. */
+  private identifier(name: string, module: SourceModule, node: AstNode): unknown {
+    if (name === 'undefined') return undefined;
+    const binding = module.bindings.get(name);
+    if (!binding) return new Unresolved(`\`${name}\` is not a module-level constant`, module, node);
+    const key = `${module.path}\0${name}`;
+    if (this.constants.has(key)) return this.constants.get(key);
+    if (this.inProgress.has(key)) return new Unresolved(`\`${name}\` refers to itself`, module, node);
+    this.inProgress.add(key);
+    let value: unknown;
+    switch (binding.kind) {
+      case 'variable':
+        value =
+          binding.declaration !== 'const'
+            ? new Unresolved(`\`${name}\` is declared with ${binding.declaration}, not const`, module, node)
+            : binding.init
+              ? this.evaluate(binding.init, module)
+              : undefined;
+        break;
+      case 'function':
+        value = OPAQUE_FUNCTION;
+        break;
+      case 'import':
+        value = this.imported(binding.source, binding.imported, module, node);
+        break;
+      default:
+        value = new Unresolved(`\`${name}\` is not a plain constant`, module, node);
+    }
+    this.inProgress.delete(key);
+    this.constants.set(key, value);
+    return value;
+  }
+
+  /** The value of an export of another module, following re-exports. */
+  private imported(source: string, name: string, from: SourceModule, node: AstNode): unknown {
+    const target = this.graph.loadImport(from, source);
+    if (!target)
+      return new Unresolved(`\`${name}\` comes from \`${source}\`, which is not a local module`, from, node);
+    if (name === '*') {
+      const namespace: Record<string, unknown> = {};
+      for (const exported of target.exports.keys())
+        namespace[exported] = this.exportOf(target, exported, from, node);
+      return namespace;
+    }
+    return this.exportOf(target, name, from, node);
+  }
+
+  /** An export of `module`; problems are reported at `node` in `from`, the importing site. */
+  private exportOf(module: SourceModule, name: string, from: SourceModule, node: AstNode): unknown {
+    const entry = module.exports.get(name);
+    if (entry && 'local' in entry)
+      return this.identifier(entry.local, module, module.bindings.get(entry.local)?.node ?? node);
+    if (entry) return this.imported(entry.source, entry.imported, module, module.program);
+    for (const source of module.starExports) {
+      const target = this.graph.loadImport(module, source);
+      if (target) {
+        const value = this.exportOf(target, name, from, node);
+        if (!(value instanceof Unresolved)) return value;
+      }
+    }
+    return new Unresolved(`\`${name}\` is not exported by ${module.path}`, from, node);
+  }
+}
+
+function describe(module: SourceModule, node: AstNode): string {
+  const text = module.text.slice(node.start, node.end).replace(/\s+/g, ' ');
+  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+}

@@ -1,0 +1,288 @@
+// A parsed source file as the collector sees it: its syntax tree (from oxc, without type checking),
+// its module-level bindings, imports and exports, and a way to turn offsets into lines. Modules are
+// parsed once per collection and shared, since test files import the same fixtures and constants.
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseSync, rawTransferSupported, type ParserOptions } from 'oxc-parser';
+import { UsageError } from '../../errors.ts';
+
+/** A syntax tree node, typed loosely: the collector reads only a few fields of a few node types. */
+export interface AstNode {
+  type: string;
+  start: number;
+  end: number;
+  [field: string]: unknown;
+}
+
+/** What a module-level name is bound to. */
+export type Binding =
+  | { kind: 'import'; source: string; imported: string; node: AstNode }
+  | {
+      kind: 'variable';
+      declaration: string;
+      init: AstNode | undefined;
+      node: AstNode;
+    }
+  | { kind: 'function'; node: AstNode }
+  | { kind: 'other'; node: AstNode };
+
+/** An export of a module: a local name, or a name re-exported from another module. */
+export type ExportEntry = { local: string } | { source: string; imported: string };
+
+/** One parsed file. */
+export interface SourceModule {
+  /** Absolute path. */
+  path: string;
+  text: string;
+  program: AstNode;
+  bindings: Map<string, Binding>;
+  exports: Map<string, ExportEntry>;
+  /** Sources of `export * from '…'`. */
+  starExports: string[];
+  /** 1-based line and column of an offset. */
+  position(offset: number): { line: number; column: number };
+}
+
+/** Parses files on demand and caches them; resolves relative imports between them. */
+export class ModuleGraph {
+  private readonly modules = new Map<string, SourceModule | null>();
+
+  /**
+   * Parses `path` (absolute); a syntax error is a UsageError naming the file and line. With
+   * `keep: false` the tree is not cached (a test file nobody imports), which keeps memory, and so
+   * garbage collection, small.
+   */
+  load(path: string, options: { keep?: boolean } = {}): SourceModule {
+    const cached = this.modules.get(path);
+    if (cached) return cached;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read test file ${path}`, { cause: error });
+    }
+    const module = parseModule(path, text);
+    if (options.keep !== false) this.modules.set(path, module);
+    return module;
+  }
+
+  /** Loads the module a relative import points at, or undefined when it is a package or not found. */
+  loadImport(from: SourceModule, specifier: string): SourceModule | undefined {
+    if (!specifier.startsWith('.') && !specifier.startsWith('/')) return undefined;
+    const key = `${from.path}\0${specifier}`;
+    if (this.modules.has(key)) return this.modules.get(key) ?? undefined;
+    const target = resolveRelative(dirname(from.path), specifier);
+    let module: SourceModule | null = null;
+    if (target) {
+      try {
+        module = this.load(target);
+      } catch {
+        module = null; // a broken helper module does not hide the test file's own problems
+      }
+    }
+    this.modules.set(key, module);
+    return module ?? undefined;
+  }
+}
+
+// Raw transfer hands the tree over through shared memory instead of JSON: measured 40% faster.
+const RAW_TRANSFER = rawTransferSupported();
+
+const CANDIDATE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '.js', '/index.ts', '/index.js'];
+
+function resolveRelative(dir: string, specifier: string): string | undefined {
+  const base = resolve(dir, specifier);
+  // `./x.js` in TypeScript sources usually means `./x.ts`.
+  const swapped = base.replace(/\.(m?)js$/, '.$1ts');
+  for (const candidate of [swapped, ...CANDIDATE_SUFFIXES.map((suffix) => base + suffix)]) {
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+  }
+  return undefined;
+}
+
+/** Parses one file's text; exported for tests of the collector's syntax cases. */
+export function parseModule(path: string, text: string): SourceModule {
+  const lang = /\.[cm]?jsx?$/.test(path)
+    ? path.endsWith('x')
+      ? 'jsx'
+      : 'js'
+    : path.endsWith('x')
+      ? 'tsx'
+      : 'ts';
+  // `experimentalRawTransfer` is read by parseSync but missing from its declared options type.
+  const options: ParserOptions & { experimentalRawTransfer?: boolean } = {
+    lang,
+    sourceType: 'module',
+    preserveParens: false,
+    experimentalRawTransfer: RAW_TRANSFER,
+  };
+  const result = parseSync(path, text, options);
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const position = (offset: number) => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (lineStarts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - lineStarts[low]! + 1 };
+  };
+  const error = result.errors.find((e) => String(e.severity) === 'Error');
+  if (error) {
+    const at = error.labels[0]?.start;
+    const where = at === undefined ? path : `${path}:${position(at).line}`;
+    throw new UsageError(`${where}: cannot parse: ${error.message}`);
+  }
+  const program = result.program as unknown as AstNode;
+  const module: SourceModule = {
+    path,
+    text,
+    program,
+    bindings: new Map(),
+    exports: new Map(),
+    starExports: [],
+    position,
+  };
+  for (const statement of program.body as AstNode[]) indexStatement(module, statement);
+  return module;
+}
+
+function indexStatement(module: SourceModule, statement: AstNode): void {
+  switch (statement.type) {
+    case 'ImportDeclaration': {
+      const source = (statement.source as AstNode).value as string;
+      for (const spec of statement.specifiers as AstNode[]) {
+        const local = nameOf(spec.local as AstNode);
+        const imported =
+          spec.type === 'ImportNamespaceSpecifier'
+            ? '*'
+            : spec.type === 'ImportDefaultSpecifier'
+              ? 'default'
+              : nameOf(spec.imported as AstNode);
+        module.bindings.set(local, { kind: 'import', source, imported, node: spec });
+      }
+      return;
+    }
+    case 'ExportNamedDeclaration': {
+      const declaration = statement.declaration as AstNode | null;
+      if (declaration) {
+        for (const name of indexDeclaration(module, declaration)) module.exports.set(name, { local: name });
+      }
+      const source = (statement.source as AstNode | null)?.value as string | undefined;
+      for (const spec of (statement.specifiers as AstNode[] | undefined) ?? []) {
+        const local = nameOf(spec.local as AstNode);
+        const exported = nameOf(spec.exported as AstNode);
+        module.exports.set(exported, source ? { source, imported: local } : { local });
+      }
+      return;
+    }
+    case 'ExportAllDeclaration': {
+      const source = (statement.source as AstNode).value as string;
+      const exported = statement.exported as AstNode | null;
+      if (exported) module.exports.set(nameOf(exported), { source, imported: '*' });
+      else module.starExports.push(source);
+      return;
+    }
+    case 'ExportDefaultDeclaration': {
+      const declaration = statement.declaration as AstNode;
+      if (declaration.type === 'Identifier') module.exports.set('default', { local: nameOf(declaration) });
+      else {
+        const names = indexDeclaration(module, declaration);
+        const local = names[0] ?? '*default*';
+        if (!names.length)
+          module.bindings.set(local, {
+            kind: 'variable',
+            declaration: 'const',
+            init: declaration,
+            node: declaration,
+          });
+        module.exports.set('default', { local });
+      }
+      return;
+    }
+    default:
+      indexDeclaration(module, statement);
+  }
+}
+
+/** Records the names a declaration binds; returns them. */
+function indexDeclaration(module: SourceModule, node: AstNode): string[] {
+  if (node.type === 'VariableDeclaration') {
+    const names: string[] = [];
+    for (const declarator of node.declarations as AstNode[]) {
+      const id = declarator.id as AstNode;
+      if (id.type === 'Identifier') {
+        const name = nameOf(id);
+        module.bindings.set(name, {
+          kind: 'variable',
+          declaration: node.kind as string,
+          init: (declarator.init as AstNode | null) ?? undefined,
+          node: declarator,
+        });
+        names.push(name);
+      } else {
+        for (const name of patternNames(id)) {
+          module.bindings.set(name, { kind: 'other', node: declarator });
+          names.push(name);
+        }
+      }
+    }
+    return names;
+  }
+  if (
+    node.type === 'FunctionDeclaration' ||
+    node.type === 'ClassDeclaration' ||
+    node.type === 'TSEnumDeclaration'
+  ) {
+    const id = node.id as AstNode | null;
+    if (!id) return [];
+    const name = nameOf(id);
+    module.bindings.set(
+      name,
+      node.type === 'FunctionDeclaration' ? { kind: 'function', node } : { kind: 'other', node },
+    );
+    return [name];
+  }
+  return [];
+}
+
+function patternNames(pattern: AstNode): string[] {
+  switch (pattern.type) {
+    case 'Identifier':
+      return [nameOf(pattern)];
+    case 'ObjectPattern':
+      return (pattern.properties as AstNode[]).flatMap((p) =>
+        patternNames((p.type === 'RestElement' ? p.argument : p.value) as AstNode),
+      );
+    case 'ArrayPattern':
+      return (pattern.elements as (AstNode | null)[]).flatMap((e) => (e ? patternNames(e) : []));
+    case 'AssignmentPattern':
+      return patternNames(pattern.left as AstNode);
+    case 'RestElement':
+      return patternNames(pattern.argument as AstNode);
+    default:
+      return [];
+  }
+}
+
+/** The name of an Identifier or a string-literal module export name. */
+export function nameOf(node: AstNode): string {
+  return node.type === 'Literal' ? String(node.value) : (node.name as string);
+}
+
+/** Removes TypeScript-only wrappers (`as`, `satisfies`, `!`, `<T>x`) and parentheses. */
+export function unwrap(node: AstNode): AstNode {
+  let current = node;
+  while (
+    current.type === 'TSAsExpression' ||
+    current.type === 'TSSatisfiesExpression' ||
+    current.type === 'TSNonNullExpression' ||
+    current.type === 'TSTypeAssertion' ||
+    current.type === 'TSInstantiationExpression' ||
+    current.type === 'ParenthesizedExpression'
+  )
+    current = current.expression as AstNode;
+  return current;
+}

@@ -1,0 +1,73 @@
+// The report for a terminal: the summary first, then what needs attention, each problem at its
+// file:line so an editor can jump to it.
+import type { TraceReport } from '../report-schema.ts';
+
+/** Renders the summary and problem lists; `full` adds one row per requirement. */
+export function renderTable(report: TraceReport, options: { full?: boolean } = {}): string {
+  const s = report.summary;
+  const out: string[] = [];
+  out.push(
+    `Requirements  ${s.requirements} total, ${s.covered} covered (${s.percentage}%), threshold ${report.settings.threshold}%`,
+  );
+  out.push(`Tests         ${s.tests} in ${s.testFiles} files, ${s.untaggedTests} untagged`);
+  if (s.evidence)
+    out.push(
+      `Run evidence  ${s.evidence.tests} tests: ${s.evidence.passed} requirements passed, ${s.evidence.failed} failed, ${s.evidence.unverified} unverified, ${s.evidence.notRun} not run`,
+    );
+  if (options.full) {
+    out.push('', 'ID           STATUS     TESTS  TITLE');
+    for (const r of report.requirements) {
+      const status = r.verdict ?? r.status;
+      out.push(
+        `${r.id.padEnd(12)} ${(status + (r.suspect ? '*' : '')).padEnd(10)} ${String(r.tests.length).padStart(5)}  ${truncate(r.title, 70)}`,
+      );
+    }
+  }
+  const uncovered = report.requirements.filter((r) => r.status === 'uncovered');
+  if (uncovered.length) {
+    out.push('', `Uncovered requirements (${uncovered.length})`);
+    for (const r of uncovered) out.push(`  ${r.id}  ${truncate(r.title, 90)}  (${r.file}:${r.line})`);
+  }
+  const section = (title: string, kind: string) => {
+    const problems = report.problems.filter((p) => p.kind === kind);
+    if (!problems.length) return;
+    out.push('', `${title} (${problems.length})`);
+    for (const p of problems) out.push(`  ${p.file}:${p.line}:${p.column}  ${p.message}`);
+  };
+  section('Untagged tests', 'untagged-test');
+  section('Unknown requirement IDs', 'unknown-id');
+  section('Malformed requirement IDs', 'malformed-id');
+  section('Tags that cannot be resolved', 'unresolved-tags');
+  const suspect = report.requirements.filter((r) => r.suspect);
+  if (suspect.length) {
+    out.push(
+      '',
+      `Suspect links: the text of ${suspect.length} requirement(s) changed since ${report.baseline.file}`,
+    );
+    for (const r of suspect) {
+      out.push(`  ${r.id}  ${truncate(r.title, 90)}`);
+      for (const index of r.tests) {
+        const t = report.tests[index]!;
+        out.push(`    ${t.file}:${t.line}  ${t.fullName}`);
+      }
+    }
+    out.push('  review these tests, then run `incluster trace --confirm`');
+  } else if (!report.baseline.present) {
+    out.push('', `No baseline ${report.baseline.file} yet: run \`incluster trace --confirm\` to record one`);
+  }
+  if (s.evidence?.moduleErrors.length) {
+    out.push('', 'Test files that failed before their tests ran');
+    for (const e of s.evidence.moduleErrors) out.push(`  ${e.file}  ${e.message}`);
+  }
+  out.push('');
+  out.push(
+    report.gate.passed
+      ? 'Gate: passed'
+      : `Gate: FAILED\n${report.gate.failures.map((f) => `  - ${f.message}`).join('\n')}`,
+  );
+  return `${out.join('\n')}\n`;
+}
+
+function truncate(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}

@@ -1,0 +1,137 @@
+// The traceability report's JSON format, versioned by `schemaVersion`. The published JSON Schema
+// (schema/traceability-report.schema.json) is generated from this definition, and the TypeScript
+// types are inferred from it, so the three cannot drift apart.
+import { z } from 'zod';
+
+/** Bumped on any change that could break a reader of the report. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+const location = {
+  file: z.string().describe('Path relative to the project root, with / separators.'),
+  line: z.number().int().min(1),
+};
+
+const requirementEntry = z.object({
+  id: z.string(),
+  title: z.string().describe('The first sentence of the requirement.'),
+  text: z.string(),
+  ...location,
+  fingerprint: z.string().describe('sha256 of the normalized text (first 16 hex digits).'),
+  confirmedFingerprint: z
+    .string()
+    .nullable()
+    .describe('The fingerprint recorded in the baseline; null when the requirement is not in it.'),
+  suspect: z.boolean().describe('The text changed since its tests were last confirmed.'),
+  status: z.enum(['covered', 'uncovered']),
+  verdict: z
+    .enum(['passed', 'failed', 'unverified', 'not-run'])
+    .nullable()
+    .describe('From run evidence (--require-passing); null without evidence.'),
+  tests: z.array(z.number().int().min(0)).describe('Indexes into `tests`.'),
+});
+
+const testEntry = z.object({
+  ...location,
+  column: z.number().int().min(1),
+  name: z.string(),
+  fullName: z.string().describe('Enclosing describe names and the test name, joined with " > ".'),
+  mode: z.enum(['run', 'skip', 'only', 'todo']),
+  each: z.boolean().describe('Declared with .each or .for: one declaration, several tests at run time.'),
+  ids: z.array(z.string()).describe('Requirement IDs of the test, inherited ones included.'),
+  otherTags: z.array(z.string()),
+  suspect: z.boolean(),
+  outcome: z
+    .enum(['passed', 'failed', 'skipped', 'pending', 'not-run'])
+    .nullable()
+    .describe('From run evidence; null without evidence.'),
+});
+
+const problemEntry = z.object({
+  kind: z.enum(['untagged-test', 'unknown-id', 'malformed-id', 'unresolved-tags']),
+  ...location,
+  column: z.number().int().min(1),
+  id: z.string().nullable(),
+  message: z.string(),
+});
+
+const gateFailure = z.object({
+  code: z.enum([
+    'below-threshold',
+    'untagged-tests',
+    'unknown-ids',
+    'malformed-ids',
+    'unresolved-tags',
+    'failed-requirements',
+    'evidence-module-errors',
+    'suspect-links',
+  ]),
+  message: z.string(),
+});
+
+export const reportSchema = z
+  .object({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    generatedAt: z.string().describe('ISO 8601 time the report was made.'),
+    settings: z.object({
+      specs: z.array(z.string()),
+      tests: z.array(z.string()),
+      idPattern: z.string(),
+      threshold: z.number().min(0).max(100),
+      allowUntagged: z.boolean(),
+      baseline: z.string(),
+    }),
+    summary: z.object({
+      requirements: z.number().int(),
+      covered: z.number().int(),
+      uncovered: z.number().int(),
+      percentage: z.number().describe('covered / requirements × 100, one decimal; 100 when there are none.'),
+      testFiles: z.number().int(),
+      tests: z.number().int(),
+      untaggedTests: z.number().int(),
+      unknownIds: z.number().int(),
+      malformedIds: z.number().int(),
+      unresolvedTags: z.number().int(),
+      suspectRequirements: z.number().int(),
+      suspectLinks: z.number().int(),
+      evidence: z
+        .object({
+          files: z.array(z.string()),
+          shards: z.array(z.string()),
+          tests: z.number().int(),
+          passed: z.number().int(),
+          failed: z.number().int(),
+          unverified: z.number().int(),
+          notRun: z.number().int(),
+          moduleErrors: z.array(z.object({ file: z.string(), message: z.string() })),
+        })
+        .nullable(),
+    }),
+    gate: z.object({ passed: z.boolean(), failures: z.array(gateFailure) }),
+    baseline: z.object({
+      file: z.string(),
+      present: z.boolean(),
+      changed: z.array(z.string()),
+      added: z.array(z.string()),
+      removed: z.array(z.string()),
+    }),
+    requirements: z.array(requirementEntry),
+    tests: z.array(testEntry),
+    problems: z.array(problemEntry),
+  })
+  .describe('incluster traceability report');
+
+/** The whole report, as written with `--format json`. */
+export type TraceReport = z.output<typeof reportSchema>;
+/** One requirement's line in the report. */
+export type ReportRequirement = z.output<typeof requirementEntry>;
+/** One test's line in the report. */
+export type ReportTest = z.output<typeof testEntry>;
+/** One problem found in the test files. */
+export type ReportProblem = z.output<typeof problemEntry>;
+/** Why the gate failed. */
+export type GateFailure = z.output<typeof gateFailure>;
+
+/** The JSON Schema of the report, as published in schema/traceability-report.schema.json. */
+export function reportJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(reportSchema, { target: 'draft-2020-12' });
+}

@@ -1,0 +1,239 @@
+// Builds the traceability report from its inputs: the registry, the collected tests, the baseline
+// and, optionally, run evidence. Pure: no files are read here, so every rule is testable alone.
+import type { Baseline } from './baseline.ts';
+import { diffBaseline } from './baseline.ts';
+import type { Collection } from './collect/collect.ts';
+import type { RunEvidence, TestOutcome } from './evidence.ts';
+import { judgeRequirements } from './evidence.ts';
+import type { Registry } from './registry.ts';
+import {
+  REPORT_SCHEMA_VERSION,
+  type GateFailure,
+  type ReportProblem,
+  type ReportRequirement,
+  type ReportTest,
+  type TraceReport,
+} from './report-schema.ts';
+
+/** Everything a report is built from. */
+export interface ReportInput {
+  registry: Registry;
+  collection: Collection;
+  /** The confirmed fingerprints; undefined when there is no baseline file yet. */
+  baseline: Baseline | undefined;
+  /** Merged run evidence, with the files it came from. */
+  evidence?: { data: RunEvidence; files: string[] };
+  settings: {
+    specs: string[];
+    tests: string[];
+    threshold: number;
+    allowUntagged: boolean;
+    baseline: string;
+    /** Fail the gate when a link is suspect. */
+    failOnSuspect?: boolean;
+  };
+  /** Defaults to now. */
+  generatedAt?: Date;
+}
+
+/** Builds the report and decides the gate. */
+export function buildReport(input: ReportInput): TraceReport {
+  const { registry, collection, baseline, evidence, settings } = input;
+  const format = registry.format;
+  const diff = baseline ? diffBaseline(registry, baseline) : { changed: [], added: [], removed: [] };
+  const changed = new Set(diff.changed);
+  const outcomes = evidence ? outcomesByLocation(evidence.data) : undefined;
+
+  const problems: ReportProblem[] = collection.problems.map((p) => ({
+    kind: 'unresolved-tags',
+    ...p,
+    id: null,
+  }));
+  const testsById = new Map<string, number[]>();
+  const tests: ReportTest[] = collection.tests.map((test, index) => {
+    const ids: string[] = [];
+    const otherTags: string[] = [];
+    let requirementLike = 0;
+    for (const tag of test.tags) {
+      const kind = format.classify(tag);
+      if (kind === 'other') {
+        otherTags.push(tag);
+        continue;
+      }
+      requirementLike += 1;
+      const where = { file: test.file, line: test.line, column: test.column, id: tag };
+      if (kind === 'malformed')
+        problems.push({
+          kind: 'malformed-id',
+          ...where,
+          message: `malformed requirement ID \`${tag}\` (expected /${format.source}/)`,
+        });
+      else if (!registry.byId.has(tag))
+        problems.push({ kind: 'unknown-id', ...where, message: `unknown requirement ID ${tag}` });
+      else {
+        ids.push(tag);
+        if (test.mode !== 'todo') testsById.set(tag, [...(testsById.get(tag) ?? []), index]);
+      }
+    }
+    if (requirementLike === 0)
+      problems.push({
+        kind: 'untagged-test',
+        file: test.file,
+        line: test.line,
+        column: test.column,
+        id: null,
+        message: `test has no requirement ID: ${test.fullName}`,
+      });
+    const outcome = outcomes
+      ? (outcomes.get(`${test.file}:${test.line}`) ??
+        outcomes.get(`${test.file}\0${test.fullName}`) ??
+        'not-run')
+      : null;
+    return {
+      file: test.file,
+      line: test.line,
+      column: test.column,
+      name: test.name,
+      fullName: test.fullName,
+      mode: test.mode,
+      each: test.each,
+      ids,
+      otherTags,
+      suspect: ids.some((id) => changed.has(id)),
+      outcome,
+    };
+  });
+
+  const verdicts = evidence ? judgeRequirements(evidence.data) : undefined;
+  const requirements: ReportRequirement[] = registry.requirements.map((requirement) => {
+    const linked = testsById.get(requirement.id) ?? [];
+    return {
+      id: requirement.id,
+      title: requirement.title,
+      text: requirement.text,
+      file: requirement.file,
+      line: requirement.line,
+      fingerprint: requirement.fingerprint,
+      confirmedFingerprint: baseline?.get(requirement.id) ?? null,
+      suspect: changed.has(requirement.id),
+      status: linked.length ? 'covered' : 'uncovered',
+      verdict: verdicts ? (verdicts.get(requirement.id) ?? 'not-run') : null,
+      tests: linked,
+    };
+  });
+
+  problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  const covered = requirements.filter((r) => r.status === 'covered').length;
+  const total = requirements.length;
+  const percentage = total === 0 ? 100 : Math.floor((covered / total) * 1000) / 10;
+  const count = (kind: ReportProblem['kind']) => problems.filter((p) => p.kind === kind).length;
+  const suspectRequirements = requirements.filter((r) => r.suspect);
+  const summary: TraceReport['summary'] = {
+    requirements: total,
+    covered,
+    uncovered: total - covered,
+    percentage,
+    testFiles: collection.files.length,
+    tests: tests.length,
+    untaggedTests: count('untagged-test'),
+    unknownIds: count('unknown-id'),
+    malformedIds: count('malformed-id'),
+    unresolvedTags: count('unresolved-tags'),
+    suspectRequirements: suspectRequirements.length,
+    suspectLinks: suspectRequirements.reduce((sum, r) => sum + r.tests.length, 0),
+    evidence: evidence
+      ? {
+          files: evidence.files,
+          shards: evidence.data.shards,
+          tests: evidence.data.tests.length,
+          passed: requirements.filter((r) => r.verdict === 'passed').length,
+          failed: requirements.filter((r) => r.verdict === 'failed').length,
+          unverified: requirements.filter((r) => r.verdict === 'unverified').length,
+          notRun: requirements.filter((r) => r.verdict === 'not-run').length,
+          moduleErrors: evidence.data.moduleErrors,
+        }
+      : null,
+  };
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: (input.generatedAt ?? new Date()).toISOString(),
+    settings: {
+      specs: settings.specs,
+      tests: settings.tests,
+      idPattern: format.source,
+      threshold: settings.threshold,
+      allowUntagged: settings.allowUntagged,
+      baseline: settings.baseline,
+    },
+    summary,
+    gate: decideGate(summary, settings, requirements),
+    baseline: { file: settings.baseline, present: baseline !== undefined, ...diff },
+    requirements,
+    tests,
+    problems,
+  };
+}
+
+function decideGate(
+  summary: TraceReport['summary'],
+  settings: ReportInput['settings'],
+  requirements: ReportRequirement[],
+): TraceReport['gate'] {
+  const failures: GateFailure[] = [];
+  if (summary.percentage < settings.threshold)
+    failures.push({
+      code: 'below-threshold',
+      message: `coverage ${summary.percentage}% is below the threshold of ${settings.threshold}% (${summary.uncovered} uncovered)`,
+    });
+  if (summary.untaggedTests > 0 && !settings.allowUntagged)
+    failures.push({
+      code: 'untagged-tests',
+      message: `${plural(summary.untaggedTests, 'test')} without a requirement ID`,
+    });
+  if (summary.unknownIds > 0)
+    failures.push({
+      code: 'unknown-ids',
+      message: `${plural(summary.unknownIds, 'unknown requirement ID')}`,
+    });
+  if (summary.malformedIds > 0)
+    failures.push({
+      code: 'malformed-ids',
+      message: `${plural(summary.malformedIds, 'malformed requirement ID')}`,
+    });
+  if (summary.unresolvedTags > 0)
+    failures.push({
+      code: 'unresolved-tags',
+      message: `${plural(summary.unresolvedTags, 'test')} with tags that cannot be resolved statically`,
+    });
+  if (summary.evidence && summary.evidence.failed > 0) {
+    const failed = requirements.filter((r) => r.verdict === 'failed').map((r) => r.id);
+    failures.push({ code: 'failed-requirements', message: `failed requirements: ${failed.join(', ')}` });
+  }
+  if (summary.evidence && summary.evidence.moduleErrors.length > 0)
+    failures.push({
+      code: 'evidence-module-errors',
+      message: `${plural(summary.evidence.moduleErrors.length, 'test file')} failed before their tests ran`,
+    });
+  if (settings.failOnSuspect && summary.suspectLinks > 0)
+    failures.push({ code: 'suspect-links', message: `${plural(summary.suspectLinks, 'suspect link')}` });
+  return { passed: failures.length === 0, failures };
+}
+
+/** Each test's worst outcome, by `file:line` and by `file\0fullName`. */
+function outcomesByLocation(evidence: RunEvidence): Map<string, TestOutcome> {
+  const rank: Record<TestOutcome, number> = { failed: 3, passed: 2, skipped: 1, pending: 0 };
+  const outcomes = new Map<string, TestOutcome>();
+  const record = (key: string, outcome: TestOutcome) => {
+    const seen = outcomes.get(key);
+    if (!seen || rank[outcome] > rank[seen]) outcomes.set(key, outcome);
+  };
+  for (const test of evidence.tests) {
+    if (test.line !== undefined) record(`${test.file}:${test.line}`, test.outcome);
+    record(`${test.file}\0${test.fullName}`, test.outcome);
+  }
+  return outcomes;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
