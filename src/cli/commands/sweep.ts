@@ -1,20 +1,61 @@
-// `incluster sweep`: delete test namespaces left behind by crashed runs.
+// `incluster sweep`: delete test namespaces left behind by crashed runs (FR-026).
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.ts';
+import { ExitStatus } from '../../errors.ts';
+import { createKubeClient } from '../../kube/client.ts';
+import { sweepNamespaces } from '../../fixtures/namespace.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
-import { notImplemented } from './not-implemented.ts';
+import { println } from '../io.ts';
+
+interface SweepOptions {
+  config?: string;
+  dryRun?: boolean;
+  all?: boolean;
+  json?: boolean;
+  kubeconfig?: string;
+  context?: string;
+}
 
 /** Builds the `sweep` command. */
 export function sweepCommand(ctx: CommandContext): Command {
-  return defineCommand(ctx, {
+  return defineCommand<SweepOptions>(ctx, {
     name: 'sweep',
     summary: 'delete expired test namespaces left by crashed runs',
     description:
-      'Deletes namespaces labelled app.kubernetes.io/managed-by=incluster whose expiry annotation has passed, and prints what it deleted. Namespaces incluster did not create are never touched.',
+      'Deletes namespaces labelled app.kubernetes.io/managed-by=incluster whose expiry annotation (incluster.dev/expires-at) has passed, and prints what it deleted. Namespaces incluster did not create are never touched.',
     examples: ['incluster sweep --dry-run', 'incluster sweep --all'],
     configure: (command) =>
       command
         .option('--dry-run', 'list what would be deleted, delete nothing')
-        .option('--all', 'also delete incluster namespaces that have not expired yet'),
-    action: () => notImplemented('sweep'),
+        .option('--all', 'also delete incluster namespaces that have not expired yet')
+        .option('--json', 'print the result as JSON on stdout')
+        .option('--kubeconfig <file>', 'kubeconfig to use (default: the config, $KUBECONFIG, ~/.kube/config)')
+        .option('--context <name>', 'kubeconfig context to use'),
+    action: async (options) => {
+      const { io } = ctx;
+      const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
+      const client = createKubeClient({
+        kubeconfig: options.kubeconfig ?? config.cluster.existing.kubeconfig,
+        context: options.context ?? config.cluster.existing.context,
+        env: io.env,
+        retry: { signal: io.signal },
+      });
+      await client.ping(io.signal);
+      const { deleted, kept } = await sweepNamespaces(client, { dryRun: options.dryRun, all: options.all });
+      if (options.json) {
+        println(io.stdout, JSON.stringify({ dryRun: Boolean(options.dryRun), deleted, kept }, null, 2));
+        return ExitStatus.ok;
+      }
+      const verb = options.dryRun ? 'would delete' : 'deleted';
+      for (const ns of deleted)
+        println(
+          io.stdout,
+          `${verb} ${ns.name}\t${ns.expired ? `expired ${ns.expiresAt}` : `expires ${ns.expiresAt}`}`,
+        );
+      io.stderr.write(
+        `${deleted.length} namespace${deleted.length === 1 ? '' : 's'} ${verb}; ${kept.length} not expired kept${kept.length && !options.all ? ' (--all deletes them too)' : ''}\n`,
+      );
+      return ExitStatus.ok;
+    },
   });
 }
