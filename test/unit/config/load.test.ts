@@ -58,3 +58,32 @@ describe('incluster.config.yaml', { tags: ['001-FR-044'] }, () => {
     expect(loaded.root).toBe(root);
   });
 });
+
+describe('published JSON Schema', { tags: ['001-FR-044'] }, () => {
+  test('schema/incluster.config.schema.json is generated from the config schema and up to date', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { configJsonSchema } = await import('../../../src/config/json-schema.ts');
+    const committed = JSON.parse(
+      await readFile(new URL('../../../schema/incluster.config.schema.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    expect(committed, 'run `npm run schema` and commit the result').toEqual(configJsonSchema());
+  });
+
+  test('the schema describes the fields an editor should complete', async () => {
+    const { configJsonSchema } = await import('../../../src/config/json-schema.ts');
+    const schema = configJsonSchema() as {
+      properties: Record<string, { properties?: Record<string, { enum?: string[] }> }>;
+      additionalProperties: boolean;
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['cluster', 'namespace', 'services', 'runner', 'trace', 'artifacts']),
+    );
+    expect(schema.properties.cluster!.properties!.provider!.enum).toEqual([
+      'auto',
+      'kind',
+      'local',
+      'existing',
+    ]);
+    expect(schema.additionalProperties).toBe(false);
+  });
+});
