@@ -1,0 +1,229 @@
+// `incluster init` into temporary repositories: an empty one, one with its own Makefile and
+// workflow, twice in a row, with --force and with --dry-run.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import { runCli } from '../../../src/cli/program.ts';
+import { parseConfig } from '../../../src/config/load.ts';
+import { runCommand } from '../../../src/process/exec.ts';
+import { BLOCK_BEGIN, BLOCK_END, INCLUSTER_TARGETS } from '../../../src/init/makefile.ts';
+import { PACKAGE_ROOT } from '../../../src/init/scaffold.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+
+async function emptyRepo(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'incluster-init-'));
+  await mkdir(join(dir, '.git'));
+  return dir;
+}
+
+async function init(cwd: string, ...flags: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const status = await runCli(['init', ...flags], {
+    stdout,
+    stderr,
+    cwd,
+    env: process.env,
+    signal: new AbortController().signal,
+  });
+  return {
+    status,
+    out,
+    err,
+    outcome: (path: string) => new RegExp(`^(\\S+(?: \\S+)?)\\s+${path}`, 'm').exec(out)?.[1],
+  };
+}
+
+/** Every file under `dir` (except .git) with its content. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (path.includes('/.git/')) continue;
+    files[path.slice(dir.length + 1)] = await readFile(path, 'utf8');
+  }
+  return files;
+}
+
+const EXPECTED = [
+  '.dockerignore',
+  '.github/workflows/ci.yml',
+  'Makefile',
+  'incluster.config.yaml',
+  'specs/001-example/spec.md',
+  'test/integration/example.test.ts',
+  'testing/Dockerfile',
+  'testing/k8s/kind-config.yaml',
+  'vitest.config.ts',
+];
+
+describe('incluster init', { tags: ['001-FR-042'] }, () => {
+  test('into an empty repository: writes every file, and the config validates', async () => {
+    const dir = await emptyRepo();
+    const result = await init(dir);
+    expect(result.status).toBe(0);
+    const files = await snapshot(dir);
+    const services = (await readdir(join(repoRoot, 'testing/k8s/services'))).filter((f) =>
+      /\.ya?ml$/.test(f),
+    );
+    expect(Object.keys(files).sort()).toEqual(
+      [...EXPECTED, ...services.map((f) => `testing/k8s/services/${f}`)].sort(),
+    );
+    for (const path of Object.keys(files)) expect(result.outcome(path), path).toBe('created');
+    const config = parseConfig(files['incluster.config.yaml']!, 'incluster.config.yaml');
+    expect(config.cluster.kind.config).toBe('testing/k8s/kind-config.yaml');
+    expect(config.runner.dockerfile).toBe('testing/Dockerfile');
+    expect(existsSync(join(dir, config.runner.dockerfile))).toBe(true);
+    expect(existsSync(join(dir, config.cluster.kind.config))).toBe(true);
+    // The spec template is in our spec format, and the example test names its requirement.
+    expect(files['specs/001-example/spec.md']).toMatch(/^- \*\*001-FR-001\*\* \S/m);
+    expect(files['test/integration/example.test.ts']).toContain(`tags: ['001-FR-001']`);
+  });
+
+  test('the kind config and service manifests are incluster’s own, byte for byte', async () => {
+    const dir = await emptyRepo();
+    await init(dir);
+    expect(await readFile(join(dir, 'testing/k8s/kind-config.yaml'), 'utf8')).toBe(
+      await readFile(join(PACKAGE_ROOT, 'testing/k8s/kind-config.yaml'), 'utf8'),
+    );
+    for (const name of await readdir(join(repoRoot, 'testing/k8s/services')))
+      expect(await readFile(join(dir, 'testing/k8s/services', name), 'utf8'), name).toBe(
+        await readFile(join(repoRoot, 'testing/k8s/services', name), 'utf8'),
+      );
+  });
+
+  test('the generated workflow passes actionlint', { tags: ['001-FR-041'], timeout: 300_000 }, async () => {
+    const dir = await emptyRepo();
+    await init(dir);
+    const bin = (
+      await runCommand('bash', [join(repoRoot, 'scripts/actionlint.sh'), '--print-path'])
+    ).stdout.trim();
+    const lint = await runCommand(bin, ['-shellcheck=', '-pyflakes='], { cwd: dir, allowFailure: true });
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.exitCode).toBe(0);
+  });
+
+  test(
+    'the generated Makefile offers the seed targets and `make help` lists them',
+    { tags: ['001-FR-040'] },
+    async () => {
+      const dir = await emptyRepo();
+      await init(dir);
+      const help = await runCommand('make', ['--no-print-directory', 'help'], { cwd: dir });
+      for (const target of [
+        'kind-up',
+        'kind-down',
+        'test',
+        'test-unit',
+        'test-integration',
+        'test-e2e',
+        'check',
+        'lint',
+        'typecheck',
+        'traceability',
+      ])
+        expect(help.stdout).toMatch(new RegExp(`^  ${target} +\\S`, 'm'));
+      const dry = await runCommand('make', ['-n', 'kind-up', 'traceability'], { cwd: dir });
+      expect(dry.stdout).toContain('npx incluster up --provider kind');
+      expect(dry.stdout).toContain('npx incluster trace');
+    },
+  );
+
+  test('running it twice changes nothing and reports every file unchanged', async () => {
+    const dir = await emptyRepo();
+    await init(dir);
+    const before = await snapshot(dir);
+    const second = await init(dir);
+    expect(second.status).toBe(0);
+    expect(await snapshot(dir)).toEqual(before);
+    for (const path of Object.keys(before)) expect(second.outcome(path), path).toBe('unchanged');
+  });
+
+  test('an existing Makefile and workflow: conflicts are reported with a diff, nothing is overwritten', async () => {
+    const dir = await emptyRepo();
+    const makefile =
+      'SHELL := /bin/bash\n\nbuild:\n\tgo build ./...\n\ntest: build\n\tgo test ./...\n\nlint:\n\tgolangci-lint run\n';
+    const workflow =
+      'name: mine\non: push\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: make\n';
+    await writeFile(join(dir, 'Makefile'), makefile);
+    await mkdir(join(dir, '.github/workflows'), { recursive: true });
+    await writeFile(join(dir, '.github/workflows/ci.yml'), workflow);
+
+    const result = await init(dir);
+    expect(result.status).toBe(1);
+    expect(result.outcome('.github/workflows/ci.yml')).toBe('conflict');
+    expect(await readFile(join(dir, '.github/workflows/ci.yml'), 'utf8')).toBe(workflow);
+    expect(result.out).toContain('--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n@@ ');
+    expect(result.out).toContain('-name: mine');
+    expect(result.err).toContain('left as they are: .github/workflows/ci.yml');
+    expect(result.err).toContain('incluster init --force');
+
+    // The Makefile keeps every line of the user's and gains a marked block without their targets.
+    expect(result.outcome('Makefile')).toBe('appended');
+    expect(result.out).toContain('targets already defined by this Makefile, left as they are: test, lint');
+    const merged = await readFile(join(dir, 'Makefile'), 'utf8');
+    expect(merged.startsWith(makefile)).toBe(true);
+    const block = merged.slice(merged.indexOf(BLOCK_BEGIN));
+    expect(block.trimEnd().endsWith(BLOCK_END)).toBe(true);
+    expect(block).not.toMatch(/^test:/m);
+    expect(block).not.toMatch(/^lint:/m);
+    expect(block).toMatch(/^kind-up:/m);
+    const dry = await runCommand('make', ['-n', 'test', 'kind-down'], { cwd: dir });
+    expect(dry.stdout).toBe('go build ./...\ngo test ./...\nnpx incluster down --provider kind\n');
+
+    // A second run changes nothing and reports the same conflicts.
+    const before = await snapshot(dir);
+    const again = await init(dir);
+    expect(await snapshot(dir)).toEqual(before);
+    expect(again.outcome('Makefile')).toBe('conflict');
+    expect(again.outcome('.github/workflows/ci.yml')).toBe('conflict');
+    expect(again.outcome('incluster.config.yaml')).toBe('unchanged');
+  });
+
+  test('--force overwrites differing files and an edited incluster block, never the user’s targets', async () => {
+    const dir = await emptyRepo();
+    await init(dir);
+    await writeFile(join(dir, 'incluster.config.yaml'), 'namespace: mine\n');
+    const makefile = await readFile(join(dir, 'Makefile'), 'utf8');
+    await writeFile(
+      join(dir, 'Makefile'),
+      `mine:\n\techo mine\n\n${makefile.replace('kind-up:', 'kind-upp:')}`,
+    );
+    const conflicted = await init(dir);
+    expect(conflicted.status).toBe(1);
+    expect(conflicted.outcome('incluster.config.yaml')).toBe('conflict');
+    expect(conflicted.outcome('Makefile')).toBe('conflict');
+
+    const forced = await init(dir, '--force');
+    expect(forced.status).toBe(0);
+    expect(forced.outcome('incluster.config.yaml')).toBe('overwritten');
+    expect(forced.outcome('Makefile')).toBe('overwritten');
+    expect(await readFile(join(dir, 'incluster.config.yaml'), 'utf8')).toBe(
+      await readFile(join(PACKAGE_ROOT, 'templates/init/incluster.config.yaml'), 'utf8'),
+    );
+    expect(await readFile(join(dir, 'Makefile'), 'utf8')).toBe(`mine:\n\techo mine\n\n${makefile}`);
+    expect((await init(dir)).status).toBe(0);
+  });
+
+  test('--dry-run writes nothing and says what it would do', async () => {
+    const dir = await emptyRepo();
+    const result = await init(dir, '--dry-run');
+    expect(result.status).toBe(0);
+    expect(result.outcome('incluster.config.yaml')).toBe('would create');
+    expect(result.outcome('Makefile')).toBe('would create');
+    expect(await snapshot(dir)).toEqual({});
+  });
+
+  test('every target in the block is documented for `make help`', { tags: ['001-FR-040'] }, () => {
+    for (const target of INCLUSTER_TARGETS) expect(target.help.length).toBeGreaterThan(5);
+  });
+});
