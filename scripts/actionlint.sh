@@ -18,9 +18,15 @@ if [ ! -x "$actionlint" ]; then
   }
   echo "actionlint.sh: building actionlint $ACTIONLINT_VERSION into $bin_dir (once)" >&2
   mkdir -p "$bin_dir"
-  # A private GOPATH inside the cache keeps the module download out of the user's Go workspace.
-  GOBIN="$bin_dir" GOPATH="$cache/tools/gopath" GOFLAGS=-modcacherw \
+  # Built into a private directory and renamed into place, so concurrent callers never run a
+  # half-written binary. A private GOPATH keeps the download out of the user's Go workspace.
+  staging=$(mktemp -d "$bin_dir/.build-XXXXXX")
+  trap 'rm -rf "$staging"' EXIT
+  GOBIN="$staging" GOPATH="$cache/tools/gopath" GOFLAGS=-modcacherw \
     go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2
+  mv -f "$staging/actionlint" "$actionlint"
+  rm -rf "$staging"
+  trap - EXIT
 fi
 
 if [ "${1:-}" = "--print-path" ]; then
