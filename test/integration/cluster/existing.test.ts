@@ -2,7 +2,7 @@
 // cluster would be: `up` verifies the API and creates only its own namespace; `down` deletes only
 // namespaces labelled as this config's, and leaves the cluster and everything else alone.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -71,6 +71,14 @@ describe('existing provider on a running cluster', { tags: ['001-FR-003', '001-F
       deleting: false,
     });
     expect(await provider.access(ctx)).toEqual(access);
+    const logs = await mkdtemp(join(tmpdir(), 'existing-it-logs-'));
+    await provider.exportLogs(ctx, logs);
+    const exported = JSON.parse(await readFile(join(logs, `existing-${ours}.json`), 'utf8')) as {
+      server: string;
+      pods: { items?: unknown[] };
+    };
+    expect(exported.server).toBe(client.server);
+    expect(exported.pods.items).toEqual([]);
 
     await provider.down(ctx);
     expect((await namespaceState(ours))?.deleting ?? true).toBe(true);
