@@ -1,0 +1,156 @@
+// The runner image: built with Docker's legacy builder (no BuildKit here; `--network=host` because
+// the engine may run without a bridge), tagged `<config.runner.image>:<content hash>` and never
+// `:latest`, then put where the cluster's node can run it (FR-010, FR-011).
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ClusterProvider, ProviderContext } from '../cluster/provider.ts';
+import { canLoadImages } from '../cluster/provider.ts';
+import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
+import { InfrastructureError, UsageError } from '../errors.ts';
+import { runCommand } from '../process/exec.ts';
+import { contentHash, contextEntries } from './context.ts';
+
+/** Characters of the content hash used as the tag: enough to never collide in one registry. */
+const TAG_LENGTH = 16;
+
+export interface BuildOptions {
+  /** Absolute build context directory. */
+  contextDir: string;
+  /** Absolute path of the Dockerfile. */
+  dockerfile: string;
+  /** Repository name (config.runner.image). */
+  repository: string;
+  buildArgs?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Each line of docker's output, for the status line. */
+  onLine?: (line: string) => void;
+}
+
+/** A built (or reused) image. */
+export interface RunnerImage {
+  /** `incluster-runner:3f2a…`. */
+  reference: string;
+  /** The engine's image ID (`sha256:…`), the digest of its config. */
+  id: string;
+  /** False when the tag already existed and nothing was built. */
+  built: boolean;
+  contentHash: string;
+}
+
+/** The tag of the image a context would build: the content hash, shortened. */
+export async function imageReference(options: BuildOptions): Promise<{ reference: string; hash: string }> {
+  if (/[:@]/.test(options.repository.split('/').at(-1) ?? ''))
+    throw new UsageError(
+      `runner.image must be a repository name without tag or digest (the tag is a content hash), got \`${options.repository}\``,
+    );
+  let dockerfile: string;
+  try {
+    dockerfile = await readFile(options.dockerfile, 'utf8');
+  } catch (error) {
+    throw new UsageError(`runner.dockerfile ${options.dockerfile} cannot be read`, { cause: error });
+  }
+  const entries = await contextEntries(options.contextDir).catch((error: unknown) => {
+    throw new UsageError(`runner.context ${options.contextDir} cannot be read`, { cause: error });
+  });
+  const hash = contentHash(entries, dockerfile, options.buildArgs);
+  return { reference: `${options.repository}:${hash.slice(0, TAG_LENGTH)}`, hash };
+}
+
+/** Builds the runner image unless an image with its content hash already exists. */
+export async function buildRunnerImage(options: BuildOptions): Promise<RunnerImage> {
+  const env = { ...(options.env ?? process.env), DOCKER_BUILDKIT: '0' };
+  const { reference, hash } = await imageReference(options);
+  const existing = await imageId(reference, env, options.signal);
+  if (existing) return { reference, id: existing, built: false, contentHash: hash };
+  const args = ['build', '--network=host', '--file', options.dockerfile, '--tag', reference];
+  for (const [key, value] of Object.entries(options.buildArgs ?? {}))
+    args.push('--build-arg', `${key}=${value}`);
+  // The label lets `docker image prune --filter label=…` clean old runner images up.
+  args.push('--label', 'app.kubernetes.io/managed-by=incluster', options.contextDir);
+  try {
+    await runCommand('docker', args, {
+      env,
+      signal: options.signal,
+      timeoutMs: 30 * 60_000,
+      onLine: options.onLine ? (line) => options.onLine?.(line) : undefined,
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new InfrastructureError('ImageBuildFailed', `building the runner image ${reference} failed`, {
+      cause: error,
+      hint: `the Dockerfile is ${options.dockerfile}; run the same \`docker build\` by hand to see every step`,
+    });
+  }
+  const id = await imageId(reference, env, options.signal);
+  if (!id) throw new InfrastructureError('ImageBuildFailed', `docker built ${reference} but cannot find it`);
+  return { reference, id, built: true, contentHash: hash };
+}
+
+/** Where the image ended up for the cluster: the reference pods use, and how they may pull it. */
+export interface DeliveredImage {
+  reference: string;
+  pullPolicy: 'Never' | 'IfNotPresent';
+  /** The registry digest (`repo@sha256:…`) when pushed. */
+  digest?: string;
+}
+
+/** Loads the image onto the nodes (kind, local: verified there) or pushes it to the configured registry. */
+export async function deliverImage(
+  provider: ClusterProvider,
+  ctx: ProviderContext,
+  image: string,
+): Promise<DeliveredImage> {
+  if (canLoadImages(provider)) {
+    await provider.loadImages(ctx, [image]);
+    return { reference: image, pullPolicy: 'Never' };
+  }
+  const [pushed] = await pushToRegistry(ctx.config.cluster.existing.registry, [image], {
+    env: ctx.env,
+    signal: ctx.signal,
+  });
+  if (!pushed) throw new InfrastructureError('ImagePushFailed', `pushing ${image} returned nothing`);
+  const digest = await runCommand(
+    'docker',
+    ['image', 'inspect', '--format', '{{json .RepoDigests}}', pushed.target],
+    {
+      env: ctx.env,
+      signal: ctx.signal,
+    },
+  )
+    .then((r) => (JSON.parse(r.stdout) as string[]).find((d) => d.startsWith(pushed.target.split(':')[0]!)))
+    .catch(() => undefined);
+  return { reference: digest ?? pushed.target, pullPolicy: 'IfNotPresent', digest };
+}
+
+/** Resolves the config's paths against its root; the Dockerfile may live outside the context. */
+export function resolveBuildPaths(
+  root: string,
+  runner: { dockerfile: string; context: string },
+): { contextDir: string; dockerfile: string } {
+  return { contextDir: resolve(root, runner.context), dockerfile: resolve(root, runner.dockerfile) };
+}
+
+async function imageId(
+  reference: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const result = await runCommand('docker', ['image', 'inspect', '--format', '{{.Id}}', reference], {
+    env,
+    signal,
+    allowFailure: true,
+    timeoutMs: 30_000,
+  }).catch((error: unknown) => {
+    throw new InfrastructureError('DockerUnavailable', 'the Docker engine does not answer', {
+      cause: error,
+      hint: 'start Docker (the local provider starts its own engine on `incluster up`)',
+    });
+  });
+  if (result.exitCode === 0) return result.stdout.trim();
+  if (/Cannot connect to the Docker daemon|Is the docker daemon running/i.test(result.stderr))
+    throw new InfrastructureError('DockerUnavailable', 'the Docker engine does not answer', {
+      hint: result.stderr.trim(),
+    });
+  return undefined;
+}

@@ -1,0 +1,295 @@
+// The Kubernetes objects of one run, as plain data (no I/O, so every field is unit-tested): the
+// run's namespace, a ServiceAccount with only the configured RBAC rules, a copy of the database
+// Secret, and an Indexed Job with one pod per shard under the restricted Pod Security Standard.
+//
+// Artifacts protocol. Each pod has two containers sharing an emptyDir at /artifacts:
+//   - `tests` runs the suite and writes its results (JUnit, traceability.json, …) to /artifacts;
+//   - `artifacts`, a plain (not native-sidecar) container from the same image, only waits until
+//     incluster has copied /artifacts out and says so by creating /run/incluster/collected.
+// A native sidecar (an initContainer with restartPolicy Always) would not do: the kubelet stops
+// sidecars as soon as the main containers exit, so the volume could no longer be read through exec
+// after the tests end, and not at all after a crash or an OOM kill. A plain container keeps the
+// pod Running, and the emptyDir readable, whatever happened to the test process. Holding every
+// shard's pod until all shards are collected also keeps a failed shard from failing the Job
+// (backoffLimit 0) and thereby killing the shards still running. If incluster itself dies, the
+// Job's activeDeadlineSeconds still ends the pods, and its TTL removes the Job.
+import type { Config } from '../config/schema.ts';
+import { UsageError } from '../errors.ts';
+import type { KubeObject } from '../kube/manifests.ts';
+
+/** Labels on everything a run creates, so a run's objects can be found and swept. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const RUN_ID_LABEL = 'incluster.dev/run-id';
+/** Name of the Job, its ServiceAccount, Role and RoleBinding (one run per namespace). */
+export const RUNNER_NAME = 'incluster-runner';
+/** The container that runs the suite, and the one that keeps /artifacts readable afterwards. */
+export const TEST_CONTAINER = 'tests';
+export const HOLDER_CONTAINER = 'artifacts';
+export const ARTIFACTS_DIR = '/artifacts';
+/** Created (by exec) in the holder container once /artifacts has been copied out. */
+export const COLLECTED_FILE = '/run/incluster/collected';
+/** The non-root user the restricted PSS asks for; the node images' `node` user. */
+export const RUNNER_UID = 1000;
+/** The annotation the Job controller sets to a pod's completion index. */
+export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+
+type PolicyRule = Config['runner']['rbac'][number];
+
+/** Everything the objects depend on; filled in by run.ts from the config and the command line. */
+export interface RunnerSpec {
+  runId: string;
+  /** The run's own namespace (created per run, labelled restricted). */
+  namespace: string;
+  /** Namespace of the services the tests talk to (config.namespace). */
+  servicesNamespace: string;
+  clusterName: string;
+  image: string;
+  /** `Never` where the image was loaded onto the node, `IfNotPresent` where it was pushed. */
+  imagePullPolicy: 'Never' | 'IfNotPresent';
+  command: readonly string[];
+  /** Arguments after `--` on the command line, appended to the command. */
+  runnerArgs: readonly string[];
+  shards: number;
+  timeoutSeconds: number;
+  ttlSeconds: number;
+  resources: Config['runner']['resources'];
+  artifactsSizeLimit: string;
+  env: Readonly<Record<string, string>>;
+  rbac: readonly PolicyRule[];
+  postgres: {
+    service: string;
+    port: number;
+    database: string;
+    /** Name of the Secret (copied into the run namespace) with `username` and `password`; none: no credentials. */
+    secret: string | undefined;
+  };
+}
+
+/** The labels stamped on every object of a run. */
+export function runLabels(runId: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: 'incluster', [RUN_ID_LABEL]: runId, 'app.kubernetes.io/name': RUNNER_NAME };
+}
+
+/** The run's namespace, enforcing the restricted Pod Security Standard on everything in it. */
+export function runNamespace(spec: Pick<RunnerSpec, 'namespace' | 'runId' | 'clusterName'>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: spec.namespace,
+      labels: {
+        ...runLabels(spec.runId),
+        'incluster.dev/cluster': spec.clusterName,
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      },
+    },
+  };
+}
+
+/** The ServiceAccount the runner pods use. */
+export function serviceAccount(spec: Pick<RunnerSpec, 'namespace' | 'runId'>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: RUNNER_NAME, namespace: spec.namespace, labels: runLabels(spec.runId) },
+  };
+}
+
+/**
+ * A Role with exactly the configured rules, and its binding to the runner's ServiceAccount, in
+ * `namespace` (the run's own, and the services' namespace where the tests look at things).
+ */
+export function rbacObjects(
+  spec: Pick<RunnerSpec, 'namespace' | 'runId' | 'rbac'>,
+  namespace: string,
+): KubeObject[] {
+  const name = namespace === spec.namespace ? RUNNER_NAME : `${RUNNER_NAME}-${spec.runId}`;
+  const labels = runLabels(spec.runId);
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace, labels },
+      rules: spec.rbac.map((rule) => ({
+        apiGroups: [...rule.apiGroups],
+        resources: [...rule.resources],
+        verbs: [...rule.verbs],
+      })),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: RUNNER_NAME, namespace: spec.namespace }],
+    },
+  ];
+}
+
+/** A copy of the services' Secret in the run namespace, so the Job can use it by secretKeyRef. */
+export function copiedSecret(
+  source: { data?: Record<string, string>; type?: string },
+  name: string,
+  spec: Pick<RunnerSpec, 'namespace' | 'runId'>,
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: spec.namespace, labels: runLabels(spec.runId) },
+    type: source.type ?? 'Opaque',
+    data: { ...source.data },
+  };
+}
+
+/** The securityContext every container gets: what the restricted Pod Security Standard requires. */
+export function restrictedContainerSecurity(): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: RUNNER_UID,
+    runAsGroup: RUNNER_UID,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** The environment of the test container: services, credentials by secretKeyRef, run and shard. */
+export function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
+  const env: Record<string, unknown>[] = [
+    { name: 'CI', value: 'true' },
+    { name: 'INCLUSTER_RUN_ID', value: spec.runId },
+    { name: 'INCLUSTER_NAMESPACE', value: spec.servicesNamespace },
+    { name: 'INCLUSTER_RUN_NAMESPACE', value: spec.namespace },
+    { name: 'INCLUSTER_ARTIFACTS_DIR', value: ARTIFACTS_DIR },
+    {
+      name: 'INCLUSTER_SHARD_INDEX',
+      valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX_ANNOTATION}']` } },
+    },
+    { name: 'INCLUSTER_SHARD_COUNT', value: String(spec.shards) },
+    {
+      name: 'POSTGRES_HOST',
+      value: `${spec.postgres.service}.${spec.servicesNamespace}.svc.cluster.local`,
+    },
+    { name: 'POSTGRES_PORT', value: String(spec.postgres.port) },
+    { name: 'POSTGRES_DB', value: spec.postgres.database },
+  ];
+  if (spec.postgres.secret) {
+    for (const [name, key] of [
+      ['POSTGRES_USER', 'username'],
+      ['POSTGRES_PASSWORD', 'password'],
+    ] as const)
+      env.push({ name, valueFrom: { secretKeyRef: { name: spec.postgres.secret, key } } });
+  }
+  const ours = new Set(env.map((e) => e.name));
+  for (const [name, value] of Object.entries(spec.env)) if (!ours.has(name)) env.push({ name, value });
+  return env;
+}
+
+/**
+ * The test container's command. Sharded, a tiny `sh` wrapper appends `--shard=<i+1>/<n>` (Vitest
+ * counts shards from 1, completion indexes from 0); the command and arguments stay positional
+ * parameters, so nothing a user wrote is ever parsed by the shell.
+ */
+export function testCommand(spec: Pick<RunnerSpec, 'command' | 'runnerArgs' | 'shards'>): string[] {
+  const command = [...spec.command, ...spec.runnerArgs];
+  if (spec.shards <= 1) return command;
+  return [
+    'sh',
+    '-c',
+    'exec "$@" "--shard=$((INCLUSTER_SHARD_INDEX + 1))/$INCLUSTER_SHARD_COUNT"',
+    'incluster-shard',
+    ...command,
+  ];
+}
+
+/**
+ * The holder's command: wait for the collected-file, then exit 0. A TERM (Ctrl-C cleanup, the Job's
+ * deadline) ends it at once: as PID 1 the shell would otherwise ignore it until the grace period.
+ */
+export const HOLDER_COMMAND: readonly string[] = [
+  'sh',
+  '-c',
+  `trap 'exit 0' TERM INT; while [ ! -e ${COLLECTED_FILE} ]; do sleep 1; done`,
+];
+
+/** The Indexed Job: one pod per shard, no retries, a deadline and a TTL. */
+export function runnerJob(spec: RunnerSpec): KubeObject {
+  const labels = runLabels(spec.runId);
+  const security = restrictedContainerSecurity();
+  const mounts = [{ name: 'artifacts', mountPath: ARTIFACTS_DIR }];
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: RUNNER_NAME, namespace: spec.namespace, labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: spec.timeoutSeconds,
+      ttlSecondsAfterFinished: spec.ttlSeconds,
+      completionMode: 'Indexed',
+      completions: spec.shards,
+      parallelism: spec.shards,
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: RUNNER_NAME,
+          restartPolicy: 'Never',
+          enableServiceLinks: false,
+          // Long enough for a test process to flush its reporters, short enough for Ctrl-C.
+          terminationGracePeriodSeconds: 5,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUNNER_UID,
+            runAsGroup: RUNNER_UID,
+            fsGroup: RUNNER_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: TEST_CONTAINER,
+              image: spec.image,
+              imagePullPolicy: spec.imagePullPolicy,
+              command: testCommand(spec),
+              env: runnerEnv(spec),
+              resources: {
+                requests: { ...spec.resources.requests },
+                limits: { ...spec.resources.limits },
+              },
+              securityContext: security,
+              volumeMounts: mounts,
+            },
+            {
+              name: HOLDER_CONTAINER,
+              image: spec.image,
+              imagePullPolicy: spec.imagePullPolicy,
+              command: [...HOLDER_COMMAND],
+              resources: {
+                requests: { cpu: '10m', memory: '16Mi' },
+                limits: { cpu: '500m', memory: '64Mi' },
+              },
+              securityContext: restrictedContainerSecurity(),
+              volumeMounts: [...mounts, { name: 'control', mountPath: '/run/incluster' }],
+            },
+          ],
+          volumes: [
+            { name: 'artifacts', emptyDir: { sizeLimit: spec.artifactsSizeLimit } },
+            { name: 'control', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** `30m` → 1800; the config's durations are validated by the schema, the flag's here. */
+export function parseDurationSeconds(text: string, what: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
+  if (!match)
+    throw new UsageError(`${what} must be a duration such as "90s", "10m" or "1h", got \`${text}\``);
+  const value = Number(match[1]);
+  const unit = match[2];
+  const seconds =
+    unit === 'ms' ? value / 1000 : unit === 's' ? value : unit === 'm' ? value * 60 : value * 3600;
+  return Math.max(1, Math.ceil(seconds));
+}

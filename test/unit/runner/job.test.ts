@@ -1,0 +1,214 @@
+import { describe, expect, test } from 'vitest';
+import { configSchema } from '../../../src/config/schema.ts';
+import {
+  COMPLETION_INDEX_ANNOTATION,
+  copiedSecret,
+  rbacObjects,
+  runnerJob,
+  runNamespace,
+  testCommand,
+  parseDurationSeconds,
+  type RunnerSpec,
+} from '../../../src/runner/job.ts';
+
+const config = configSchema.parse({});
+
+function spec(overrides: Partial<RunnerSpec> = {}): RunnerSpec {
+  return {
+    runId: 'r20261124-a1b2',
+    namespace: 'incluster-run-r20261124-a1b2',
+    servicesNamespace: 'floe-test',
+    clusterName: 'floe-test',
+    image: 'incluster-runner:0123456789abcdef',
+    imagePullPolicy: 'Never',
+    command: ['npx', 'vitest', 'run'],
+    runnerArgs: ['--project', 'integration'],
+    shards: 1,
+    timeoutSeconds: 1800,
+    ttlSeconds: 600,
+    resources: config.runner.resources,
+    artifactsSizeLimit: '1Gi',
+    env: { FEATURE: 'on', POSTGRES_HOST: 'elsewhere' },
+    rbac: config.runner.rbac,
+    postgres: { service: 'postgres', port: 5432, database: 'app', secret: 'postgres-credentials' },
+    ...overrides,
+  };
+}
+
+interface Container {
+  name: string;
+  image: string;
+  command: string[];
+  imagePullPolicy: string;
+  env?: { name: string; value?: string; valueFrom?: Record<string, Record<string, string>> }[];
+  securityContext: Record<string, unknown>;
+  resources: { requests?: Record<string, string>; limits?: Record<string, string> };
+  volumeMounts: { name: string; mountPath: string }[];
+}
+interface JobShape {
+  spec: {
+    backoffLimit: number;
+    activeDeadlineSeconds: number;
+    ttlSecondsAfterFinished: number;
+    completionMode: string;
+    completions: number;
+    parallelism: number;
+    template: {
+      spec: {
+        serviceAccountName: string;
+        restartPolicy: string;
+        securityContext: Record<string, unknown>;
+        containers: Container[];
+        initContainers?: Container[];
+        volumes: { name: string; emptyDir?: { sizeLimit?: string } }[];
+      };
+    };
+  };
+}
+
+const job = (s: RunnerSpec) => runnerJob(s) as unknown as JobShape;
+
+describe('the runner Job', { tags: ['001-FR-012'] }, () => {
+  test('runs once, with a deadline and a TTL, as an Indexed Job under its own ServiceAccount', () => {
+    const j = job(spec({ shards: 3, timeoutSeconds: 90 }));
+    expect(j.spec).toMatchObject({
+      backoffLimit: 0,
+      activeDeadlineSeconds: 90,
+      ttlSecondsAfterFinished: 600,
+      completionMode: 'Indexed',
+      completions: 3,
+      parallelism: 3,
+    });
+    expect(j.spec.template.spec.serviceAccountName).toBe('incluster-runner');
+    expect(j.spec.template.spec.restartPolicy).toBe('Never');
+  });
+
+  test('every container meets the restricted Pod Security Standard', () => {
+    const pod = job(spec()).spec.template.spec;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const containers = [...pod.containers, ...(pod.initContainers ?? [])];
+    expect(containers.length).toBeGreaterThanOrEqual(2);
+    for (const c of containers) {
+      expect(c.securityContext, c.name).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(c.image, c.name).toBe('incluster-runner:0123456789abcdef');
+      expect(c.image).not.toMatch(/:latest$/);
+      expect(c.imagePullPolicy).toBe('Never');
+      expect(c.resources.limits?.memory, c.name).toBeTruthy();
+      expect(c.volumeMounts).toContainEqual({ name: 'artifacts', mountPath: '/artifacts' });
+    }
+  });
+
+  test('requests and limits come from the config, /artifacts is a size-limited emptyDir', () => {
+    const pod = job(spec({ artifactsSizeLimit: '256Mi' })).spec.template.spec;
+    const tests = pod.containers.find((c) => c.name === 'tests')!;
+    expect(tests.resources).toEqual({
+      requests: { cpu: '250m', memory: '256Mi' },
+      limits: { cpu: '2', memory: '1Gi' },
+    });
+    expect(pod.volumes).toContainEqual({ name: 'artifacts', emptyDir: { sizeLimit: '256Mi' } });
+  });
+
+  test('credentials come by secretKeyRef, never as a plain value; services by cluster DNS', () => {
+    const tests = job(spec()).spec.template.spec.containers.find((c) => c.name === 'tests')!;
+    const env = new Map(tests.env!.map((e) => [e.name, e]));
+    expect(env.get('POSTGRES_HOST')?.value).toBe('postgres.floe-test.svc.cluster.local');
+    expect(env.get('POSTGRES_PORT')?.value).toBe('5432');
+    expect(env.get('POSTGRES_DB')?.value).toBe('app');
+    expect(env.get('POSTGRES_USER')).toEqual({
+      name: 'POSTGRES_USER',
+      valueFrom: { secretKeyRef: { name: 'postgres-credentials', key: 'username' } },
+    });
+    expect(env.get('POSTGRES_PASSWORD')).toEqual({
+      name: 'POSTGRES_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'postgres-credentials', key: 'password' } },
+    });
+    for (const e of tests.env!)
+      if (/PASSWORD|USER|SECRET|TOKEN/.test(e.name)) expect(e.value, e.name).toBeUndefined();
+    expect(env.get('INCLUSTER_RUN_ID')?.value).toBe('r20261124-a1b2');
+    expect(env.get('INCLUSTER_SHARD_INDEX')?.valueFrom).toEqual({
+      fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX_ANNOTATION}']` },
+    });
+    expect(env.get('INCLUSTER_SHARD_COUNT')?.value).toBe('1');
+    // The user's env is added, but cannot override what incluster sets.
+    expect(env.get('FEATURE')?.value).toBe('on');
+    expect(tests.env!.filter((e) => e.name === 'POSTGRES_HOST')).toHaveLength(1);
+  });
+
+  test('without a Secret there are no credential variables at all', () => {
+    const tests = job(spec({ postgres: { service: 'pg', port: 5433, database: 'd', secret: undefined } }))
+      .spec.template.spec.containers[0]!;
+    expect(tests.env!.map((e) => e.name)).not.toContain('POSTGRES_PASSWORD');
+  });
+
+  test('the copied Secret keeps the data and is labelled with the run', () => {
+    const secret = copiedSecret({ data: { username: 'YXBw', password: 'c2VjcmV0' } }, 'pg', spec());
+    expect(secret).toMatchObject({
+      kind: 'Secret',
+      metadata: {
+        name: 'pg',
+        namespace: 'incluster-run-r20261124-a1b2',
+        labels: { 'incluster.dev/run-id': 'r20261124-a1b2' },
+      },
+      data: { username: 'YXBw', password: 'c2VjcmV0' },
+    });
+  });
+});
+
+describe('the test command', { tags: ['001-FR-016'] }, () => {
+  test('unsharded: the configured command and the runner args, as they are', () => {
+    expect(testCommand(spec())).toEqual(['npx', 'vitest', 'run', '--project', 'integration']);
+  });
+  test('sharded: --shard=<index+1>/<n>, the user arguments as positional parameters of sh', () => {
+    const command = testCommand(spec({ shards: 2, runnerArgs: ['-t', "it's $(rm -rf /)"] }));
+    expect(command.slice(0, 4)).toEqual([
+      'sh',
+      '-c',
+      'exec "$@" "--shard=$((INCLUSTER_SHARD_INDEX + 1))/$INCLUSTER_SHARD_COUNT"',
+      'incluster-shard',
+    ]);
+    expect(command.slice(4)).toEqual(['npx', 'vitest', 'run', '-t', "it's $(rm -rf /)"]);
+  });
+});
+
+describe('namespace and RBAC', { tags: ['001-FR-012'] }, () => {
+  test('the run namespace enforces the restricted Pod Security Standard and is labelled as ours', () => {
+    expect(runNamespace(spec()).metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'app.kubernetes.io/managed-by': 'incluster',
+      'incluster.dev/run-id': 'r20261124-a1b2',
+    });
+  });
+
+  test('the Role grants exactly the configured rules, bound to the runner ServiceAccount only', () => {
+    const rbac = [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }];
+    const [role, binding] = rbacObjects(spec({ rbac }), 'floe-test');
+    expect(role).toMatchObject({ kind: 'Role', metadata: { namespace: 'floe-test' }, rules: rbac });
+    expect(binding).toMatchObject({
+      kind: 'RoleBinding',
+      roleRef: { kind: 'Role', name: role!.metadata.name },
+      subjects: [
+        { kind: 'ServiceAccount', name: 'incluster-runner', namespace: 'incluster-run-r20261124-a1b2' },
+      ],
+    });
+    expect(JSON.stringify([role, binding])).not.toContain('ClusterRole');
+  });
+});
+
+describe('durations', { tags: ['001-FR-012'] }, () => {
+  test('--timeout accepts the config format and rejects anything else naming it', () => {
+    expect(parseDurationSeconds('90s', '--timeout')).toBe(90);
+    expect(parseDurationSeconds('10m', '--timeout')).toBe(600);
+    expect(parseDurationSeconds('1h', '--timeout')).toBe(3600);
+    expect(() => parseDurationSeconds('ten', '--timeout')).toThrow('--timeout must be a duration');
+  });
+});

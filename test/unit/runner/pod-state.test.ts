@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { KubeObject } from '../../../src/kube/manifests.ts';
+import { decideVerdict } from '../../../src/runner/outcome.ts';
+import { classifyPod, holderRunning, jobFailureOf, shardIndexOf } from '../../../src/runner/pod-state.ts';
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(import.meta.dirname, 'pods', `${name}.json`), 'utf8')) as KubeObject;
+const NOW = Date.parse('2026-11-24T15:01:00Z');
+
+describe('classifying runner pods', { tags: ['001-FR-015'] }, () => {
+  test.each([
+    ['image-pull-backoff', 'ImagePullBackOff', false],
+    ['err-image-never-pull', 'ErrImageNeverPull', false],
+    ['config-error', 'CreateContainerConfigError', false],
+    ['oom-killed', 'OOMKilled', true],
+    ['killed', 'TestProcessKilled', true],
+    ['evicted', 'Evicted', false],
+    ['unschedulable', 'Unschedulable', false],
+  ])('%s is an infrastructure failure named %s', (name, reason, collectable) => {
+    const state = classifyPod(fixture(name), NOW);
+    expect(state).toMatchObject({ state: 'infrastructure', reason, collectable });
+  });
+
+  test('the reason names the image and the kubelet message', () => {
+    const state = classifyPod(fixture('image-pull-backoff'), NOW);
+    expect(state.state === 'infrastructure' && state.message).toContain('incluster-runner:0123456789abcdef');
+    expect(state.state === 'infrastructure' && state.message).toContain('failed to resolve reference');
+  });
+
+  test('a briefly unschedulable pod is still pending', () => {
+    expect(classifyPod(fixture('unschedulable'), Date.parse('2026-11-24T15:00:03Z'))).toMatchObject({
+      state: 'pending',
+    });
+  });
+
+  test('tests that ended by themselves report their exit code', () => {
+    expect(classifyPod(fixture('passed'), NOW)).toMatchObject({ state: 'ended', exitCode: 0 });
+    expect(classifyPod(fixture('tests-failed'), NOW)).toMatchObject({ state: 'ended', exitCode: 1 });
+    expect(classifyPod(fixture('running'), NOW)).toEqual({ state: 'running' });
+    expect(classifyPod(fixture('pending'), NOW)).toMatchObject({ state: 'pending' });
+  });
+
+  test('the shard index and the holder come from the pod', () => {
+    expect(shardIndexOf(fixture('pending'))).toBe(1);
+    expect(holderRunning(fixture('passed'))).toBe(true);
+    expect(holderRunning(fixture('evicted'))).toBe(false);
+  });
+
+  test('a Job past its deadline is named by its condition', () => {
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'incluster-runner' },
+      status: {
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'DeadlineExceeded',
+            message: 'Job was active longer than specified deadline',
+          },
+        ],
+      },
+    };
+    expect(jobFailureOf(job)).toEqual({
+      reason: 'DeadlineExceeded',
+      message: 'Job was active longer than specified deadline',
+    });
+    expect(jobFailureOf({ ...job, status: {} })).toBeUndefined();
+  });
+});
+
+describe('the run verdict', { tags: ['001-FR-015'] }, () => {
+  const counts = { tests: 4, failures: 0, errors: 0, skipped: 0, time: 1 };
+  test('0 when every shard exited 0 and no case failed', () => {
+    expect(
+      decideVerdict(
+        [
+          { kind: 'ended', exitCode: 0 },
+          { kind: 'ended', exitCode: 0 },
+        ],
+        counts,
+      ).exitStatus,
+    ).toBe(0);
+  });
+  test('1 when a case failed or a shard exited non-zero', () => {
+    expect(decideVerdict([{ kind: 'ended', exitCode: 0 }], { ...counts, failures: 1 })).toMatchObject({
+      exitStatus: 1,
+      outcome: 'failed',
+    });
+    expect(decideVerdict([{ kind: 'ended', exitCode: 1 }], counts).exitStatus).toBe(1);
+  });
+  test('3 with the reason when any shard broke, even if others failed tests', () => {
+    const verdict = decideVerdict(
+      [
+        { kind: 'ended', exitCode: 1 },
+        { kind: 'infrastructure', reason: 'OOMKilled', message: 'killed' },
+      ],
+      { ...counts, failures: 2 },
+    );
+    expect(verdict).toMatchObject({ exitStatus: 3, outcome: 'infrastructure', reason: 'OOMKilled' });
+  });
+});
