@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { parseAppletList } from '../../../../../src/cluster/providers/local/images/busybox-image.ts';
+import {
+  CLUSTER_IMAGES,
+  CLUSTER_RECIPES,
+  selectRecipes,
+} from '../../../../../src/cluster/providers/local/images/cluster-images.ts';
+import {
+  corednsBinDir,
+  corednsInstallArgs,
+} from '../../../../../src/cluster/providers/local/images/coredns-image.ts';
+import {
+  BUSYBOX_IMAGE,
+  COREDNS_IMAGE,
+  COREDNS_VERSION,
+  NODE_VERSION,
+  PAUSE_IMAGE,
+} from '../../../../../src/cluster/providers/local/images/image-names.ts';
+import {
+  pauseCompileArgs,
+  PAUSE_C_SOURCE,
+} from '../../../../../src/cluster/providers/local/images/pause-image.ts';
+import { isStaticElf, passwdFiles } from '../../../../../src/cluster/providers/local/images/static-rootfs.ts';
+
+describe('image recipes', { tags: ['001-FR-009'] }, () => {
+  test('every cluster image has a recipe, under its exact name', () => {
+    expect(CLUSTER_IMAGES).toEqual(CLUSTER_RECIPES.map((r) => r.image));
+    expect([...CLUSTER_IMAGES].sort()).toEqual([BUSYBOX_IMAGE, COREDNS_IMAGE, PAUSE_IMAGE].sort());
+    expect(selectRecipes(['busybox:1.35']).map((r) => r.image)).toEqual(['docker.io/library/busybox:1.35']);
+    expect(() => selectRecipes(['docker.io/library/redis:7'])).toThrow(/no local build recipe/);
+  });
+
+  test('the node image carries the Node release pinned in .nvmrc', () => {
+    const nvmrc = readFileSync(new URL('../../../../../.nvmrc', import.meta.url), 'utf8').trim();
+    expect(NODE_VERSION).toBe(nvmrc.replace(/^v/, ''));
+  });
+
+  test('pause is compiled static and handles the stop signals and children', () => {
+    expect(PAUSE_IMAGE).toBe('registry.k8s.io/pause:3.10');
+    expect(pauseCompileArgs('p.c', 'out')).toEqual([
+      '-static',
+      '-O2',
+      '-s',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-o',
+      'out',
+      'p.c',
+    ]);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGCHLD']) expect(PAUSE_C_SOURCE).toContain(signal);
+    expect(PAUSE_C_SOURCE).toContain('waitpid(-1, NULL, WNOHANG)');
+  });
+
+  test('CoreDNS is a static go install of the pinned version, cached per version', () => {
+    expect(COREDNS_IMAGE).toBe(`registry.k8s.io/coredns/coredns:v${COREDNS_VERSION}`);
+    expect(corednsInstallArgs('1.11.4')).toEqual([
+      'install',
+      '-trimpath',
+      '-ldflags=-s -w',
+      'github.com/coredns/coredns@v1.11.4',
+    ]);
+    expect(corednsBinDir('/c', '1.11.4')).toBe('/c/coredns/v1.11.4');
+  });
+
+  test('busybox applet links exclude the binary itself and paths', () => {
+    expect(parseAppletList('[\n[[\nbusybox\nsh\nwget\n\n')).toEqual(['[', '[[', 'sh', 'wget']);
+  });
+
+  test('minimal passwd and group files', () => {
+    expect(
+      passwdFiles([{ name: 'nonroot', uid: 65532, home: '/home/nonroot', shell: '/sbin/nologin' }]),
+    ).toEqual({
+      passwd: 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
+      group: 'nonroot:x:65532:\n',
+    });
+  });
+});
+
+describe('static executables', { tags: ['001-FR-009'] }, () => {
+  /** A minimal ELF64 little-endian header with the given program header types. */
+  function elf(types: number[]): Buffer {
+    const phoff = 64;
+    const buffer = Buffer.alloc(phoff + 56 * types.length);
+    buffer.writeUInt32BE(0x7f454c46, 0);
+    buffer[4] = 2;
+    buffer[5] = 1;
+    buffer.writeBigUInt64LE(BigInt(phoff), 0x20);
+    buffer.writeUInt16LE(56, 0x36);
+    buffer.writeUInt16LE(types.length, 0x38);
+    types.forEach((type, i) => buffer.writeUInt32LE(type, phoff + i * 56));
+    return buffer;
+  }
+
+  test('an executable with a program interpreter is dynamic', () => {
+    expect(isStaticElf(elf([6, 3, 1]))).toBe(false);
+    expect(isStaticElf(elf([1, 1, 4]))).toBe(true);
+  });
+
+  test('anything that is not a well-formed ELF64 is not static', () => {
+    expect(isStaticElf(Buffer.from('#!/bin/sh\necho hi\n'))).toBe(false);
+    const truncated = elf([1]).subarray(0, 80);
+    expect(isStaticElf(truncated)).toBe(false);
+  });
+});
