@@ -27,8 +27,12 @@ export function nodeHasImage(held: readonly string[], wanted: string): boolean {
   const normalized = new Set(held.map(normalizeImageReference));
   if (normalized.has(want)) return true;
   // `name:tag@digest` is stored as `name:tag` plus `name@digest`; either proves the image is there.
-  const match = /^(.*?)(:[^/:@]+)?(@.+)$/.exec(want);
-  if (!match) return false;
-  const [, name, tag, digest] = match;
-  return normalized.has(`${name}${digest}`) || (tag !== undefined && normalized.has(`${name}${tag}`));
+  const at = want.indexOf('@');
+  if (at < 0) return false;
+  const named = want.slice(0, at);
+  const digest = want.slice(at);
+  const colon = named.lastIndexOf(':');
+  const tagged = colon > named.lastIndexOf('/');
+  const name = tagged ? named.slice(0, colon) : named;
+  return normalized.has(`${name}${digest}`) || (tagged && normalized.has(named));
 }
