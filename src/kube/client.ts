@@ -1,6 +1,7 @@
 // One handle on a cluster: the kubeconfig, typed API clients whose calls retry transient failures,
 // and a raw JSON request for any kind (server-side apply, discovery, lists of arbitrary resources).
 import { existsSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
@@ -80,7 +81,7 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
   const kc = new KubeConfig();
   let source: KubeClient['source'];
   if (!options.kubeconfig && runningInPod(env, options.serviceAccountRoot)) {
-    kc.loadFromCluster(options.serviceAccountRoot ?? '');
+    loadInCluster(kc, env, options.serviceAccountRoot ?? '');
     source = { kind: 'in-cluster' };
   } else {
     const files = kubeconfigFiles(options.kubeconfig, env);
@@ -198,6 +199,27 @@ function learningSecrets<T extends object>(api: T, redactor: Redactor): T {
         return result;
       };
     },
+  });
+}
+
+/** Like KubeConfig.loadFromCluster, but reading the given environment instead of process.env. */
+function loadInCluster(kc: KubeConfig, env: NodeJS.ProcessEnv, root: string): void {
+  const host = env.KUBERNETES_SERVICE_HOST ?? '';
+  const port = env.KUBERNETES_SERVICE_PORT ?? '443';
+  const scheme = ['80', '8080', '8001'].includes(port) ? 'http' : 'https';
+  const server = `${scheme}://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  kc.loadFromOptions({
+    clusters: [
+      { name: 'inCluster', server, caFile: `${root}${SERVICE_ACCOUNT_DIR}/ca.crt`, skipTLSVerify: false },
+    ],
+    users: [
+      {
+        name: 'inClusterUser',
+        authProvider: { name: 'tokenFile', config: { tokenFile: `${root}${SERVICE_ACCOUNT_DIR}/token` } },
+      },
+    ],
+    contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser' }],
+    currentContext: 'inClusterContext',
   });
 }
 

@@ -63,7 +63,8 @@ export function parseManifests(text: string, file = '<inline>'): ManifestObject[
   }
   const objects: ManifestObject[] = [];
   documents.forEach((doc, index) => {
-    const line = lineCounter.linePos(doc.range[0]).line;
+    // The object's first line, not the `---` before it.
+    const line = lineCounter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
     const where = `${file}: document ${index + 1} (line ${line})`;
     const error = doc.errors[0];
     if (error) {
