@@ -14,10 +14,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-process.exitCode = await runCli(process.argv.slice(2), {
+const status = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   cwd: process.cwd(),
   env: process.env,
   signal: controller.signal,
 });
+// Exit as soon as the command is done: the Kubernetes client keeps idle TLS connections alive for
+// tens of seconds, which would otherwise hold the process open. Drain stdout first (it may be a pipe).
+process.stdout.write('', () => process.exit(status));

@@ -1,17 +1,30 @@
 // `incluster down`: remove what `up` created, and nothing else.
 import type { Command } from 'commander';
+import { ExitStatus } from '../../errors.ts';
+import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
-import { notImplemented } from './not-implemented.ts';
+
+interface DownOptions {
+  config?: string;
+  provider?: string;
+}
 
 /** Builds the `down` command. */
 export function downCommand(ctx: CommandContext): Command {
-  return defineCommand(ctx, {
+  return defineCommand<DownOptions>(ctx, {
     name: 'down',
     summary: 'remove the cluster and everything incluster created',
     description:
       "Deletes what `up` created: the kind cluster, or the local cluster's processes, mounts, network interfaces, iptables chains and state; on an existing cluster only the namespaces incluster made. Idempotent: running it when nothing is up succeeds.",
-    examples: ['incluster down', 'incluster down --provider local'],
+    examples: ['incluster down', 'sudo incluster down --provider local'],
     configure: (command) => command.option('-p, --provider <name>', 'auto, kind, local or existing'),
-    action: () => notImplemented('down'),
+    action: async (options) => {
+      const cluster = await clusterCommandContext(ctx.io, options);
+      await cluster.selection.provider.down(cluster.providerContext);
+      cluster.status.info(
+        `cluster ${cluster.loaded.config.cluster.name} (${cluster.selection.name}) removed`,
+      );
+      return ExitStatus.ok;
+    },
   });
 }

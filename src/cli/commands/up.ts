@@ -1,21 +1,84 @@
 // `incluster up`: bring up (or reuse) the cluster, preload images, deploy the services.
 import type { Command } from 'commander';
+import { ExitStatus, UsageError } from '../../errors.ts';
+import { bringUp } from '../../cluster/lifecycle.ts';
+import { mergeKubeconfig } from '../../cluster/kubeconfig.ts';
+import { formatDuration } from '../../progress/status.ts';
+import { clusterCommandContext } from '../cluster-context.ts';
+import { parseDuration } from '../duration.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
-import { notImplemented } from './not-implemented.ts';
+import { println } from '../io.ts';
+
+interface UpOptions {
+  config?: string;
+  provider?: string;
+  timeout?: string;
+  services: boolean;
+  merge?: boolean;
+  json?: boolean;
+}
 
 /** Builds the `up` command. */
 export function upCommand(ctx: CommandContext): Command {
-  return defineCommand(ctx, {
+  return defineCommand<UpOptions>(ctx, {
     name: 'up',
     summary: 'bring up the test cluster and deploy the services',
     description:
-      'Creates the cluster (or reuses it when it already runs), waits until the API answers, the node is Ready and cluster DNS works, preloads the configured images, then applies the service manifests and waits until every workload is ready. Running it again on a healthy cluster returns in seconds.',
-    examples: ['incluster up', 'incluster up --provider local', 'incluster up --provider kind --timeout 10m'],
+      'Creates the cluster (or reuses it when it already runs), waits until the API answers, every node is Ready and cluster DNS resolves a Service name from a pod, preloads the configured images, then applies the service manifests and waits until every workload is ready. Running it again on a healthy cluster returns in seconds. The admin kubeconfig path is printed on stdout (use `export KUBECONFIG=$(incluster up)`), or merged into your kubeconfig with --merge. On failure the cluster logs are exported to the artifacts directory.',
+    examples: [
+      'incluster up',
+      'sudo incluster up --provider local',
+      'export KUBECONFIG=$(incluster up --provider local)',
+      'incluster up --provider kind --timeout 10m',
+    ],
     configure: (command) =>
       command
         .option('-p, --provider <name>', 'auto, kind, local or existing (default: from config, else auto)')
-        .option('--timeout <duration>', 'how long to wait for the services to become ready', '5m')
-        .option('--no-services', 'bring up the cluster only, without applying the service manifests'),
-    action: () => notImplemented('up'),
+        .option(
+          '--timeout <duration>',
+          'how long the services may take to become ready (default: services.timeout)',
+        )
+        .option('--no-services', 'bring up the cluster only, without applying the service manifests')
+        .option(
+          '--merge',
+          'merge the cluster context into your kubeconfig ($KUBECONFIG or ~/.kube/config) and make it current',
+        )
+        .option('--json', 'print the result (kubeconfig, context, versions, timings) as JSON'),
+    action: async (options) => {
+      const { io } = ctx;
+      const cluster = await clusterCommandContext(io, options);
+      const timeoutText = options.timeout ?? cluster.loaded.config.services.timeout;
+      const servicesTimeoutMs = parseDuration(timeoutText);
+      if (servicesTimeoutMs === undefined)
+        throw new UsageError(`--timeout must be a duration such as 90s or 10m, got \`${timeoutText}\``);
+      const started = performance.now();
+      const result = await bringUp(cluster.selection.provider, cluster.providerContext, {
+        services: options.services,
+        servicesTimeoutMs,
+      });
+      if (options.merge) {
+        const target = await mergeKubeconfig(result.access, io.env);
+        cluster.status.info(
+          `merged context ${result.access.context ?? ''} into ${target} and made it current`,
+        );
+      }
+      const total = formatDuration(performance.now() - started);
+      if (options.json) {
+        println(
+          io.stdout,
+          JSON.stringify(
+            { ...result, provider: cluster.selection.name, timings: cluster.status.timings },
+            null,
+            2,
+          ),
+        );
+      } else {
+        println(io.stdout, result.access.kubeconfigPath);
+        cluster.status.info(
+          `cluster ${result.access.clusterName} (${cluster.selection.name}, ${result.serverVersion}) is ready in ${total}; use it with:\n  export KUBECONFIG=${result.access.kubeconfigPath}`,
+        );
+      }
+      return ExitStatus.ok;
+    },
   });
 }

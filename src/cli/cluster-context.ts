@@ -1,0 +1,40 @@
+// What `up`, `down` and `run` share: the config, the chosen provider (and why), and the context a
+// provider works in.
+import { resolve } from 'node:path';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { allProviderFactories } from '../cluster/factories.ts';
+import type { ProviderContext } from '../cluster/provider.ts';
+import { selectProvider, type Selection } from '../cluster/select.ts';
+import { Status } from '../progress/status.ts';
+import type { CliIo } from './io.ts';
+
+export interface ClusterCommandContext {
+  loaded: LoadedConfig;
+  selection: Selection;
+  providerContext: ProviderContext;
+  status: Status;
+}
+
+/** Loads the config, picks the provider (saying which and why) and builds its context. */
+export async function clusterCommandContext(
+  io: CliIo,
+  options: { config?: string; provider?: string },
+): Promise<ClusterCommandContext> {
+  const loaded = await loadConfig({ cwd: io.cwd, file: options.config });
+  const status = new Status(io.stderr);
+  const selection = await selectProvider(loaded.config, {
+    flag: options.provider,
+    env: io.env,
+    factories: allProviderFactories,
+  });
+  status.info(`provider: ${selection.reason}`);
+  const providerContext: ProviderContext = {
+    config: loaded.config,
+    root: loaded.root,
+    status,
+    env: io.env,
+    signal: io.signal,
+    artifactsDir: resolve(loaded.root, loaded.config.artifacts.dir),
+  };
+  return { loaded, selection, providerContext, status };
+}

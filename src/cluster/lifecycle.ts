@@ -1,0 +1,207 @@
+// What `up` and `down` do on every provider: the provider makes the cluster, then this module
+// proves it works (every node Ready, cluster DNS resolves a Service name from a pod), preloads the
+// configured images, and deploys the services and waits for them. On failure the cluster's logs are
+// exported to the artifacts directory before the error goes up (FR-006).
+import { join, resolve } from 'node:path';
+import { InfrastructureError, UsageError } from '../errors.ts';
+import { describeKubeError } from '../kube/api-error.ts';
+import { applyManifests } from '../kube/apply.ts';
+import { createKubeClient, type KubeClient } from '../kube/client.ts';
+import { match, namespaceWorkloadsReady, nodeReady } from '../kube/conditions.ts';
+import { readLogs } from '../kube/logs.ts';
+import { describePullWarning, loadManifests, type KubeObject } from '../kube/manifests.ts';
+import { waitFor } from '../kube/wait.ts';
+import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
+
+/** The image of the short-lived pod that checks cluster DNS; present on local clusters, pulled on kind. */
+export const DNS_PROBE_IMAGE = 'docker.io/library/busybox:1.35';
+/** Labels on everything incluster creates in a cluster. */
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'incluster' } as const;
+
+export interface BringUpOptions {
+  /** Apply the service manifests and wait for them (default true). */
+  services?: boolean;
+  /** How long the services may take to become ready. */
+  servicesTimeoutMs: number;
+}
+
+export interface BringUpResult {
+  access: ClusterAccess;
+  serverVersion: string;
+  nodes: string[];
+  /** Objects applied from the service manifests. */
+  applied: string[];
+}
+
+/** Brings the cluster up, proves it works, preloads images and deploys the services. */
+export async function bringUp(
+  provider: ClusterProvider,
+  ctx: ProviderContext,
+  options: BringUpOptions,
+): Promise<BringUpResult> {
+  const { status, signal, config } = ctx;
+  const access = await provider.up(ctx);
+  try {
+    const client = createKubeClient({ kubeconfig: access.kubeconfigPath, context: access.context });
+    const { gitVersion } = await client.ping(signal);
+    const nodes = await status.phase('Waiting for every node to be Ready', () =>
+      waitForNodes(client, signal),
+    );
+    await status.phase('Checking cluster DNS from a pod', () =>
+      checkClusterDns(client, config.namespace, signal),
+    );
+    if (config.images.preload.length > 0) {
+      if (!canLoadImages(provider)) {
+        throw new UsageError(
+          `the ${provider.name} provider cannot load images; push them to a registry the cluster pulls from instead`,
+        );
+      }
+      await status.phase(`Preloading ${config.images.preload.length} images`, () =>
+        provider.loadImages(ctx, config.images.preload),
+      );
+    }
+    let applied: string[] = [];
+    if (options.services !== false) {
+      applied = await deployServices(client, ctx, options.servicesTimeoutMs);
+    }
+    return { access, serverVersion: gitVersion, nodes, applied };
+  } catch (error) {
+    const dir = join(ctx.artifactsDir, `${provider.name}-logs`);
+    await provider.exportLogs(ctx, dir).catch(() => undefined);
+    if (error instanceof InfrastructureError || error instanceof UsageError) throw error;
+    throw new InfrastructureError(
+      'ClusterNotReady',
+      `the ${provider.name} cluster came up but is not usable: ${describeKubeError(error)}`,
+      {
+        cause: error,
+        hint: `logs exported to ${dir}`,
+      },
+    );
+  }
+}
+
+/** Applies the configured service manifests into the configured namespace and waits until ready (FR-002, FR-005). */
+export async function deployServices(
+  client: KubeClient,
+  ctx: ProviderContext,
+  timeoutMs: number,
+): Promise<string[]> {
+  const { status, signal, config } = ctx;
+  const paths = config.services.manifests.map((p) => resolve(ctx.root, p));
+  const objects = await loadManifests(paths);
+  if (objects.length === 0) return [];
+  const namespace = config.namespace;
+  return status.phase(`Deploying ${objects.length} service objects into ${namespace}`, async () => {
+    await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
+    const result = await applyManifests(client, objects, { namespace, signal });
+    for (const warning of result.warnings) status.info(`warning: ${describePullWarning(warning)}`);
+    status.update('waiting for every workload to be ready');
+    await waitFor(namespaceWorkloadsReady(client, namespace), { timeout: timeoutMs, signal });
+    return result.applied.map((o) => `${o.kind}/${o.metadata.name}`);
+  });
+}
+
+/** The namespace incluster creates for the services, labelled so `down` on a shared cluster finds it. */
+export function namespaceObject(name: string, clusterName: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { ...MANAGED_BY, 'incluster.dev/cluster': clusterName } },
+  };
+}
+
+async function waitForNodes(client: KubeClient, signal: AbortSignal): Promise<string[]> {
+  const names = await registeredNodes(client, signal);
+  await Promise.all(names.map((name) => waitFor(nodeReady(client, name), { timeout: 120_000, signal })));
+  return names;
+}
+
+/** The nodes' names; on a brand-new cluster, waits (briefly) for the first kubelet to register. */
+async function registeredNodes(client: KubeClient, signal: AbortSignal): Promise<string[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const list = await client.core.listNode();
+    const names = list.items.map((n) => n.metadata?.name).filter((n): n is string => Boolean(n));
+    if (names.length > 0) return names;
+    if (Date.now() > deadline)
+      throw new InfrastructureError('NoNodes', 'no node registered with the API server within 60 s');
+    signal.throwIfAborted();
+    // Registration happens once, seconds after start; a short re-list is simpler than a watch here.
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Resolves the kubernetes Service's name from a pod: proves CoreDNS, kube-proxy and pod networking together. */
+export async function checkClusterDns(
+  client: KubeClient,
+  namespace: string,
+  signal: AbortSignal,
+): Promise<void> {
+  await applyManifests(client, [namespaceObject(namespace, 'dns-check')], { signal }).catch(() => undefined);
+  const name = `incluster-dns-check-${Date.now().toString(36)}`;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { ...MANAGED_BY } },
+    spec: {
+      restartPolicy: 'Never',
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 65534,
+        runAsGroup: 65534,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [
+        {
+          name: 'dns',
+          image: DNS_PROBE_IMAGE,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['nslookup', 'kubernetes.default.svc.cluster.local'],
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
+        },
+      ],
+    },
+  };
+  // A new namespace gets its default ServiceAccount a moment later; admission needs it.
+  await waitFor(
+    match(
+      client,
+      'ServiceAccount',
+      namespace,
+      'default',
+      () => true,
+      `ServiceAccount ${namespace}/default to exist`,
+    ),
+    {
+      timeout: 30_000,
+      signal,
+    },
+  );
+  await client.core.createNamespacedPod({ namespace, body: pod });
+  try {
+    const done = await waitFor(
+      match<{ status?: { phase?: string } }>(
+        client,
+        'Pod',
+        namespace,
+        name,
+        (p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
+        `Pod ${namespace}/${name} to finish its DNS lookup`,
+      ),
+      { timeout: 90_000, signal },
+    );
+    if (done.status?.phase !== 'Succeeded') {
+      const log = await readLogs(client, namespace, name, { container: 'dns', tailLines: 20 }).catch(
+        () => '',
+      );
+      throw new InfrastructureError(
+        'ClusterDnsFailed',
+        'cluster DNS does not resolve kubernetes.default.svc.cluster.local from a pod',
+        { hint: log.trim() },
+      );
+    }
+  } finally {
+    await client.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+}

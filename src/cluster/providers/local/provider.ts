@@ -1,0 +1,256 @@
+// The `local` provider: a real single-node Kubernetes from host binaries, the way
+// hack/local-up-cluster.sh runs one. `up` installs what is missing, builds the binaries once, writes
+// the PKI and configs, starts every component under one supervisor, loads the images the node needs
+// and deploys CoreDNS. `down` removes exactly what `up` made.
+import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InfrastructureError } from '../../../errors.ts';
+import { runCommand } from '../../../process/exec.ts';
+import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
+import { cacheRoot } from '../../cache.ts';
+import { ensureKubernetesBinaries } from './binaries.ts';
+import { prepareComponents } from './components.ts';
+import { coreDnsManifests } from './coredns.ts';
+import { apiServerReady, waitForApiServer } from './health.ts';
+import { localLayout, type LocalLayout } from './layout.ts';
+import { guardInstalled, setUpHostNetwork, tearDownHostNetwork } from './network.ts';
+import { installPackages, missingPackages, REQUIRED_PACKAGES } from './packages.ts';
+import { ensurePki } from './pki.ts';
+import { ensureCgroupRoot } from './cgroups.ts';
+import { readSupervisorStatus, startSupervisor, stopSupervisor, supervisorPid } from './supervisor.ts';
+import { tearDownRuntime } from './teardown.ts';
+import { kubernetesBinDir } from './versions.ts';
+import {
+  COREDNS_IMAGE,
+  ensureClusterImages,
+  IMAGE_DEBIAN_PACKAGES,
+  importImagesIntoContainerd,
+  stopDockerEngine,
+} from './images/index.ts';
+
+/** How long the control plane may take to answer after its processes start. */
+const API_SERVER_TIMEOUT_MS = 120_000;
+
+/** Creates the local provider. */
+export function createLocalProvider(): ClusterProvider & ImageLoader {
+  return {
+    name: 'local',
+    up,
+    down,
+    access,
+    exportLogs,
+    loadImages,
+  };
+}
+
+function layoutOf(ctx: ProviderContext): LocalLayout {
+  return localLayout(ctx.config.cluster.name, ctx.config.cluster.local.stateDir);
+}
+
+function accessOf(layout: LocalLayout): ClusterAccess {
+  return {
+    provider: 'local',
+    clusterName: layout.clusterName,
+    kubeconfigPath: layout.adminKubeconfig,
+    context: `incluster-${layout.clusterName}`,
+  };
+}
+
+async function access(ctx: ProviderContext): Promise<ClusterAccess | undefined> {
+  const layout = layoutOf(ctx);
+  if ((await supervisorPid(layout)) === undefined) return undefined;
+  return (await apiServerReady(layout)) ? accessOf(layout) : undefined;
+}
+
+async function up(ctx: ProviderContext): Promise<ClusterAccess> {
+  requireRoot();
+  const layout = layoutOf(ctx);
+  const { status, signal } = ctx;
+  await refuseOtherLocalCluster(layout);
+
+  // A healthy cluster is reused: the second `up` returns in seconds.
+  if (
+    (await supervisorPid(layout)) !== undefined &&
+    (await apiServerReady(layout)) &&
+    (await guardInstalled())
+  ) {
+    status.info(`local cluster ${layout.clusterName} is already running; reusing it`);
+    return accessOf(layout);
+  }
+  if ((await supervisorPid(layout)) !== undefined) {
+    status.info(`local cluster ${layout.clusterName} is running but not healthy; restarting it`);
+    await stopSupervisor(layout);
+  }
+
+  let phase = 'installing packages';
+  try {
+    await installPackages(
+      await missingPackages([...REQUIRED_PACKAGES, ...IMAGE_DEBIAN_PACKAGES], ctx.env),
+      status,
+      signal,
+    );
+
+    phase = 'building Kubernetes';
+    const { binDir } = await ensureKubernetesBinaries({
+      cacheRoot: cacheRoot(ctx.env),
+      status,
+      signal,
+      env: ctx.env,
+    });
+
+    phase = 'preparing the node';
+    const components = await status.phase('Generating PKI, kubeconfigs and component configs', async () => {
+      await ensurePki(layout, signal);
+      return prepareComponents(layout, binDir);
+    });
+    await status.phase('Setting up host networking and cgroups', async () => {
+      await setUpHostNetwork();
+      await ensureCgroupRoot();
+    });
+
+    phase = 'starting the control plane';
+    await status.phase('Starting etcd, control plane, containerd, kubelet and kube-proxy', async () => {
+      await startSupervisor(layout, components);
+      if (!(await waitForApiServer(layout, API_SERVER_TIMEOUT_MS, signal))) {
+        throw new Error(`the API server did not become ready within ${API_SERVER_TIMEOUT_MS / 1000} s`);
+      }
+    });
+
+    phase = 'loading images';
+    await ensureClusterImages({
+      cacheRoot: cacheRoot(ctx.env),
+      stateDir: layout.stateDir,
+      containerdSocket: layout.containerdSocket,
+      status,
+      signal,
+    });
+
+    phase = 'deploying CoreDNS';
+    await status.phase('Deploying CoreDNS', () =>
+      runCommand(
+        join(binDir, 'kubectl'),
+        ['--kubeconfig', layout.adminKubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', '-'],
+        {
+          input: coreDnsManifests(COREDNS_IMAGE),
+          signal,
+        },
+      ),
+    );
+    return accessOf(layout);
+  } catch (error) {
+    if (
+      error instanceof InfrastructureError &&
+      error.reason !== 'LocalClusterFailed' &&
+      phase !== 'starting the control plane'
+    ) {
+      await exportLogs(ctx, join(ctx.artifactsDir, 'local-cluster-logs')).catch(() => undefined);
+      throw error;
+    }
+    throw await describeFailure(ctx, layout, phase, error);
+  }
+}
+
+/** Names the failed phase and the component that is crashing, with the tail of its log (FR-006). */
+async function describeFailure(
+  ctx: ProviderContext,
+  layout: LocalLayout,
+  phase: string,
+  error: unknown,
+): Promise<InfrastructureError> {
+  const logsDir = join(ctx.artifactsDir, 'local-cluster-logs');
+  await exportLogs(ctx, logsDir).catch(() => undefined);
+  const status = await readSupervisorStatus(layout);
+  const failing = status?.components.find((c) => c.pid === null || c.restarts > 0);
+  let hint = `component logs: ${logsDir}`;
+  if (failing) {
+    const log = await readFile(join(layout.logDir, `${failing.name}.log`), 'utf8').catch(() => '');
+    const tail = log.trimEnd().split('\n').slice(-15).join('\n');
+    hint = `${failing.name} is failing (restarted ${failing.restarts} times); the end of its log:\n${tail}\n${hint}`;
+  }
+  const component = failing ? ` (${failing.name})` : '';
+  return new InfrastructureError(
+    'LocalClusterFailed',
+    `local cluster: ${phase} failed${component}: ${(error as Error).message}`,
+    { cause: error, hint },
+  );
+}
+
+async function down(ctx: ProviderContext): Promise<void> {
+  requireRoot();
+  const layout = layoutOf(ctx);
+  const { status } = ctx;
+  await status.phase(`Removing local cluster ${layout.clusterName}`, async () => {
+    const stopped = await stopSupervisor(layout);
+    status.update(stopped ? 'components stopped' : 'no supervisor was running');
+    const runtime = await tearDownRuntime(layout);
+    status.update(`killed ${runtime.killed} container processes, unmounted ${runtime.unmounted} mounts`);
+    const kubeProxy = join(kubernetesBinDir(cacheRoot(ctx.env)), 'kube-proxy');
+    const network = await tearDownHostNetwork(kubeProxy);
+    await stopDockerEngine({ stateDir: layout.stateDir });
+    await rm(layout.stateDir, { recursive: true, force: true });
+    await rm(layout.runDir, { recursive: true, force: true });
+    const problems = [...runtime.problems, ...network];
+    if (problems.length)
+      throw new InfrastructureError(
+        'LocalCleanupIncomplete',
+        `down left things behind:\n${problems.join('\n')}`,
+      );
+  });
+}
+
+async function exportLogs(ctx: ProviderContext, dir: string): Promise<void> {
+  const layout = layoutOf(ctx);
+  await mkdir(dir, { recursive: true });
+  let names: string[];
+  try {
+    names = await readdir(layout.logDir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.map((name) => cp(join(layout.logDir, name), join(dir, name)).catch(() => undefined)),
+  );
+}
+
+async function loadImages(ctx: ProviderContext, images: string[]): Promise<void> {
+  const layout = layoutOf(ctx);
+  await importImagesIntoContainerd(images, {
+    containerdSocket: layout.containerdSocket,
+    status: ctx.status,
+    signal: ctx.signal,
+  });
+}
+
+function requireRoot(): void {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    throw new InfrastructureError(
+      'NotRoot',
+      'the local provider runs Kubernetes on this machine and needs root on Linux',
+      {
+        hint: 'run as root (sudo incluster up --provider local), or use --provider kind or existing',
+      },
+    );
+  }
+}
+
+/** One local cluster per machine: its addresses and bridge are fixed. */
+async function refuseOtherLocalCluster(layout: LocalLayout): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir('/run/incluster');
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name === layout.clusterName) continue;
+    if ((await supervisorPid(localLayout(name))) !== undefined) {
+      throw new InfrastructureError(
+        'LocalClusterBusy',
+        `another local cluster (${name}) is running on this machine`,
+        {
+          hint: `remove it first: incluster down --provider local (with cluster.name: ${name})`,
+        },
+      );
+    }
+  }
+}
