@@ -1,7 +1,7 @@
 // What `incluster init` writes into a repository, and how it decides per file: create what is
 // missing, leave what is identical, never overwrite a user's different file (a conflict, shown as a
-// diff) unless forced. The kind config and service manifests are read from incluster's own package
-// at run time, so a scaffolded copy is always identical to the one incluster itself tests with.
+// diff) unless forced. The kind config, service manifests and runner Dockerfile are read from
+// incluster's own package at run time, so a scaffolded copy is identical to the one incluster tests with.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -33,7 +33,6 @@ export interface FileResult {
 /** Templates under templates/init/, copied to the same relative path. */
 const TEMPLATE_FILES = [
   'incluster.config.yaml',
-  'testing/Dockerfile',
   '.dockerignore',
   '.github/workflows/ci.yml',
   'test/integration/example.test.ts',
@@ -46,6 +45,16 @@ export async function scaffoldFiles(packageRoot: string = PACKAGE_ROOT): Promise
   const files: ScaffoldFile[] = [];
   for (const path of TEMPLATE_FILES)
     files.push({ path, content: await readFile(join(packageRoot, 'templates/init', path), 'utf8') });
+  // The runner Dockerfile incluster's own `run` is built and tested with; the template only when a
+  // build ships without it.
+  const dockerfile = join(packageRoot, 'testing/Dockerfile');
+  files.push({
+    path: 'testing/Dockerfile',
+    content: await readFile(
+      existsSync(dockerfile) ? dockerfile : join(packageRoot, 'templates/init/testing/Dockerfile'),
+      'utf8',
+    ),
+  });
   files.push({
     path: 'testing/k8s/kind-config.yaml',
     content: await readFile(join(packageRoot, 'testing/k8s/kind-config.yaml'), 'utf8'),

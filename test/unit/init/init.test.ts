@@ -89,11 +89,20 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     expect(files['test/integration/example.test.ts']).toContain(`tags: ['001-FR-001']`);
   });
 
-  test('the kind config and service manifests are incluster’s own, byte for byte', async () => {
+  test('the kind config, service manifests and runner Dockerfile are incluster’s own, byte for byte', async () => {
     const dir = await emptyRepo();
     await init(dir);
     expect(await readFile(join(dir, 'testing/k8s/kind-config.yaml'), 'utf8')).toBe(
       await readFile(join(PACKAGE_ROOT, 'testing/k8s/kind-config.yaml'), 'utf8'),
+    );
+    const dockerfile = existsSync(join(PACKAGE_ROOT, 'testing/Dockerfile'))
+      ? 'testing/Dockerfile'
+      : 'templates/init/testing/Dockerfile';
+    expect(await readFile(join(dir, 'testing/Dockerfile'), 'utf8')).toBe(
+      await readFile(join(PACKAGE_ROOT, dockerfile), 'utf8'),
+    );
+    expect(await readFile(join(dir, 'testing/k8s/services/postgres.yaml'), 'utf8')).toContain(
+      'kind: StatefulSet',
     );
     for (const name of await readdir(join(repoRoot, 'testing/k8s/services')))
       expect(await readFile(join(dir, 'testing/k8s/services', name), 'utf8'), name).toBe(
