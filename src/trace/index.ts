@@ -39,7 +39,7 @@ export {
   type Baseline,
   type BaselineDiff,
 } from './baseline.ts';
-export { buildReport, type ReportInput } from './report.ts';
+export { buildReport, displayStatus, type ReportInput } from './report.ts';
 export {
   reportSchema,
   reportJsonSchema,

@@ -38,6 +38,7 @@ const testEntry = z.object({
   mode: z.enum(['run', 'skip', 'only', 'todo']),
   each: z.boolean().describe('Declared with .each or .for: one declaration, several tests at run time.'),
   ids: z.array(z.string()).describe('Requirement IDs of the test, inherited ones included.'),
+  invalidIds: z.array(z.string()).describe('Tags that are unknown or malformed requirement IDs.'),
   otherTags: z.array(z.string()),
   suspect: z.boolean(),
   outcome: z

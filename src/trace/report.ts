@@ -36,13 +36,18 @@ export interface ReportInput {
   generatedAt?: Date;
 }
 
+/** The one status to show for a requirement: uncovered wins, then the run verdict, else covered. */
+export function displayStatus(requirement: ReportRequirement): string {
+  return requirement.status === 'uncovered' ? 'uncovered' : (requirement.verdict ?? requirement.status);
+}
+
 /** Builds the report and decides the gate. */
 export function buildReport(input: ReportInput): TraceReport {
   const { registry, collection, baseline, evidence, settings } = input;
   const format = registry.format;
   const diff = baseline ? diffBaseline(registry, baseline) : { changed: [], added: [], removed: [] };
   const changed = new Set(diff.changed);
-  const outcomes = evidence ? outcomesByLocation(evidence.data) : undefined;
+  const outcomeOf = evidence ? outcomeFinder(evidence.data) : undefined;
 
   const problems: ReportProblem[] = collection.problems.map((p) => ({
     kind: 'unresolved-tags',
@@ -52,6 +57,7 @@ export function buildReport(input: ReportInput): TraceReport {
   const testsById = new Map<string, number[]>();
   const tests: ReportTest[] = collection.tests.map((test, index) => {
     const ids: string[] = [];
+    const invalidIds: string[] = [];
     const otherTags: string[] = [];
     let requirementLike = 0;
     for (const tag of test.tags) {
@@ -62,6 +68,7 @@ export function buildReport(input: ReportInput): TraceReport {
       }
       requirementLike += 1;
       const where = { file: test.file, line: test.line, column: test.column, id: tag };
+      if (kind === 'malformed' || !registry.byId.has(tag)) invalidIds.push(tag);
       if (kind === 'malformed')
         problems.push({
           kind: 'malformed-id',
@@ -84,11 +91,7 @@ export function buildReport(input: ReportInput): TraceReport {
         id: null,
         message: `test has no requirement ID: ${test.fullName}`,
       });
-    const outcome = outcomes
-      ? (outcomes.get(`${test.file}:${test.line}`) ??
-        outcomes.get(`${test.file}\0${test.fullName}`) ??
-        'not-run')
-      : null;
+    const outcome = outcomeOf ? outcomeOf(test) : null;
     return {
       file: test.file,
       line: test.line,
@@ -98,6 +101,7 @@ export function buildReport(input: ReportInput): TraceReport {
       mode: test.mode,
       each: test.each,
       ids,
+      invalidIds,
       otherTags,
       suspect: ids.some((id) => changed.has(id)),
       outcome,
@@ -219,19 +223,36 @@ function decideGate(
   return { passed: failures.length === 0, failures };
 }
 
-/** Each test's worst outcome, by `file:line` and by `file\0fullName`. */
-function outcomesByLocation(evidence: RunEvidence): Map<string, TestOutcome> {
+/**
+ * Finds a collected test's outcome in the evidence: by file and line, else by full name, else (for
+ * `.each`, `.for` and looped tests, whose names are templates) by matching the template. Several
+ * run-time tests of one declaration give their worst outcome.
+ */
+function outcomeFinder(
+  evidence: RunEvidence,
+): (test: Collection['tests'][number]) => TestOutcome | 'not-run' {
   const rank: Record<TestOutcome, number> = { failed: 3, passed: 2, skipped: 1, pending: 0 };
-  const outcomes = new Map<string, TestOutcome>();
-  const record = (key: string, outcome: TestOutcome) => {
-    const seen = outcomes.get(key);
-    if (!seen || rank[outcome] > rank[seen]) outcomes.set(key, outcome);
+  const byFile = new Map<string, RunEvidence['tests']>();
+  for (const test of evidence.tests) byFile.set(test.file, [...(byFile.get(test.file) ?? []), test]);
+  return (test) => {
+    const candidates = byFile.get(test.file) ?? [];
+    let matches = candidates.filter((e) => e.line === test.line);
+    if (!matches.length) matches = candidates.filter((e) => e.fullName === test.fullName);
+    if (!matches.length && /%[sdifjo#]|\$[\w{]/.test(test.fullName)) {
+      const pattern = templatePattern(test.fullName);
+      matches = candidates.filter((e) => pattern.test(e.fullName));
+    }
+    let worst: TestOutcome | undefined;
+    for (const match of matches) if (!worst || rank[match.outcome] > rank[worst]) worst = match.outcome;
+    return worst ?? 'not-run';
   };
-  for (const test of evidence.tests) {
-    if (test.line !== undefined) record(`${test.file}:${test.line}`, test.outcome);
-    record(`${test.file}\0${test.fullName}`, test.outcome);
-  }
-  return outcomes;
+}
+
+/** `each row %i`, `case $a`, `looped ${n}` → a regular expression matching the names they produce. */
+function templatePattern(template: string): RegExp {
+  const placeholder = /%[sdifjo#]|\$\{[^}]*\}|\$[\w.]+/g;
+  const parts = template.split(placeholder).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.+?')}$`);
 }
 
 function plural(count: number, noun: string): string {

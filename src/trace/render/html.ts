@@ -80,6 +80,7 @@ td.id { white-space: nowrap; font-family: ui-monospace, monospace; }
 .s-suspect { color: var(--sus); background: var(--sus-bg); }
 ul.tests { margin: 0; padding-left: 16px; }
 tr[hidden] { display: none; }
+tr.empty td { color: var(--none); font-style: italic; }
 footer { color: var(--none); padding: 8px 24px 24px; font-size: 12px; }
 `;
 
@@ -107,7 +108,7 @@ const SCRIPT = `
   var rows = [];
   var reqBody = document.querySelector('#requirements tbody');
   report.requirements.forEach(function (r) {
-    var status = r.verdict || r.status;
+    var status = r.status === 'uncovered' ? 'uncovered' : r.verdict || r.status;
     var tests = el('ul', { class: 'tests' }, r.tests.map(function (i) {
       var t = report.tests[i];
       return el('li', {}, [t.fullName + ' ', el('span', { class: 'loc' }, [t.file + ':' + t.line])]);
@@ -125,7 +126,8 @@ const SCRIPT = `
   });
   var testBody = document.querySelector('#tests tbody');
   report.tests.forEach(function (t) {
-    var ids = t.ids.map(function (id) { return chip(t.suspect ? 'suspect' : 'covered', id); });
+    var ids = t.ids.map(function (id) { return chip(t.suspect ? 'suspect' : 'covered', id); })
+      .concat(t.invalidIds.map(function (id) { return chip('failed', 'unknown ' + id); }));
     var outcome = t.outcome || (t.mode === 'run' || t.mode === 'only' ? null : t.mode);
     var row = el('tr', {}, [
       el('td', {}, [t.fullName]), el('td', { class: 'loc' }, [t.file + ':' + t.line]),
@@ -133,7 +135,7 @@ const SCRIPT = `
       el('td', {}, outcome ? [chip(outcome)] : []),
     ]);
     testBody.appendChild(row);
-    rows.push({ row: row, text: [t.fullName, t.file, t.ids.join(' '), outcome || '', ids.length ? '' : 'untagged'].join(' ').toLowerCase() });
+    rows.push({ row: row, text: [t.fullName, t.file, t.ids.join(' '), t.invalidIds.join(' '), outcome || '', ids.length ? '' : 'untagged'].join(' ').toLowerCase() });
   });
   var problemBody = document.querySelector('#problems tbody');
   report.problems.forEach(function (p) {
@@ -142,6 +144,15 @@ const SCRIPT = `
     rows.push({ row: row, text: [p.file, p.kind, p.message].join(' ').toLowerCase() });
   });
   if (!report.problems.length) document.getElementById('problems-section').hidden = true;
+  // Each table says so when the filter leaves it empty, instead of showing a bare header.
+  var placeholders = ['requirements', 'tests', 'problems'].map(function (id) {
+    var table = document.getElementById(id);
+    var columns = table.querySelectorAll('thead th').length;
+    var row = el('tr', { class: 'empty' }, [el('td', { colspan: String(columns) }, ['No matching rows'])]);
+    row.hidden = true;
+    table.querySelector('tbody').appendChild(row);
+    return { body: table.querySelector('tbody'), row: row };
+  });
 
   var input = document.getElementById('filter');
   var shown = document.getElementById('shown');
@@ -152,6 +163,9 @@ const SCRIPT = `
       var match = words.every(function (w) { return entry.text.indexOf(w) !== -1; });
       entry.row.hidden = !match;
       if (match) visible += 1;
+    });
+    placeholders.forEach(function (p) {
+      p.row.hidden = p.body.querySelectorAll('tr:not(.empty):not([hidden])').length > 0;
     });
     shown.textContent = words.length ? visible + ' of ' + rows.length + ' rows match' : '';
   }

@@ -1,5 +1,6 @@
 // The report as Markdown, for pull-request comments and job summaries.
 import type { TraceReport } from '../report-schema.ts';
+import { displayStatus } from '../report.ts';
 
 /** Renders the summary, the requirement table and the problems as Markdown. */
 export function renderMarkdown(report: TraceReport): string {
@@ -26,7 +27,7 @@ export function renderMarkdown(report: TraceReport): string {
   for (const [label, count] of rows) out.push(`| ${label} | ${count} |`);
   out.push('', '## Requirements', '', '| ID | Status | Tests | Requirement |', '| --- | --- | ---: | --- |');
   for (const r of report.requirements) {
-    const status = `${r.verdict ?? r.status}${r.suspect ? ' (suspect)' : ''}`;
+    const status = `${displayStatus(r)}${r.suspect ? ' (suspect)' : ''}`;
     out.push(`| ${r.id} | ${status} | ${r.tests.length} | ${escape(r.title)} |`);
   }
   if (report.problems.length) {

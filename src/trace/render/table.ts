@@ -1,6 +1,7 @@
 // The report for a terminal: the summary first, then what needs attention, each problem at its
 // file:line so an editor can jump to it.
 import type { TraceReport } from '../report-schema.ts';
+import { displayStatus } from '../report.ts';
 
 /** Renders the summary and problem lists; `full` adds one row per requirement. */
 export function renderTable(report: TraceReport, options: { full?: boolean } = {}): string {
@@ -17,7 +18,7 @@ export function renderTable(report: TraceReport, options: { full?: boolean } = {
   if (options.full) {
     out.push('', 'ID           STATUS     TESTS  TITLE');
     for (const r of report.requirements) {
-      const status = r.verdict ?? r.status;
+      const status = displayStatus(r);
       out.push(
         `${r.id.padEnd(12)} ${(status + (r.suspect ? '*' : '')).padEnd(10)} ${String(r.tests.length).padStart(5)}  ${truncate(r.title, 70)}`,
       );
