@@ -1,22 +1,99 @@
 // `incluster run`: build the runner image, run the suite as a Job in the cluster, copy results out.
 import type { Command } from 'commander';
+import { InfrastructureError, UsageError } from '../../errors.ts';
+import { formatDuration } from '../../progress/status.ts';
+import { parseDurationSeconds } from '../../runner/job.ts';
+import { INTERRUPTED_EXIT_STATUS, runSuite } from '../../runner/run.ts';
+import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
-import { notImplemented } from './not-implemented.ts';
+import { println } from '../io.ts';
+
+interface RunOptions {
+  config?: string;
+  provider?: string;
+  shards?: string;
+  timeout?: string;
+  keep?: boolean;
+  json?: boolean;
+}
 
 /** Builds the `run` command. */
 export function runCommand(ctx: CommandContext): Command {
-  return defineCommand(ctx, {
+  return defineCommand<RunOptions>(ctx, {
     name: 'run',
     summary: 'run the test suite inside the cluster as a Job',
     description:
-      'Builds the test-runner image (tagged by a content hash), loads it into the cluster, runs the suite as a Job under a least-privilege ServiceAccount and the restricted Pod Security Standard, streams its logs, copies /artifacts out into test-results/<run-id>/ and writes a run report. Arguments after `--` are passed to the test runner inside the pod.',
-    examples: ['incluster run', 'incluster run --shards 2', 'incluster run -- --tags-filter="001-FR-02*"'],
+      'Builds the test-runner image (tagged by a content hash; an unchanged tree is not rebuilt), loads it into the cluster, runs the suite as a Job under a least-privilege ServiceAccount and the restricted Pod Security Standard in a namespace of its own, streams its logs prefixed per shard, copies /artifacts of every pod into test-results/<run-id>/shard-<i>/, merges their JUnit into test-results/<run-id>/junit.xml and writes test-results/<run-id>/report.json. Arguments after `--` are passed to the test runner inside the pod. Exits 0 when every test passed, 1 when a test failed, 3 when the infrastructure failed (the reason is named: image pull, OOMKilled, evicted, deadline exceeded, unschedulable, cluster unreachable), and 130 when interrupted (Ctrl-C or SIGTERM), after deleting the Job, its pods and the namespace.',
+    examples: [
+      'incluster run',
+      'incluster run --shards 2',
+      'incluster run --timeout 10m --keep',
+      'incluster run -- --tags-filter="001-FR-02*"',
+    ],
     configure: (command) =>
       command
-        .option('--shards <n>', 'split the suite across n parallel pods')
-        .option('--timeout <duration>', 'deadline of the Job (activeDeadlineSeconds)')
+        .option('-p, --provider <name>', 'auto, kind, local or existing (default: from config, else auto)')
+        .option('--shards <n>', 'split the suite across n parallel pods (default: runner.shards)')
+        .option('--timeout <duration>', 'deadline of the Job, e.g. 10m (default: runner.timeout)')
         .option('--keep', 'keep the Job, its pods and namespace after the run for inspection')
-        .argument('[runnerArgs...]', 'arguments for the test runner, after --'),
-    action: () => notImplemented('run'),
+        .option('--json', 'print the run report as JSON on stdout')
+        .argument('[runnerArgs...]', 'arguments for the test runner, after --')
+        .addHelpText(
+          'after',
+          '  130 interrupted (SIGINT/SIGTERM); the Job, its pods and namespace were deleted',
+        ),
+    action: async (options, command) => {
+      const { io } = ctx;
+      const shards = options.shards === undefined ? undefined : Number(options.shards);
+      if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 64))
+        throw new UsageError(`--shards must be a whole number from 1 to 64, got \`${options.shards}\``);
+      const timeoutSeconds =
+        options.timeout === undefined ? undefined : parseDurationSeconds(options.timeout, '--timeout');
+      const cluster = await clusterCommandContext(io, options);
+      const { status } = cluster;
+      const access = await cluster.selection.provider.access(cluster.providerContext);
+      if (!access)
+        throw new InfrastructureError(
+          'ClusterNotRunning',
+          `the ${cluster.selection.name} cluster ${cluster.loaded.config.cluster.name} is not running`,
+          { hint: `bring it up first: incluster up --provider ${cluster.selection.name}` },
+        );
+      const result = await runSuite({
+        config: cluster.loaded.config,
+        root: cluster.loaded.root,
+        provider: cluster.selection.provider,
+        access,
+        status,
+        onLog: (line) => status.info(line),
+        env: io.env,
+        signal: io.signal,
+        shards,
+        timeoutSeconds,
+        keep: options.keep,
+        runnerArgs: command.args,
+      });
+      const { report } = result;
+      if (options.json) println(io.stdout, JSON.stringify(report, null, 2));
+      else {
+        const counts = report.tests
+          ? `${report.tests.tests} tests, ${report.tests.failures} failed, ${report.tests.errors} errors, ${report.tests.skipped} skipped`
+          : 'no JUnit results';
+        println(
+          io.stdout,
+          `${report.outcome.toUpperCase()}: ${report.message} (${counts}) in ${formatDuration(report.durationMs)}`,
+        );
+        for (const failed of report.failedTests ?? []) println(io.stdout, `  ✗ ${failed}`);
+        if (report.reason) println(io.stdout, `  reason: ${report.reason}`);
+        if (report.traceability) {
+          const r = report.traceability.requirements;
+          println(
+            io.stdout,
+            `  requirements: ${r.passed.length} passed, ${r.failed.length} failed${r.failed.length ? ` (${r.failed.join(', ')})` : ''}, ${r.unverified.length} unverified`,
+          );
+        }
+        println(io.stdout, `  results: ${result.dir}`);
+      }
+      return result.exitStatus === INTERRUPTED_EXIT_STATUS ? INTERRUPTED_EXIT_STATUS : result.exitStatus;
+    },
   });
 }
