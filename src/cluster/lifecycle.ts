@@ -11,6 +11,7 @@ import { match, namespaceWorkloadsReady, nodeReady } from '../kube/conditions.ts
 import { readLogs } from '../kube/logs.ts';
 import { describePullWarning, loadManifests, type KubeObject } from '../kube/manifests.ts';
 import { waitFor } from '../kube/wait.ts';
+import { ensurePostgresSecret } from '../fixtures/postgres.ts';
 import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
 
 /** The image of the short-lived pod that checks cluster DNS; present on local clusters, pulled on kind. */
@@ -93,6 +94,15 @@ export async function deployServices(
   const namespace = config.namespace;
   return status.phase(`Deploying ${objects.length} service objects into ${namespace}`, async () => {
     await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
+    // The PostgreSQL manifests take their credentials from a Secret that is never committed:
+    // create it with a random password the first time, keep it afterwards.
+    const secret = config.postgres.secret;
+    if (JSON.stringify(objects.map((o) => o.object)).includes(`"${secret}"`)) {
+      const { created } = await ensurePostgresSecret(client, namespace, secret, {
+        database: config.postgres.database,
+      });
+      if (created) status.update(`created Secret ${namespace}/${secret} with a random password`);
+    }
     const result = await applyManifests(client, objects, { namespace, signal });
     for (const warning of result.warnings) status.info(`warning: ${describePullWarning(warning)}`);
     status.update('waiting for every workload to be ready');

@@ -45,9 +45,16 @@ export async function portForward(
     socket.on('error', () => socket.destroy());
     const errorSink = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        const text = chunk.toString('utf8').trim();
-        if (text) errors.push(text);
-        socket.destroy();
+        // The error channel's first frame only carries the port number (empty once decoded):
+        // only a real message means the connection failed.
+        const text = chunk
+          .toString('utf8')
+          .replace(/[\x00-\x1f]/g, '')
+          .trim();
+        if (text) {
+          errors.push(text);
+          socket.destroy();
+        }
         callback();
       },
     });
