@@ -12,6 +12,7 @@ import { createKubeClient } from '../../../src/kube/client.ts';
 import { Status } from '../../../src/progress/status.ts';
 import type { ProviderContext } from '../../../src/cluster/provider.ts';
 import { createExistingProvider, ownerLabels } from '../../../src/cluster/providers/existing/provider.ts';
+import { defaultProbes, selectProvider } from '../../../src/cluster/select.ts';
 
 const id = randomBytes(3).toString('hex');
 const clusterName = `existing-it-${id}`;
@@ -118,5 +119,20 @@ describe('existing provider on a running cluster', { tags: ['001-FR-003', '001-F
     expect(error).toMatchObject({ reason: 'ClusterUnreachable' });
     expect((error as Error).message).toContain('https://127.0.0.1:1');
     expect(await provider.access(ctx)).toBeUndefined();
+  });
+
+  test('auto falls back to the current kubeconfig context and says which and why', async () => {
+    const config = configSchema.parse({ cluster: { name: clusterName } });
+    const selection = await selectProvider(config, {
+      probes: {
+        kind: () => Promise.resolve({ ok: false, why: 'kind is not on PATH' }),
+        local: () => Promise.resolve({ ok: false, why: 'not running as root' }),
+        existing: (config, env) => defaultProbes.existing(config, env),
+      },
+    });
+    expect(selection.name).toBe('existing');
+    expect(selection.reason).toMatch(
+      /^existing, picked by auto: kubeconfig context `[^`]+` answers \(https:\/\/\S+, v1\./,
+    );
   });
 });
