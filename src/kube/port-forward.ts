@@ -47,9 +47,9 @@ export async function portForward(
       write(chunk: Buffer, _encoding, callback) {
         // The error channel's first frame only carries the port number (empty once decoded):
         // only a real message means the connection failed.
-        const text = chunk
-          .toString('utf8')
-          .replace(/[\x00-\x1f]/g, '')
+        const text = [...chunk.toString('utf8')]
+          .filter((c) => c >= ' ')
+          .join('')
           .trim();
         if (text) {
           errors.push(text);
