@@ -33,6 +33,17 @@ const config = defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
         },
       },
+      {
+        // Takes the shared local cluster down and up again: runs alone, after everything else.
+        extends: true,
+        test: {
+          name: 'lifecycle',
+          include: ['test/lifecycle/**/*.test.ts'],
+          testTimeout: 600_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
     ],
   },
 });

@@ -40,6 +40,7 @@ if KUBECONFIG=$(cli up --provider local); then
   export KUBECONFIG
   run_stage "integration tests" vitest_project integration
   run_stage "fault tests" vitest_project faults --passWithNoTests
+  run_stage "lifecycle tests (down, then up again)" vitest_project lifecycle
 else
   failed+=("local cluster up")
 fi

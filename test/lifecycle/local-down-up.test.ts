@@ -1,0 +1,98 @@
+// `down` removes everything `up` made, and a later `up` starts clean. This runs last (after the
+// integration and fault suites), because it takes the shared local cluster down and up again.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+import { localLayout, NETWORK } from '../../src/cluster/providers/local/layout.ts';
+
+const run = promisify(execFile);
+const cli = (...args: string[]) =>
+  run(process.execPath, ['src/cli/main.ts', ...args], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    timeout: 600_000,
+  });
+const layout = localLayout('floe-test');
+
+/** Processes whose command line mentions the cluster's directories or containerd socket. */
+function clusterProcesses(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (
+        (cmdline.includes(layout.stateDir) || cmdline.includes(layout.runDir)) &&
+        Number(pid) !== process.pid
+      )
+        found.push(`${pid}: ${cmdline.slice(0, 120)}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+async function leftovers(): Promise<Record<string, string[]>> {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((target) => target.startsWith(layout.stateDir) || target.startsWith(layout.runDir));
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout;
+  const interfaces = [NETWORK.nodeBridge, NETWORK.podBridge].filter((name) => links.includes(` ${name}:`));
+  const chains: string[] = [];
+  for (const table of ['filter', 'nat']) {
+    const rules = (await run('iptables', ['-w', '-t', table, '-S'])).stdout;
+    chains.push(
+      ...rules
+        .split('\n')
+        .filter((line) => /^-N (INCLUSTER|KUBE)-/.test(line))
+        .map((line) => `${table}: ${line}`),
+    );
+  }
+  const cgroups = readdirSync('/sys/fs/cgroup').filter((h) => existsSync(`/sys/fs/cgroup/${h}/incluster`));
+  const routes = (await run('ip', ['route', 'show'])).stdout
+    .split('\n')
+    .filter((r) => r.includes(NETWORK.serviceCidr) || r.includes(NETWORK.podCidr));
+  return {
+    processes: clusterProcesses(),
+    mounts,
+    interfaces,
+    chains,
+    cgroups,
+    routes,
+    state: [layout.stateDir, layout.runDir].filter((dir) => existsSync(dir)),
+  };
+}
+
+describe(
+  'local cluster: down leaves nothing behind, and a later up starts clean',
+  { tags: ['001-FR-003'] },
+  () => {
+    test('down stops every process and removes mounts, interfaces, chains, cgroups, routes and state', async () => {
+      const before = await leftovers();
+      expect(before.processes.length, 'the cluster should be running before down').toBeGreaterThan(0);
+      await cli('down', '--provider', 'local');
+      expect(await leftovers()).toEqual({
+        processes: [],
+        mounts: [],
+        interfaces: [],
+        chains: [],
+        cgroups: [],
+        routes: [],
+        state: [],
+      });
+    });
+
+    test('down is idempotent: a second down succeeds and changes nothing', async () => {
+      const { stderr } = await cli('down', '--provider', 'local');
+      expect(stderr).toContain('removed');
+      expect((await leftovers()).processes).toEqual([]);
+    });
+
+    test('a later up starts from nothing and the cluster works again', { tags: ['001-FR-001'] }, async () => {
+      const { stdout } = await cli('up', '--provider', 'local');
+      expect(stdout.trim()).toBe(layout.adminKubeconfig);
+      expect((await leftovers()).processes.length).toBeGreaterThan(0);
+    });
+  },
+);
