@@ -32,7 +32,17 @@ function clusterProcesses(): string[] {
   return found;
 }
 
-async function leftovers(): Promise<Record<string, string[]>> {
+interface Leftovers {
+  processes: string[];
+  mounts: string[];
+  interfaces: string[];
+  chains: string[];
+  cgroups: string[];
+  routes: string[];
+  state: string[];
+}
+
+async function leftovers(): Promise<Leftovers> {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[4] ?? '')
