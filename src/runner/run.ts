@@ -323,9 +323,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   async function followLogs(pod: KubeObject, index: number): Promise<void> {
     const name = pod.metadata.name ?? '';
     try {
+      // No abort signal on purpose: aborting the kube layer's follow request leaves an unhandled
+      // stream error behind (it crashes the process). The stream ends by itself when the container
+      // ends or its pod is deleted, which an interrupt does at once.
       await streamLogs(client, namespace, name, {
         container: TEST_CONTAINER,
-        signal,
         startTimeoutMs: 10 * 60_000,
         onLine: (line) => options.onLog(`[shard ${index}] ${client.redactor.redact(line)}`),
       });
@@ -469,7 +471,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
                 }).catch(() => undefined),
               ),
             );
-          return `deleted Job ${namespace}/${RUNNER_NAME}, its ${pods} pod${pods === 1 ? '' : 's'}${options.keep ? '' : ` and namespace ${namespace}`}`;
+          if (!options.keep)
+          await waitFor(deleted(client, 'Namespace', undefined, namespace), {
+            timeout: 30_000,
+            signal: budget,
+          }).catch(() => status.info(`  namespace ${namespace} is still terminating`));
+        return `deleted Job ${namespace}/${RUNNER_NAME}, its ${pods} pod${pods === 1 ? '' : 's'}${options.keep ? '' : ` and namespace ${namespace}`}`;
         }
         return `deleted namespace ${namespace}`;
       },
