@@ -7,6 +7,7 @@ import type { ClusterProvider, ProviderContext } from '../cluster/provider.ts';
 import { canLoadImages } from '../cluster/provider.ts';
 import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { runCommand } from '../process/exec.ts';
 import { contentHash, contextEntries } from './context.ts';
 
@@ -100,10 +101,14 @@ export async function deliverImage(
   provider: ClusterProvider,
   ctx: ProviderContext,
   image: string,
-): Promise<DeliveredImage> {
+  client?: KubeClient,
+): Promise<DeliveredImage & { loaded: boolean }> {
   if (canLoadImages(provider)) {
+    // The tag is a content hash: if every node already lists it, it is this very image.
+    if (client && (await imageOnEveryNode(client, image)))
+      return { reference: image, pullPolicy: 'Never', loaded: false };
     await provider.loadImages(ctx, [image]);
-    return { reference: image, pullPolicy: 'Never' };
+    return { reference: image, pullPolicy: 'Never', loaded: true };
   }
   const [pushed] = await pushToRegistry(ctx.config.cluster.existing.registry, [image], {
     env: ctx.env,
@@ -120,7 +125,28 @@ export async function deliverImage(
   )
     .then((r) => (JSON.parse(r.stdout) as string[]).find((d) => d.startsWith(pushed.target.split(':')[0]!)))
     .catch(() => undefined);
-  return { reference: digest ?? pushed.target, pullPolicy: 'IfNotPresent', digest };
+  return { reference: digest ?? pushed.target, pullPolicy: 'IfNotPresent', digest, loaded: true };
+}
+
+/** True when every node's kubelet lists `image` among its images (kubelets report them with their status). */
+export async function imageOnEveryNode(client: KubeClient, image: string): Promise<boolean> {
+  const wanted = normalizeImageName(image);
+  const nodes = await client.core.listNode().catch(() => undefined);
+  if (!nodes || nodes.items.length === 0) return false;
+  return nodes.items.every((node) =>
+    (node.status?.images ?? []).some((entry) =>
+      (entry.names ?? []).some((name) => normalizeImageName(name) === wanted),
+    ),
+  );
+}
+
+/** `name:tag` → `docker.io/library/name:tag`, as containerd names images. */
+export function normalizeImageName(image: string): string {
+  const first = image.split('/')[0] ?? '';
+  const hasRegistry =
+    image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) return image;
+  return image.includes('/') ? `docker.io/${image}` : `docker.io/library/${image}`;
 }
 
 /** Resolves the config's paths against its root; the Dockerfile may live outside the context. */

@@ -284,8 +284,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     };
     const delivered = await status.phase(
       `Loading ${built.reference} into the ${options.provider.name} cluster`,
-      () => deliverImage(options.provider, ctx, built.reference),
+      () => deliverImage(options.provider, ctx, built.reference, client),
     );
+    if (!delivered.loaded) status.info(`  ${built.reference} is already on every node`);
     report.image = {
       reference: built.reference,
       id: built.id,
@@ -472,11 +473,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
               ),
             );
           if (!options.keep)
-          await waitFor(deleted(client, 'Namespace', undefined, namespace), {
-            timeout: 30_000,
-            signal: budget,
-          }).catch(() => status.info(`  namespace ${namespace} is still terminating`));
-        return `deleted Job ${namespace}/${RUNNER_NAME}, its ${pods} pod${pods === 1 ? '' : 's'}${options.keep ? '' : ` and namespace ${namespace}`}`;
+            await waitFor(deleted(client, 'Namespace', undefined, namespace), {
+              timeout: 30_000,
+              signal: budget,
+            }).catch(() => status.info(`  namespace ${namespace} is still terminating`));
+          return `deleted Job ${namespace}/${RUNNER_NAME}, its ${pods} pod${pods === 1 ? '' : 's'}${options.keep ? '' : ` and namespace ${namespace}`}`;
         }
         return `deleted namespace ${namespace}`;
       },
