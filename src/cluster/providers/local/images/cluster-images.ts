@@ -14,15 +14,23 @@ import {
   type ContainerdOptions,
 } from './containerd-images.ts';
 import { corednsRecipe } from './coredns-image.ts';
-import { dockerImageKey, loadImages, saveImages } from './docker-cli.ts';
+import { dockerImageId, dockerImageKey, loadImages, removeReplacedImage, saveImages } from './docker-cli.ts';
 import { ensureDockerEngine, type DockerEngine } from './docker-engine.ts';
 import { IMAGE_KEY_LABEL, imageArchivePath, imageCacheDir, imageKey, isArchiveOf } from './image-cache.ts';
 import { qualifyImageReference, shortImageName } from './image-reference.ts';
+import { nodeRecipe } from './node-image.ts';
 import { pauseRecipe } from './pause-image.ts';
+import { postgresRecipe } from './postgres-image.ts';
 import type { ImageRecipe } from './recipe.ts';
 
 /** Recipes of the images the cluster's containerd receives, in build order (DNS and sandboxes first). */
-export const CLUSTER_RECIPES: readonly ImageRecipe[] = [pauseRecipe, busyboxRecipe, corednsRecipe];
+export const CLUSTER_RECIPES: readonly ImageRecipe[] = [
+  pauseRecipe,
+  busyboxRecipe,
+  corednsRecipe,
+  nodeRecipe,
+  postgresRecipe,
+];
 
 /** Every image ensureClusterImages puts into the cluster's containerd. */
 export const CLUSTER_IMAGES: readonly string[] = CLUSTER_RECIPES.map((recipe) => recipe.image);
@@ -203,11 +211,24 @@ class ImageBuilder {
   private async ensureOnce(recipe: ImageRecipe): Promise<'built' | 'loaded' | 'present'> {
     const key = await this.keyOf(recipe);
     const archive = imageArchivePath(this.cacheRoot, recipe.image, key);
-    const name = shortImageName(recipe.image);
+    const previous = await dockerImageId(this.engine, recipe.image, this.signal);
     if ((await dockerImageKey(this.engine, recipe.image, this.signal)) === key) {
       if (!(await exists(archive))) await this.saveArchive(recipe.image, archive);
       return 'present';
     }
+    const outcome = await this.loadOrBuild(recipe, key, archive);
+    // The build this one replaced would otherwise linger, untagged, in dockerd's data-root.
+    if (
+      previous !== undefined &&
+      previous !== (await dockerImageId(this.engine, recipe.image, this.signal))
+    ) {
+      await removeReplacedImage(this.engine, previous, this.signal);
+    }
+    return outcome;
+  }
+
+  private async loadOrBuild(recipe: ImageRecipe, key: string, archive: string): Promise<'built' | 'loaded'> {
+    const name = shortImageName(recipe.image);
     if (await exists(archive)) {
       await this.status.phase(`Loading cached image ${name}`, async () => {
         await loadImages(this.engine, archive, this.signal);

@@ -101,9 +101,38 @@ export async function buildImage(
   await docker(engine, dockerBuildArgs(contextDir, image, key), {
     signal: options.signal,
     onLine: (line) => {
-      if (/^Step \d+\/\d+ :/.test(line)) options.onStep?.(line);
+      if (/^Step \d+\/\d+ :/.test(line)) options.onStep?.(oneLine(line, 100));
     },
   });
+}
+
+/** `text` on one line of at most `max` characters (Dockerfile steps can be long). */
+export function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** The id of `image` in Docker, or undefined when Docker lacks it. */
+export async function dockerImageId(
+  engine: DockerEngine,
+  image: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const result = await docker(engine, ['image', 'inspect', '--format', '{{.Id}}', image], {
+    signal,
+    allowFailure: true,
+  });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+/** Removes the image `id` if nothing else names it (an older build we replaced); never forces. */
+export async function removeReplacedImage(
+  engine: DockerEngine,
+  id: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  // Fails harmlessly when another tag or a container still uses it.
+  await docker(engine, ['image', 'rm', id], { signal, allowFailure: true });
 }
 
 /** Writes `images` from Docker to the archive `file` (docker-archive format, names kept). */

@@ -14,8 +14,10 @@ import {
   BUSYBOX_IMAGE,
   COREDNS_IMAGE,
   COREDNS_VERSION,
+  NODE_IMAGE,
   NODE_VERSION,
   PAUSE_IMAGE,
+  POSTGRES_IMAGE,
 } from '../../../../../src/cluster/providers/local/images/image-names.ts';
 import {
   pauseCompileArgs,
@@ -26,7 +28,10 @@ import { isStaticElf, passwdFiles } from '../../../../../src/cluster/providers/l
 describe('image recipes', { tags: ['001-FR-009'] }, () => {
   test('every cluster image has a recipe, under its exact name', () => {
     expect(CLUSTER_IMAGES).toEqual(CLUSTER_RECIPES.map((r) => r.image));
-    expect([...CLUSTER_IMAGES].sort()).toEqual([BUSYBOX_IMAGE, COREDNS_IMAGE, PAUSE_IMAGE].sort());
+    expect([...CLUSTER_IMAGES].sort()).toEqual(
+      [BUSYBOX_IMAGE, COREDNS_IMAGE, NODE_IMAGE, PAUSE_IMAGE, POSTGRES_IMAGE].sort(),
+    );
+    expect(CLUSTER_IMAGES.slice(0, 3)).toEqual([PAUSE_IMAGE, BUSYBOX_IMAGE, COREDNS_IMAGE]);
     expect(selectRecipes(['busybox:1.35']).map((r) => r.image)).toEqual(['docker.io/library/busybox:1.35']);
     expect(() => selectRecipes(['docker.io/library/redis:7'])).toThrow(/no local build recipe/);
   });
