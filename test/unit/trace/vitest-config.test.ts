@@ -10,7 +10,7 @@ const SPEC = spec({ '001-FR-001': 'First. More words.', '001-FR-002': 'Second.' 
 describe('withRequirements', { tags: ['001-FR-030', '001-FR-031'] }, () => {
   test('declares every requirement as a tag, keeps other tags, turns on strictTags', async () => {
     const root = await makeProject({ 'specs/a/spec.md': SPEC });
-    const config = withRequirements(
+    const config = withRequirements<ViteUserConfig>(
       { test: { tags: [{ name: 'slow' }, { name: '001-FR-001', description: 'stale' }] } },
       { root, reporter: false },
     );
@@ -48,7 +48,7 @@ describe('withRequirements', { tags: ['001-FR-030', '001-FR-031'] }, () => {
       'specs/a/spec.md': SPEC,
       'a.test.ts': "test('typo', { tags: ['001-FR-003'] }, () => {});\n",
     });
-    const config = withRequirements(
+    const config = withRequirements<ViteUserConfig>(
       { test: { root, globals: true, include: ['*.test.ts'], watch: false, reporters: [] } },
       { root, reporter: false },
     );
