@@ -56,13 +56,19 @@ export async function observe(
         list = await client.request<ObjectList>(HttpMethod.GET, path, { query, signal });
       } catch (error) {
         if (signal.aborted) return;
-        throw new InfrastructureError(
-          'WatchFailed',
-          `listing ${spec.kind} in ${spec.namespace ?? 'all namespaces'}: ${describeKubeError(error)}`,
-          {
-            cause: error,
-          },
-        );
+        // A restarting API server refuses connections for longer than one request's retries: keep
+        // listing with the same budget as a failing watch, so a wait rides out the outage.
+        quickFailures += 1;
+        if (!isTransient(error) || quickFailures > 12)
+          throw new InfrastructureError(
+            'WatchFailed',
+            `listing ${spec.kind} in ${spec.namespace ?? 'all namespaces'}: ${describeKubeError(error)}`,
+            {
+              cause: error,
+            },
+          );
+        await delay(backoffDelay(quickFailures - 1, { baseDelayMs: 100, maxDelayMs: 3000 }), signal);
+        continue;
       }
       const items = (list.items ?? []).map((item) => ({
         ...item,
