@@ -5,7 +5,9 @@
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../../errors.ts';
-import { runCommand } from '../../../process/exec.ts';
+import { applyManifests } from '../../../kube/apply.ts';
+import { createKubeClient } from '../../../kube/client.ts';
+import { parseManifests } from '../../../kube/manifests.ts';
 import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
 import { cacheRoot } from '../../cache.ts';
 import { ensureKubernetesBinaries } from './binaries.ts';
@@ -68,53 +70,19 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
   const { status, signal } = ctx;
   await refuseOtherLocalCluster(layout);
 
-  // A healthy cluster is reused: the second `up` returns in seconds.
-  if (
-    (await supervisorPid(layout)) !== undefined &&
-    (await apiServerReady(layout)) &&
-    (await guardInstalled())
-  ) {
-    status.info(`local cluster ${layout.clusterName} is already running; reusing it`);
-    return accessOf(layout);
-  }
-  if ((await supervisorPid(layout)) !== undefined) {
+  // A healthy cluster is reused: the second `up` returns in seconds (images and CoreDNS are only
+  // re-checked, which is cheap when nothing changed).
+  const healthy =
+    (await supervisorPid(layout)) !== undefined && (await apiServerReady(layout)) && (await guardInstalled());
+  if (!healthy && (await supervisorPid(layout)) !== undefined) {
     status.info(`local cluster ${layout.clusterName} is running but not healthy; restarting it`);
     await stopSupervisor(layout);
   }
+  if (healthy) status.info(`local cluster ${layout.clusterName} is already running; reusing it`);
 
   let phase = 'installing packages';
   try {
-    await installPackages(
-      await missingPackages([...REQUIRED_PACKAGES, ...IMAGE_DEBIAN_PACKAGES], ctx.env),
-      status,
-      signal,
-    );
-
-    phase = 'building Kubernetes';
-    const { binDir } = await ensureKubernetesBinaries({
-      cacheRoot: cacheRoot(ctx.env),
-      status,
-      signal,
-      env: ctx.env,
-    });
-
-    phase = 'preparing the node';
-    const components = await status.phase('Generating PKI, kubeconfigs and component configs', async () => {
-      await ensurePki(layout, signal);
-      return prepareComponents(layout, binDir);
-    });
-    await status.phase('Setting up host networking and cgroups', async () => {
-      await setUpHostNetwork();
-      await ensureCgroupRoot();
-    });
-
-    phase = 'starting the control plane';
-    await status.phase('Starting etcd, control plane, containerd, kubelet and kube-proxy', async () => {
-      await startSupervisor(layout, components);
-      if (!(await waitForApiServer(layout, API_SERVER_TIMEOUT_MS, signal))) {
-        throw new Error(`the API server did not become ready within ${API_SERVER_TIMEOUT_MS / 1000} s`);
-      }
-    });
+    if (!healthy) await startCluster(ctx, layout, (name) => (phase = name));
 
     phase = 'loading images';
     await ensureClusterImages({
@@ -123,19 +91,16 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
       containerdSocket: layout.containerdSocket,
       status,
       signal,
+      env: ctx.env,
     });
 
     phase = 'deploying CoreDNS';
-    await status.phase('Deploying CoreDNS', () =>
-      runCommand(
-        join(binDir, 'kubectl'),
-        ['--kubeconfig', layout.adminKubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', '-'],
-        {
-          input: coreDnsManifests(COREDNS_IMAGE),
-          signal,
-        },
-      ),
-    );
+    await status.phase('Deploying CoreDNS', async () => {
+      const client = createKubeClient({ kubeconfig: layout.adminKubeconfig });
+      await applyManifests(client, parseManifests(coreDnsManifests(COREDNS_IMAGE), 'CoreDNS manifests'), {
+        signal,
+      });
+    });
     return accessOf(layout);
   } catch (error) {
     if (
@@ -148,6 +113,47 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
     }
     throw await describeFailure(ctx, layout, phase, error);
   }
+}
+
+/** Installs, builds and starts everything a new (or unhealthy) cluster needs, naming each phase. */
+async function startCluster(
+  ctx: ProviderContext,
+  layout: LocalLayout,
+  enter: (phase: string) => void,
+): Promise<void> {
+  const { status, signal } = ctx;
+  enter('installing packages');
+  await installPackages(
+    await missingPackages([...REQUIRED_PACKAGES, ...IMAGE_DEBIAN_PACKAGES], ctx.env),
+    status,
+    signal,
+  );
+
+  enter('building Kubernetes');
+  const { binDir } = await ensureKubernetesBinaries({
+    cacheRoot: cacheRoot(ctx.env),
+    status,
+    signal,
+    env: ctx.env,
+  });
+
+  enter('preparing the node');
+  const components = await status.phase('Generating PKI, kubeconfigs and component configs', async () => {
+    await ensurePki(layout, signal);
+    return prepareComponents(layout, binDir);
+  });
+  await status.phase('Setting up host networking and cgroups', async () => {
+    await setUpHostNetwork();
+    await ensureCgroupRoot();
+  });
+
+  enter('starting the control plane');
+  await status.phase('Starting etcd, control plane, containerd, kubelet and kube-proxy', async () => {
+    await startSupervisor(layout, components);
+    if (!(await waitForApiServer(layout, API_SERVER_TIMEOUT_MS, signal))) {
+      throw new Error(`the API server did not become ready within ${API_SERVER_TIMEOUT_MS / 1000} s`);
+    }
+  });
 }
 
 /** Names the failed phase and the component that is crashing, with the tail of its log (FR-006). */
