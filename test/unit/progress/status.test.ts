@@ -28,7 +28,7 @@ describe('progress on long steps', { tags: ['001-FR-008'] }, () => {
     expect(lines[4]).toMatch(/^✗ Starting the control plane \(\d+ms\)$/);
   });
 
-  test('timings are kept for reports, failed phases marked', async () => {
+  test('timings are kept for reports, failed phases marked', () => {
     const status = new Status(capture().stream, { interactive: false });
     status.start('one');
     status.start('two'); // starting a phase ends the previous one as successful
