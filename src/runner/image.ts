@@ -8,7 +8,7 @@ import { canLoadImages } from '../cluster/provider.ts';
 import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { runCommand } from '../process/exec.ts';
+import { CommandError, runCommand } from '../process/exec.ts';
 import { contentHash, contextEntries } from './context.ts';
 
 /** Characters of the content hash used as the tag: enough to never collide in one registry. */
@@ -80,7 +80,7 @@ export async function buildRunnerImage(options: BuildOptions): Promise<RunnerIma
     if (options.signal?.aborted) throw error;
     throw new InfrastructureError('ImageBuildFailed', `building the runner image ${reference} failed`, {
       cause: error,
-      hint: `the Dockerfile is ${options.dockerfile}; run the same \`docker build\` by hand to see every step`,
+      hint: `${error instanceof CommandError && error.hint ? `${error.hint}\n` : ''}the Dockerfile is ${options.dockerfile}`,
     });
   }
   const id = await imageId(reference, env, options.signal);

@@ -11,7 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { HttpMethod } from '@kubernetes/client-node';
-import type { ClusterAccess, ClusterProvider, ProviderContext } from '../cluster/provider.ts';
+import {
+  canLoadImages,
+  type ClusterAccess,
+  type ClusterProvider,
+  type ProviderContext,
+} from '../cluster/provider.ts';
 import type { Config } from '../config/schema.ts';
 import { ExitStatus, InclusterError, InfrastructureError, describeError } from '../errors.ts';
 import { isNotFound } from '../kube/api-error.ts';
@@ -199,23 +204,25 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     );
 
     status.start(`Running the suite in ${shards} pod${shards === 1 ? '' : 's'}`);
-    const logs: Promise<void>[] = [];
+    const logs = new Map<number, Promise<void>>();
     const copies = new Map<number, ShardReport['artifacts']>();
     let ends: ShardEnd[];
     try {
       ends = await superviseJob(client, namespace, RUNNER_NAME, {
         shards,
         signal,
-        onPod: (pod, index) => logs.push(followLogs(pod, index)),
+        onPod: (pod, index) => logs.set(index, followLogs(pod, index)),
         onShardEnd: async (end) => {
           const name = end.pod?.metadata.name;
           const line =
             end.state.state === 'ended'
               ? `tests exited ${end.state.exitCode}`
               : `${end.state.reason}: ${end.state.message}`;
+          // The log stream trails the pod status by a moment: let the last lines through first.
+          const ran = end.state.state === 'ended' || end.state.collectable;
+          if (ran) await Promise.race([logs.get(end.index), delay(5000)]);
           status.info(`[shard ${end.index}] ${line}`);
-          const collectable = end.state.state === 'ended' || end.state.collectable;
-          if (name && collectable) copies.set(end.index, await collect(name, end.index));
+          if (name && ran) copies.set(end.index, await collect(name, end.index));
         },
       });
     } catch (error) {
@@ -223,7 +230,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
       throw error;
     }
     // Logs of a pod that never started end by themselves; wait briefly for the last lines.
-    await Promise.race([Promise.allSettled(logs), new Promise((r) => setTimeout(r, 3000).unref())]);
+    await Promise.race([Promise.allSettled(logs.values()), delay(3000)]);
     status.end(true);
     await releaseHolders(ends);
 
@@ -282,10 +289,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
       signal,
       artifactsDir: dir,
     };
-    const delivered = await status.phase(
-      `Loading ${built.reference} into the ${options.provider.name} cluster`,
-      () => deliverImage(options.provider, ctx, built.reference, client),
-    );
+    // Loaders (kind, local) report their own phase; a push to a registry gets one here.
+    const delivered = canLoadImages(options.provider)
+      ? await deliverImage(options.provider, ctx, built.reference, client)
+      : await status.phase(
+          `Pushing ${built.reference} to ${config.cluster.existing.registry ?? 'the registry'}`,
+          () => deliverImage(options.provider, ctx, built.reference, client),
+        );
     if (!delivered.loaded) status.info(`  ${built.reference} is already on every node`);
     report.image = {
       reference: built.reference,
@@ -549,6 +559,10 @@ async function namespaceExists(client: KubeClient, name: string): Promise<boolea
     if (isNotFound(error)) return false;
     throw error;
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function ignoreNotFound(error: unknown): void {
