@@ -17,7 +17,7 @@ interface TraceOptions {
   threshold?: string;
   format: string;
   out?: string;
-  requirePassing: string[];
+  requirePassing?: string[];
   confirm?: boolean;
   failOnSuspect?: boolean;
 }
@@ -53,8 +53,7 @@ export function traceCommand(ctx: CommandContext): Command {
         .option(
           '--require-passing <file>',
           'run evidence (traceability.json from the RequirementsReporter); a requirement with a failed test fails the gate; repeat for shards',
-          (value: string, previous: string[]) => [...previous, value],
-          [] as string[],
+          (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
         )
         .option(
           '--confirm',
@@ -75,7 +74,7 @@ export function traceCommand(ctx: CommandContext): Command {
           root,
           trace: config.trace,
           threshold,
-          evidenceFiles: options.requirePassing.map((f) => resolve(io.cwd, f)),
+          evidenceFiles: (options.requirePassing ?? []).map((f) => resolve(io.cwd, f)),
           confirm: options.confirm,
           failOnSuspect: options.failOnSuspect,
         }),
