@@ -115,6 +115,8 @@ export async function firstContainer(client: KubeClient, namespace: string, pod:
 /** The part of the websocket we use (its type comes from an untyped dependency). */
 export interface SocketLike {
   close(): void;
+  /** Drops the connection without the closing handshake (a peer that never answers cannot hold us). */
+  terminate?(): void;
   on(event: 'close', listener: () => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
 }

@@ -36,7 +36,7 @@ export async function portForward(
       : await podBehindService(client, namespace, target.service, remotePort);
   const forwarder = new PortForward(client.config, true);
   const sockets = new Set<Socket>();
-  const closers = new Set<() => void>();
+  const websockets = new Set<SocketLike>();
   const errors: string[] = [];
 
   const server: Server = createServer((socket) => {
@@ -67,9 +67,9 @@ export async function portForward(
         ) as SocketLike | null;
         if (!ws) return socket.destroy();
         const close = () => ws.close();
-        closers.add(close);
+        websockets.add(ws);
         ws.on('close', () => {
-          closers.delete(close);
+          websockets.delete(ws);
           socket.end();
         });
         ws.on('error', () => socket.destroy());
@@ -104,7 +104,8 @@ export async function portForward(
     errors,
     close() {
       closed ??= new Promise<void>((resolve) => {
-        for (const close of closers) close();
+        // Terminate rather than close: a handshake the API server never answers would keep the process alive.
+        for (const ws of websockets) (ws.terminate ?? ws.close).call(ws);
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       });
