@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { HttpMethod } from '@kubernetes/client-node';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createKubeClient, runningInPod } from '../../../src/kube/client.ts';
 import { InfrastructureError, UsageError } from '../../../src/errors.ts';
+import { runCommand } from '../../../src/process/exec.ts';
 import { json, startFakeApiServer, status, type FakeApiServer } from './fake-api-server.ts';
 
 let fake: FakeApiServer | undefined;
@@ -114,6 +116,47 @@ describe('createKubeClient', { tags: ['001-FR-029'] }, () => {
       new RegExp(`^cannot reach the Kubernetes API server at http://127.0.0.1:${port}: `),
     );
     expect((error as Error).message).not.toMatch(/\n\s+at /);
+  });
+
+  test('an API server whose certificate is not trusted is named as such', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'incluster-tls-'));
+    await runCommand('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    const server = createHttpsServer(
+      { key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) },
+      (_req, res) => res.end('{}'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const file = join(dir, 'kubeconfig');
+      await writeFile(
+        file,
+        `apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://127.0.0.1:${port}" } }]\nusers: [{ name: u, user: { token: t } }]\ncontexts: [{ name: m, context: { cluster: c, user: u } }]\ncurrent-context: m\n`,
+      );
+      const error = await createKubeClient({ kubeconfig: file, retry: { attempts: 1 } })
+        .ping()
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ reason: 'ClusterUnreachable' });
+      expect((error as Error).message).toMatch(
+        /: its TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)$/,
+      );
+    } finally {
+      server.close();
+    }
   });
 
   test('raw requests retry a 503 and return the JSON body', async () => {
