@@ -1,8 +1,8 @@
 // The runner image: built with Docker's legacy builder (no BuildKit here; `--network=host` because
 // the engine may run without a bridge), tagged `<config.runner.image>:<content hash>` and never
 // `:latest`, then put where the cluster's node can run it (FR-010, FR-011).
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { ClusterProvider, ProviderContext } from '../cluster/provider.ts';
 import { canLoadImages } from '../cluster/provider.ts';
 import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
@@ -26,6 +26,41 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Each line of docker's output, for the status line. */
   onLine?: (line: string) => void;
+}
+
+/** Where Debian and Ubuntu keep the certificate authorities an administrator added to the host. */
+export const LOCAL_CA_DIR = '/usr/local/share/ca-certificates';
+
+/**
+ * The build arguments docker receives: the configured ones, plus EXTRA_CA_CERTS with the host's
+ * locally added CA certificates. Behind a TLS-intercepting proxy the host trusts the proxy's CA
+ * and a fresh base image does not, so `npm ci` in the build would fail; the runner Dockerfile
+ * trusts these for its install step only. (A Dockerfile without that ARG ignores it.)
+ */
+export async function effectiveBuildArgs(
+  options: Pick<BuildOptions, 'buildArgs'>,
+  caDir = LOCAL_CA_DIR,
+): Promise<Record<string, string>> {
+  const args = { ...options.buildArgs };
+  if (args.EXTRA_CA_CERTS === undefined) {
+    const pems = await localCaCertificates(caDir);
+    if (pems) args.EXTRA_CA_CERTS = pems;
+  }
+  return args;
+}
+
+async function localCaCertificates(dir: string): Promise<string> {
+  let names: string[];
+  try {
+    names = (await readdir(dir, { recursive: true })).filter((name) => name.endsWith('.crt')).sort();
+  } catch {
+    return '';
+  }
+  const pems = await Promise.all(names.map((name) => readFile(join(dir, name), 'utf8').catch(() => '')));
+  return pems
+    .filter((pem) => pem.includes('-----BEGIN CERTIFICATE-----'))
+    .map((pem) => pem.trim())
+    .join('\n');
 }
 
 /** A built (or reused) image. */
@@ -54,7 +89,7 @@ export async function imageReference(options: BuildOptions): Promise<{ reference
   const entries = await contextEntries(options.contextDir).catch((error: unknown) => {
     throw new UsageError(`runner.context ${options.contextDir} cannot be read`, { cause: error });
   });
-  const hash = contentHash(entries, dockerfile, options.buildArgs);
+  const hash = contentHash(entries, dockerfile, await effectiveBuildArgs(options));
   return { reference: `${options.repository}:${hash.slice(0, TAG_LENGTH)}`, hash };
 }
 
@@ -65,7 +100,7 @@ export async function buildRunnerImage(options: BuildOptions): Promise<RunnerIma
   const existing = await imageId(reference, env, options.signal);
   if (existing) return { reference, id: existing, built: false, contentHash: hash };
   const args = ['build', '--network=host', '--file', options.dockerfile, '--tag', reference];
-  for (const [key, value] of Object.entries(options.buildArgs ?? {}))
+  for (const [key, value] of Object.entries(await effectiveBuildArgs(options)))
     args.push('--build-arg', `${key}=${value}`);
   // The label lets `docker image prune --filter label=…` clean old runner images up.
   args.push('--label', 'app.kubernetes.io/managed-by=incluster', options.contextDir);
