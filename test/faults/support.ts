@@ -3,7 +3,8 @@
 // are tracked so none outlives a test, and the checks every fault test repeats.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { isNotFound } from '../../src/kube/api-error.ts';
@@ -158,11 +159,16 @@ export interface Child {
 const started = new Set<ChildProcess>();
 
 /** Spawns `node args…` (a CLI or a nested Vitest); `killStray` ends it if a test forgets. */
-export function spawnNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+export function spawnNode(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {},
+): Child {
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can signal the whole group as a terminal's Ctrl-C does.
+    detached: options.detached ?? false,
   });
   started.add(child);
   let out = '';
@@ -221,6 +227,18 @@ export function spawnNode(args: string[], options: { cwd?: string; env?: NodeJS.
 /** Ends (SIGKILL) every child a test started and did not see exit; for afterEach. */
 export function killStray(): void {
   for (const child of started) if (child.pid && child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** A project directory with its own incluster.config.yaml, for nested runs and CLI calls. */
+export async function projectDir(config: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'fault-project-'));
+  await writeFile(join(dir, 'incluster.config.yaml'), config);
+  return dir;
+}
+
+/** Arguments of a nested Vitest run of one fixture of test/fixtures/hostile. */
+export function hostileRun(fixture: string, extra: string[] = []): string[] {
+  return [VITEST, 'run', '--config', join(HOSTILE, 'vitest.config.ts'), fixture, ...extra];
 }
 
 /** A user-facing error: a message, no JavaScript stack frames. */
