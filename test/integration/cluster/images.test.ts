@@ -24,7 +24,7 @@ import {
   type DockerEngine,
 } from '../../../src/cluster/providers/local/images/index.ts';
 import { NPM_VERSION } from '../../../src/cluster/providers/local/images/image-names.ts';
-import { qualifyImageReference } from '../../../src/cluster/providers/local/images/image-reference.ts';
+import { qualifyImageReference } from '../../../src/cluster/image-reference.ts';
 import { InfrastructureError } from '../../../src/errors.ts';
 import { runCommand, type RunResult } from '../../../src/process/exec.ts';
 import { Status } from '../../../src/progress/status.ts';

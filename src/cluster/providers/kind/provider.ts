@@ -8,7 +8,7 @@ import { InfrastructureError, UsageError } from '../../../errors.ts';
 import { createKubeClient } from '../../../kube/client.ts';
 import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
 import * as kind from './cli.ts';
-import { nodeHasImage } from './image-reference.ts';
+import { nodeHasImage } from '../../image-reference.ts';
 import { requireKindTools } from './prerequisites.ts';
 
 /** What the kind provider depends on beyond the kind and docker executables; tests replace it. */

@@ -4,7 +4,7 @@
 import { access, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InfrastructureError } from '../../../../errors.ts';
-import type { Status } from '../../../../progress/status.ts';
+import { formatDuration, type Status } from '../../../../progress/status.ts';
 import { busyboxRecipe } from './busybox-image.ts';
 import {
   importArchiveIntoContainerd,
@@ -17,7 +17,7 @@ import { corednsRecipe } from './coredns-image.ts';
 import { dockerImageId, dockerImageKey, loadImages, removeReplacedImage, saveImages } from './docker-cli.ts';
 import { ensureDockerEngine, type DockerEngine } from './docker-engine.ts';
 import { IMAGE_KEY_LABEL, imageArchivePath, imageCacheDir, imageKey, isArchiveOf } from './image-cache.ts';
-import { qualifyImageReference, shortImageName } from './image-reference.ts';
+import { qualifyImageReference, shortImageName } from '../../../image-reference.ts';
 import { nodeRecipe } from './node-image.ts';
 import { pauseRecipe } from './pause-image.ts';
 import { postgresRecipe } from './postgres-image.ts';
@@ -86,15 +86,32 @@ export async function ensureClusterImages(options: ClusterImagesOptions): Promis
     status,
     signal,
   });
-  const builder = new ImageBuilder(engine, cacheRoot, env, status, signal);
   const containerd: ContainerdOptions = {
     containerdSocket: options.containerdSocket,
     namespace: options.namespace,
     signal,
   };
 
+  // Background preparations must not outlive this call when a build fails.
+  const background = new AbortController();
+  const abort = () => background.abort();
+  signal?.addEventListener('abort', abort, { once: true });
   const inDocker = new Map<ImageRecipe, 'built' | 'loaded' | 'present'>();
-  for (const recipe of recipes) inDocker.set(recipe, await builder.ensure(recipe));
+  let builder: ImageBuilder;
+  try {
+    builder = new ImageBuilder(engine, cacheRoot, env, status, background.signal);
+    await builder.startPreparations(recipes);
+    const pending = [...recipes];
+    while (pending.length > 0) {
+      // In order, except that an image still being prepared waits while the others build.
+      const next = pending.find((recipe) => builder.isReady(recipe)) ?? pending[0]!;
+      pending.splice(pending.indexOf(next), 1);
+      inDocker.set(next, await builder.ensure(next));
+    }
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    background.abort();
+  }
 
   const held = await listContainerdImages(containerd);
   const labelOf = (image: string) =>
@@ -164,6 +181,8 @@ export function selectRecipes(images?: readonly string[]): ImageRecipe[] {
 /** Makes images present in Docker with their current cache key: keeps, loads from the cache, or builds. */
 class ImageBuilder {
   readonly built: string[] = [];
+  private readonly preparations = new Map<ImageRecipe, Promise<{ error: unknown } | undefined>>();
+  private readonly prepared = new Set<ImageRecipe>();
   private readonly keys = new Map<ImageRecipe, Promise<string>>();
   private readonly ensured = new Map<ImageRecipe, Promise<'built' | 'loaded' | 'present'>>();
   private readonly engine: DockerEngine;
@@ -197,6 +216,43 @@ class ImageBuilder {
       this.keys.set(recipe, key);
     }
     return key;
+  }
+
+  /** Starts the background preparation of every recipe that will have to be built. */
+  async startPreparations(recipes: readonly ImageRecipe[]): Promise<void> {
+    for (const recipe of recipes) {
+      if (!recipe.prepare || !(await this.needsBuild(recipe))) continue;
+      const name = shortImageName(recipe.image);
+      const started = performance.now();
+      this.status.info(`Preparing ${name} in the background`);
+      const settle = () => this.prepared.add(recipe);
+      const preparation = recipe
+        .prepare({ cacheRoot: this.cacheRoot, env: this.env, signal: this.signal })
+        .then(
+          () => {
+            settle();
+            this.status.info(`Prepared ${name} (${formatDuration(performance.now() - started)})`);
+            return undefined;
+          },
+          // Kept as a value, so a failure surfaces when the build needs it, never as an unhandled rejection.
+          (error: unknown) => {
+            settle();
+            return { error };
+          },
+        );
+      this.preparations.set(recipe, preparation);
+    }
+  }
+
+  /** False while the recipe's background preparation is still running. */
+  isReady(recipe: ImageRecipe): boolean {
+    return !this.preparations.has(recipe) || this.prepared.has(recipe);
+  }
+
+  private async needsBuild(recipe: ImageRecipe): Promise<boolean> {
+    const key = await this.keyOf(recipe);
+    if ((await dockerImageKey(this.engine, recipe.image, this.signal)) === key) return false;
+    return !(await exists(imageArchivePath(this.cacheRoot, recipe.image, key)));
   }
 
   ensure(recipe: ImageRecipe): Promise<'built' | 'loaded' | 'present'> {
@@ -241,6 +297,9 @@ class ImageBuilder {
       await mkdir(imageCacheDir(this.cacheRoot), { recursive: true });
       const workDir = await mkdtemp(join(imageCacheDir(this.cacheRoot), 'build-'));
       try {
+        if (!this.isReady(recipe)) this.status.update('waiting for its background preparation');
+        const preparation = await this.preparations.get(recipe);
+        if (preparation) throw preparation.error;
         await recipe.build({
           docker: this.engine,
           cacheRoot: this.cacheRoot,

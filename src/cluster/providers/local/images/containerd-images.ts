@@ -9,7 +9,7 @@ import { runCommand } from '../../../../process/exec.ts';
 import type { Status } from '../../../../progress/status.ts';
 import { dockerEngineFor, DEFAULT_CONTAINERD_SOCKET, type DockerEngine } from './docker-engine.ts';
 import { saveImages } from './docker-cli.ts';
-import { qualifyImageReference } from './image-reference.ts';
+import { qualifyImageReference } from '../../../image-reference.ts';
 
 /** The namespace the CRI plugin (and so the kubelet) reads images from. */
 export const KUBERNETES_NAMESPACE = 'k8s.io';
