@@ -7,6 +7,9 @@ import { withRequirements } from './src/trace/vitest-config.ts';
 const config = defineConfig({
   test: {
     reporters: ['default'],
+    // A worker's cluster fixtures wait, watched, up to fixtures.deleteTimeout (60 s) for the namespaces
+    // they deleted before reporting stuck ones; give worker shutdown longer than that.
+    teardownTimeout: 90_000,
     projects: [
       {
         extends: true,
