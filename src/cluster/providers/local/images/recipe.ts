@@ -26,8 +26,20 @@ export interface ImageRecipe {
   base?: ImageRecipe;
   /** Everything that defines the image besides its base: versions, scripts, hashes of inputs. */
   definition(env: NodeJS.ProcessEnv): Promise<string[]>;
+  /**
+   * Slow work that needs no Docker (compiling, downloading), started in the background as soon as
+   * the image is known to need a build, so it overlaps the other builds; `build` runs after it.
+   */
+  prepare?(ctx: PrepareContext): Promise<void>;
   /** Builds the image into Docker, tagged `image` and labelled with `ctx.key`. */
   build(ctx: BuildContext): Promise<void>;
+}
+
+/** What a background preparation may use. */
+export interface PrepareContext {
+  cacheRoot: string;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
 }
 
 /** The text of a recipe's own module, part of its definition: editing the recipe rebuilds the image. */
