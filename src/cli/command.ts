@@ -29,8 +29,11 @@ export function defineCommand<Options>(
     ? `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`
     : '';
   command.addHelpText('after', `${examples}${CONFIG_HELP}\n${EXIT_STATUS_HELP}`);
-  command.action(async (options: Options, cmd: Command) => {
-    ctx.exit(await spec.action(options, cmd));
+  // Commander passes one parameter per declared argument before the options and the command, so
+  // take the command (always last) and read its options from it.
+  command.action(async (...params: unknown[]) => {
+    const cmd = params[params.length - 1] as Command;
+    ctx.exit(await spec.action(cmd.opts<Options & Record<string, unknown>>(), cmd));
   });
   return command;
 }
