@@ -10,6 +10,7 @@ import { findPullRisks, type KubeObject, type ManifestObject, type PullWarning }
 /** The field manager incluster applies with, so its fields are told apart from other writers'. */
 export const FIELD_MANAGER = 'incluster';
 
+/** How objects are applied: target namespace, field manager, extra labels. */
 export interface ApplyOptions {
   /** Namespace for namespaced objects that name none; default `default`. */
   namespace?: string;
@@ -19,6 +20,7 @@ export interface ApplyOptions {
   labels?: Record<string, string>;
 }
 
+/** What the server stored, and the pull warnings found before applying. */
 export interface ApplyResult {
   /** The objects as the server stored them, in apply order. */
   applied: KubeObject[];

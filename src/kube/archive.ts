@@ -6,6 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract, type Header } from 'tar-stream';
 
+/** Limits of a safe extraction. */
 export interface ExtractOptions {
   /** Total bytes of file content allowed; default 512 MiB. */
   maxBytes?: number;
@@ -13,11 +14,13 @@ export interface ExtractOptions {
   maxEntries?: number;
 }
 
+/** An entry refused, with why. */
 export interface RejectedEntry {
   path: string;
   reason: string;
 }
 
+/** What was extracted and what was refused. */
 export interface ExtractResult {
   /** Paths extracted, relative to the target. */
   files: string[];

@@ -27,6 +27,7 @@ import { redactor as sharedRedactor, type Redactor } from './redaction.ts';
 /** Where the service account's files live inside a pod. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** Where credentials come from; everything is optional. */
 export interface KubeClientOptions {
   /** A kubeconfig file; when given it wins even inside a pod. */
   kubeconfig?: string;
@@ -41,6 +42,7 @@ export interface KubeClientOptions {
   redactor?: Redactor;
 }
 
+/** Options of a raw JSON request. */
 export interface RawRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;

@@ -6,6 +6,7 @@ import { extractTarSafely, type ExtractOptions, type ExtractResult } from './arc
 import type { KubeClient } from './client.ts';
 import { execInPod } from './exec.ts';
 
+/** The extraction's result plus tar's own exit status. */
 export interface CopyResult extends ExtractResult {
   /** tar's exit status in the pod (1 = some files changed while read; content is still extracted). */
   tarExitCode: number;

@@ -6,6 +6,7 @@ import { InfrastructureError } from '../errors.ts';
 import { describeKubeError } from './api-error.ts';
 import type { KubeClient } from './client.ts';
 
+/** Where stdin comes from and where output goes. */
 export interface ExecOptions {
   /** Container name; default the pod's first container. */
   container?: string;
@@ -19,6 +20,7 @@ export interface ExecOptions {
   maxBuffer?: number;
 }
 
+/** Exit status and captured output of a command run in a pod. */
 export interface ExecResult {
   exitCode: number;
   /** Captured output (empty when streamed to `options.stdout`/`stderr`). */

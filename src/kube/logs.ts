@@ -12,6 +12,7 @@ import type { KubeObject } from './manifests.ts';
 import { containerStatusesOf } from './object-state.ts';
 import { waitFor } from './wait.ts';
 
+/** Which log to read, and how much of it. */
 export interface ReadLogsOptions {
   container?: string;
   tailLines?: number;
@@ -47,6 +48,7 @@ export async function readLogs(
   }
 }
 
+/** Which container to follow and where its lines go. */
 export interface StreamLogsOptions {
   container: string;
   /** Called with each line as it arrives (without the timestamp). */

@@ -10,12 +10,14 @@ interface ConditionLike {
   lastTransitionTime?: string | Date;
 }
 
+/** A container state as the API reports it (typed or raw JSON). */
 export interface ContainerStateLike {
   waiting?: { reason?: string; message?: string };
   running?: { startedAt?: string | Date };
   terminated?: { reason?: string; exitCode?: number; message?: string; signal?: number };
 }
 
+/** A container status as the API reports it (typed or raw JSON). */
 export interface ContainerStatusLike {
   name?: string;
   ready?: boolean;

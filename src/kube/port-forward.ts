@@ -20,6 +20,7 @@ export interface PortForwardHandle {
   close(): Promise<void>;
 }
 
+/** A pod by name, or a Service (forwarded to one of its ready pods). */
 export type ForwardTarget = { pod: string } | { service: string };
 
 /** Forwards 127.0.0.1:`localPort` (0 = any free port) to a port of a pod, or of a ready pod behind a Service. */

@@ -3,6 +3,7 @@
 import { statusOf, networkCodeOf } from './api-error.ts';
 import { ApiException } from '@kubernetes/client-node';
 
+/** How hard to retry: attempts, backoff bounds, abort. */
 export interface RetryOptions {
   /** Attempts in total, including the first; default 6. */
   attempts?: number;

@@ -40,6 +40,7 @@ export interface Condition<T = KubeObject> {
   evaluate(view: ConditionView): Verdict<T>;
 }
 
+/** Timeout and abort of one wait. */
 export interface WaitOptions {
   /** Milliseconds; default 120 000. */
   timeout?: number;

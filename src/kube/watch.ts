@@ -19,6 +19,7 @@ export interface WatchSpec {
   fieldSelector?: string;
 }
 
+/** Callbacks of the list-then-watch loop. */
 export interface WatchHandlers {
   /** The full current set after a (re)list. */
   onSync(objects: KubeObject[]): void;
