@@ -103,6 +103,17 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
     });
     return accessOf(layout);
   } catch (error) {
+    if (signal.aborted) {
+      // Interrupted: logs first, then remove what this call started, so nothing is left running.
+      await exportLogs(ctx, join(ctx.artifactsDir, 'local-cluster-logs')).catch(() => undefined);
+      if (!healthy) {
+        status.info(`interrupted while ${phase}: removing the half-made local cluster`);
+        await down(ctx).catch((cleanup: unknown) =>
+          status.info(`cleanup failed: ${(cleanup as Error).message}`),
+        );
+      }
+      throw error;
+    }
     if (
       error instanceof InfrastructureError &&
       error.reason !== 'LocalClusterFailed' &&
