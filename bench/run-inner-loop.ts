@@ -124,7 +124,8 @@ for (let round = 0; round < rounds; round += 1) {
   console.error(`round ${round + 1}`);
   seed.push(
     await timed('hand-written kubectl flow', async () => {
-      seedCopied &&= (await handWritten(image, round)).copied;
+      const { copied } = await handWritten(image, round);
+      seedCopied = seedCopied && copied;
     }),
   );
   unchanged.push(await timed('incluster run, unchanged tree', () => incluster(dir)));

@@ -1,8 +1,8 @@
 // The runner image: built with Docker's legacy builder (no BuildKit here; `--network=host` because
 // the engine may run without a bridge), tagged `<config.runner.image>:<content hash>` and never
 // `:latest`, then put where the cluster's node can run it (FR-010, FR-011).
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { ClusterProvider, ProviderContext } from '../cluster/provider.ts';
 import { canLoadImages } from '../cluster/provider.ts';
 import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
@@ -131,18 +131,38 @@ export interface DeliveredImage {
   digest?: string;
 }
 
+/**
+ * Remembers which image IDs incluster loaded into which cluster (named by its kube-system
+ * namespace's UID, new whenever the cluster is recreated). Kubelets list a new image in their node
+ * status only minutes later, so without this an unchanged tree would be loaded again on every run.
+ */
+export interface LoadMemo {
+  file: string;
+  clusterId: string;
+  imageId: string;
+}
+
 /** Loads the image onto the nodes (kind, local: verified there) or pushes it to the configured registry. */
 export async function deliverImage(
   provider: ClusterProvider,
   ctx: ProviderContext,
   image: string,
   client?: KubeClient,
+  memo?: LoadMemo,
 ): Promise<DeliveredImage & { loaded: boolean }> {
   if (canLoadImages(provider)) {
     // The tag is a content hash: if every node already lists it, it is this very image.
-    if (client && (await imageOnEveryNode(client, image)))
+    const key = memo ? `${memo.clusterId} ${image} ${memo.imageId}` : undefined;
+    const loaded = memo ? await readMemo(memo.file) : [];
+    if ((key && loaded.includes(key)) || (client && (await imageOnEveryNode(client, image))))
       return { reference: image, pullPolicy: 'Never', loaded: false };
     await provider.loadImages(ctx, [image]);
+    if (memo && key) {
+      await mkdir(dirname(memo.file), { recursive: true });
+      await writeFile(memo.file, `${JSON.stringify([...loaded.slice(-49), key], null, 2)}\n`).catch(
+        () => undefined,
+      );
+    }
     return { reference: image, pullPolicy: 'Never', loaded: true };
   }
   const [pushed] = await pushToRegistry(ctx.config.cluster.existing.registry, [image], {
@@ -161,6 +181,15 @@ export async function deliverImage(
     .then((r) => (JSON.parse(r.stdout) as string[]).find((d) => d.startsWith(pushed.target.split(':')[0]!)))
     .catch(() => undefined);
   return { reference: digest ?? pushed.target, pullPolicy: 'IfNotPresent', digest, loaded: true };
+}
+
+async function readMemo(file: string): Promise<string[]> {
+  try {
+    const data: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return Array.isArray(data) ? data.filter((k): k is string => typeof k === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** True when every node's kubelet lists `image` among its images (kubelets report them with their status). */

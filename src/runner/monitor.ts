@@ -73,8 +73,24 @@ export async function superviseJob(
           );
         });
     };
+    const podOfShard = (index: number) => [...pods.values()].find((pod) => shardIndexOf(pod) === index);
     const judge = () => {
       if (settled) return;
+      // The Job's own verdict (its deadline) comes first: the pods it kills would only say "killed".
+      // (Its BackoffLimitExceeded only echoes a failed pod, which names the real reason itself.)
+      const failure = jobFailureOf(job);
+      if (failure && failure.reason !== 'BackoffLimitExceeded')
+        for (let index = 0; index < options.shards; index += 1)
+          end({
+            index,
+            pod: podOfShard(index),
+            state: {
+              state: 'infrastructure',
+              reason: failure.reason,
+              message: `Job ${namespace}/${name} failed: ${failure.message}`,
+              collectable: false,
+            },
+          });
       const byIndex = new Map<number, KubeObject>();
       for (const pod of pods.values()) {
         const index = shardIndexOf(pod);
@@ -87,19 +103,6 @@ export async function superviseJob(
         const state = classifyPod(pod);
         if (state.state === 'ended' || state.state === 'infrastructure') end({ index, pod, state });
       }
-      const failure = jobFailureOf(job);
-      if (failure)
-        for (let index = 0; index < options.shards; index += 1)
-          end({
-            index,
-            pod: byIndex.get(index),
-            state: {
-              state: 'infrastructure',
-              reason: failure.reason,
-              message: `Job ${namespace}/${name} failed: ${failure.message}`,
-              collectable: false,
-            },
-          });
       if (byIndex.size < options.shards && Date.now() - started > grace && !checkingEvents) {
         checkingEvents = true;
         void podCreationFailure(client, namespace, name).then((message) => {

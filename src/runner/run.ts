@@ -17,6 +17,7 @@ import {
   type ClusterProvider,
   type ProviderContext,
 } from '../cluster/provider.ts';
+import { cacheRoot } from '../cluster/cache.ts';
 import type { Config } from '../config/schema.ts';
 import { ExitStatus, InclusterError, InfrastructureError, describeError } from '../errors.ts';
 import { isNotFound } from '../kube/api-error.ts';
@@ -291,7 +292,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     };
     // Loaders (kind, local) report their own phase; a push to a registry gets one here.
     const delivered = canLoadImages(options.provider)
-      ? await deliverImage(options.provider, ctx, built.reference, client)
+      ? await deliverImage(options.provider, ctx, built.reference, client, {
+          // Outside the build context, so writing it never changes the next content hash.
+          file: join(cacheRoot(options.env), 'loaded-images.json'),
+          clusterId: await clusterId(client),
+          imageId: built.id,
+        })
       : await status.phase(
           `Pushing ${built.reference} to ${config.cluster.existing.registry ?? 'the registry'}`,
           () => deliverImage(options.provider, ctx, built.reference, client),
@@ -549,6 +555,12 @@ async function nodeVersions(client: KubeClient): Promise<RunReport['cluster']['n
     containerRuntimeVersion: node.status?.nodeInfo?.containerRuntimeVersion,
     osImage: node.status?.nodeInfo?.osImage,
   }));
+}
+
+/** The kube-system namespace's UID: new whenever the cluster is recreated. */
+async function clusterId(client: KubeClient): Promise<string> {
+  const ns = await client.core.readNamespace({ name: 'kube-system' });
+  return ns.metadata?.uid ?? client.server;
 }
 
 async function namespaceExists(client: KubeClient, name: string): Promise<boolean> {

@@ -159,6 +159,17 @@ describe('incluster run on the local cluster', () => {
     },
   );
 
+  test(
+    'a suite past its deadline exits 3 naming DeadlineExceeded',
+    { tags: ['001-FR-015', '001-FR-012'] },
+    async () => {
+      const result = await run({ runnerArgs: ['--mode=slow'], timeoutSeconds: 15 });
+      expect(result.exitStatus).toBe(3);
+      expect(result.report.reason).toBe('DeadlineExceeded');
+      expect(result.ms).toBeLessThan(60_000);
+    },
+  );
+
   test('an interrupt deletes the Job and its pods and says so', { tags: ['001-FR-017'] }, async () => {
     const controller = new AbortController();
     const promise = run({ runnerArgs: ['--mode=slow'], signal: controller.signal });
