@@ -5,11 +5,7 @@ import type { Command } from 'commander';
 import { ExitStatus, UsageError } from '../../errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { Status } from '../../progress/status.ts';
-import { traceProject } from '../../trace/project-trace.ts';
 import type { TraceReport } from '../../trace/report-schema.ts';
-import { renderTable } from '../../trace/render/table.ts';
-import { renderMarkdown } from '../../trace/render/markdown.ts';
-import { renderHtml } from '../../trace/render/html.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 
 interface TraceOptions {
@@ -68,6 +64,9 @@ export function traceCommand(ctx: CommandContext): Command {
       const format = parseFormat(options.format);
       const threshold = options.threshold === undefined ? undefined : parseThreshold(options.threshold);
       const { config, root } = await loadConfig({ cwd: io.cwd, file: options.config });
+      // Loaded here, not at the top, so other commands do not pay for the parser at start-up.
+      const { traceProject } = await import('../../trace/project-trace.ts');
+      const { renderTable } = await import('../../trace/render/table.ts');
       const status = new Status(io.stderr);
       const { report, confirmed } = await status.phase('Tracing requirements to tests', () =>
         traceProject({
@@ -93,7 +92,7 @@ export function traceCommand(ctx: CommandContext): Command {
           `Confirmed ${report.summary.requirements} requirement texts in ${confirmed.file}${changes.length ? `: ${changes.join(', ')}` : ''}`,
         );
       }
-      const rendered = render(report, format, { full: !options.out });
+      const rendered = await render(report, format, { full: !options.out });
       if (options.out) {
         const target = resolve(io.cwd, options.out);
         try {
@@ -110,16 +109,16 @@ export function traceCommand(ctx: CommandContext): Command {
   });
 }
 
-function render(report: TraceReport, format: Format, options: { full: boolean }): string {
+async function render(report: TraceReport, format: Format, options: { full: boolean }): Promise<string> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
     case 'md':
-      return renderMarkdown(report);
+      return (await import('../../trace/render/markdown.ts')).renderMarkdown(report);
     case 'html':
-      return renderHtml(report);
+      return (await import('../../trace/render/html.ts')).renderHtml(report);
     default:
-      return renderTable(report, { full: options.full });
+      return (await import('../../trace/render/table.ts')).renderTable(report, { full: options.full });
   }
 }
 
