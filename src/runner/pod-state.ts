@@ -107,8 +107,12 @@ export function holderRunning(pod: KubeObject): boolean {
 
 /** The Job's failure that no pod shows, e.g. its deadline: `DeadlineExceeded`, or undefined. */
 export function jobFailureOf(job: KubeObject | undefined): { reason: string; message: string } | undefined {
-  const failed = conditionOf(job, 'Failed');
-  if (failed?.status !== 'True') return undefined;
+  // Since Kubernetes 1.31 the controller sets FailureTarget at once and Failed only after it has
+  // terminated the pods; the first is the moment to react.
+  const failed = [conditionOf(job, 'FailureTarget'), conditionOf(job, 'Failed')].find(
+    (c) => c?.status === 'True',
+  );
+  if (!failed) return undefined;
   return { reason: failed.reason ?? 'JobFailed', message: failed.message ?? 'the Job failed' };
 }
 

@@ -172,14 +172,15 @@ describe('incluster run on the local cluster', () => {
 
   test('an interrupt deletes the Job and its pods and says so', { tags: ['001-FR-017'] }, async () => {
     const controller = new AbortController();
-    const promise = run({ runnerArgs: ['--mode=slow'], signal: controller.signal });
+    const runId = `abort-${Date.now().toString(36)}`;
+    const promise = run({ runnerArgs: ['--mode=slow'], signal: controller.signal, runId });
     // Interrupt once the tests are running (their first lines have arrived).
     const deadline = Date.now() + 120_000;
     let namespace: string | undefined;
     while (Date.now() < deadline && !namespace) {
-      const pods = await client.core.listPodForAllNamespaces({
-        labelSelector: 'app.kubernetes.io/name=incluster-runner',
-      });
+      const pods = await client.core
+        .listNamespacedPod({ namespace: `incluster-run-${runId}` })
+        .catch(() => ({ items: [] }));
       const running = pods.items.find((p) =>
         p.status?.containerStatuses?.some((c) => c.name === 'tests' && c.state?.running),
       );

@@ -69,6 +69,23 @@ describe('classifying runner pods', { tags: ['001-FR-015'] }, () => {
       message: 'Job was active longer than specified deadline',
     });
     expect(jobFailureOf({ ...job, status: {} })).toBeUndefined();
+    // As a 1.34 controller reports it while it is still terminating the pods.
+    const terminating = {
+      ...job,
+      status: {
+        conditions: [
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            reason: 'DeadlineExceeded',
+            message: 'Job was active longer than specified deadline',
+          },
+        ],
+        failed: 1,
+        terminating: 1,
+      },
+    };
+    expect(jobFailureOf(terminating)?.reason).toBe('DeadlineExceeded');
   });
 });
 
