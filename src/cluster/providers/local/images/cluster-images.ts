@@ -35,6 +35,7 @@ export const CLUSTER_RECIPES: readonly ImageRecipe[] = [
 /** Every image ensureClusterImages puts into the cluster's containerd. */
 export const CLUSTER_IMAGES: readonly string[] = CLUSTER_RECIPES.map((recipe) => recipe.image);
 
+/** What ensureClusterImages needs: where to cache, which containerd, how to report. */
 export interface ClusterImagesOptions {
   /** Cache root (cacheRoot() from src/cluster/cache.ts): archives, dockerd's data-root, binaries. */
   cacheRoot: string;
@@ -103,8 +104,7 @@ export async function ensureClusterImages(options: ClusterImagesOptions): Promis
     await builder.startPreparations(recipes);
     const pending = [...recipes];
     while (pending.length > 0) {
-      // In order, except that an image still being prepared waits while the others build.
-      const next = pending.find((recipe) => builder.isReady(recipe)) ?? pending[0]!;
+      const next = nextToBuild(pending, (recipe) => builder.isReady(recipe));
       pending.splice(pending.indexOf(next), 1);
       inDocker.set(next, await builder.ensure(next));
     }
@@ -160,6 +160,13 @@ export async function ensureClusterImages(options: ClusterImagesOptions): Promis
     built: builder.built,
     reused: images.filter((o) => o.docker !== 'built').map((o) => o.image),
   };
+}
+
+/** In order, except that an image still being prepared waits while the ones after it build. */
+export function nextToBuild<T>(pending: readonly T[], isReady: (item: T) => boolean): T {
+  const next = pending.find(isReady) ?? pending[0];
+  if (next === undefined) throw new Error('nextToBuild: nothing is pending');
+  return next;
 }
 
 /** The recipes for `images` (all cluster images by default), refusing names we cannot build. */

@@ -14,6 +14,7 @@ import { qualifyImageReference } from '../../../image-reference.ts';
 /** The namespace the CRI plugin (and so the kubelet) reads images from. */
 export const KUBERNETES_NAMESPACE = 'k8s.io';
 
+/** Which containerd (socket, namespace) an operation addresses. */
 export interface ContainerdOptions {
   /** containerd's socket (default /run/containerd/containerd.sock). */
   containerdSocket?: string;
@@ -23,6 +24,7 @@ export interface ContainerdOptions {
   signal?: AbortSignal;
 }
 
+/** importImagesIntoContainerd's options: the containerd, and the Docker engine to save from. */
 export interface ImportOptions extends ContainerdOptions {
   /** Engine to `docker save` from (default: the one DOCKER_HOST names, or the default socket). */
   docker?: DockerEngine;

@@ -32,6 +32,7 @@ export interface DockerEngine {
   logFile: string | undefined;
 }
 
+/** ensureDockerEngine's options: where a dockerd we start keeps its files, and its containerd. */
 export interface DockerEngineOptions {
   /** The local cluster's state directory: holds the pid file, daemon.json and logs/dockerd.log. */
   stateDir: string;

@@ -4,6 +4,7 @@ import { parseAppletList } from '../../../../../src/cluster/providers/local/imag
 import {
   CLUSTER_IMAGES,
   CLUSTER_RECIPES,
+  nextToBuild,
   selectRecipes,
 } from '../../../../../src/cluster/providers/local/images/cluster-images.ts';
 import {
@@ -34,6 +35,16 @@ describe('image recipes', { tags: ['001-FR-009'] }, () => {
     expect(CLUSTER_IMAGES.slice(0, 3)).toEqual([PAUSE_IMAGE, BUSYBOX_IMAGE, COREDNS_IMAGE]);
     expect(selectRecipes(['busybox:1.35']).map((r) => r.image)).toEqual(['docker.io/library/busybox:1.35']);
     expect(() => selectRecipes(['docker.io/library/redis:7'])).toThrow(/no local build recipe/);
+  });
+
+  test('an image still being prepared in the background is built after the ready ones', () => {
+    const preparing = new Set(['coredns']);
+    const ready = (name: string) => !preparing.has(name);
+    expect(nextToBuild(['coredns', 'node', 'postgres'], ready)).toBe('node');
+    expect(nextToBuild(['pause', 'coredns'], ready)).toBe('pause');
+    // Only unready ones left: wait for the first.
+    expect(nextToBuild(['coredns'], ready)).toBe('coredns');
+    expect(() => nextToBuild([], ready)).toThrow(/nothing is pending/);
   });
 
   test('the node image carries the Node release pinned in .nvmrc', () => {
