@@ -1,6 +1,7 @@
 // The runner image: built with Docker's legacy builder (no BuildKit here; `--network=host` because
 // the engine may run without a bridge), tagged `<config.runner.image>:<content hash>` and never
 // `:latest`, then put where the cluster's node can run it (FR-010, FR-011).
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ClusterProvider, ProviderContext } from '../cluster/provider.ts';
@@ -93,6 +94,21 @@ export async function imageReference(options: BuildOptions): Promise<{ reference
   return { reference: `${options.repository}:${hash.slice(0, TAG_LENGTH)}`, hash };
 }
 
+/**
+ * What the dependency layer depends on: the Dockerfile, package.json, the lockfile and the build
+ * arguments. Two images with the same key differ only in their sources.
+ */
+export async function dependencyKey(options: BuildOptions): Promise<string> {
+  const read = (path: string) => readFile(path, 'utf8').catch(() => '');
+  const parts = [
+    await read(options.dockerfile),
+    await read(join(options.contextDir, 'package.json')),
+    await read(join(options.contextDir, 'package-lock.json')),
+    JSON.stringify(Object.entries(await effectiveBuildArgs(options)).sort()),
+  ];
+  return createHash('sha256').update(parts.join('\0')).digest('hex');
+}
+
 /** Builds the runner image unless an image with its content hash already exists. */
 export async function buildRunnerImage(options: BuildOptions): Promise<RunnerImage> {
   const env = { ...(options.env ?? process.env), DOCKER_BUILDKIT: '0' };
@@ -181,6 +197,48 @@ export async function deliverImage(
     .then((r) => (JSON.parse(r.stdout) as string[]).find((d) => d.startsWith(pushed.target.split(':')[0]!)))
     .catch(() => undefined);
   return { reference: digest ?? pushed.target, pullPolicy: 'IfNotPresent', digest, loaded: true };
+}
+
+/** The image last loaded into a cluster for a dependency key, to sync sources into (sources.ts). */
+export async function baseImageFor(
+  file: string,
+  clusterId: string,
+  depsKey: string,
+): Promise<string | undefined> {
+  const bases = await readJsonObject(file);
+  return bases[`${clusterId} ${depsKey}`];
+}
+
+/** Records `image` as the base for its cluster and dependency key. */
+export async function rememberBaseImage(
+  file: string,
+  clusterId: string,
+  depsKey: string,
+  image: string,
+): Promise<void> {
+  const bases = await readJsonObject(file);
+  bases[`${clusterId} ${depsKey}`] = image;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(
+    file,
+    `${JSON.stringify(Object.fromEntries(Object.entries(bases).slice(-50)), null, 2)}\n`,
+  ).catch(() => undefined);
+}
+
+/** Forgets the base of a cluster and dependency key (its image is no longer on the node). */
+export async function forgetBaseImage(file: string, clusterId: string, depsKey: string): Promise<void> {
+  const bases = await readJsonObject(file);
+  delete bases[`${clusterId} ${depsKey}`];
+  await writeFile(file, `${JSON.stringify(bases, null, 2)}\n`).catch(() => undefined);
+}
+
+async function readJsonObject(file: string): Promise<Record<string, string>> {
+  try {
+    const data: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }
 
 async function readMemo(file: string): Promise<string[]> {

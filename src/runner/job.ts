@@ -16,6 +16,7 @@
 import type { Config } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { KubeObject } from '../kube/manifests.ts';
+import { SYNC_SCRIPT } from './sources.ts';
 
 /** Labels on everything a run creates, so a run's objects can be found and swept. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -56,6 +57,8 @@ export interface RunnerSpec {
   artifactsSizeLimit: string;
   env: Readonly<Record<string, string>>;
   rbac: readonly PolicyRule[];
+  /** Run the sources synced in by incluster (see sources.ts) instead of the image's own. */
+  syncSources?: boolean;
   postgres: {
     service: string;
     port: number;
@@ -250,14 +253,18 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
               name: TEST_CONTAINER,
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy,
-              command: testCommand(spec),
+              command: spec.syncSources
+                ? ['sh', '-c', SYNC_SCRIPT, 'incluster-sync', ...testCommand(spec)]
+                : testCommand(spec),
               env: runnerEnv(spec),
               resources: {
                 requests: { ...spec.resources.requests },
                 limits: { ...spec.resources.limits },
               },
               securityContext: security,
-              volumeMounts: mounts,
+              volumeMounts: spec.syncSources
+                ? [...mounts, { name: 'control', mountPath: '/run/incluster' }]
+                : mounts,
             },
             {
               name: HOLDER_CONTAINER,
@@ -274,7 +281,8 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
           ],
           volumes: [
             { name: 'artifacts', emptyDir: { sizeLimit: spec.artifactsSizeLimit } },
-            { name: 'control', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+            // Holds the collected-file, and the synced sources when there are any.
+            { name: 'control', emptyDir: { sizeLimit: spec.syncSources ? '256Mi' : '1Mi' } },
           ],
         },
       },

@@ -52,6 +52,8 @@ export interface RunReport {
     clusterReference: string;
     /** The registry digest, when pushed. */
     digest?: string;
+    /** Set when the pods ran this already-loaded image with the current sources synced in. */
+    syncedSourcesInto?: string;
   };
   cluster: {
     provider: string;

@@ -31,7 +31,12 @@ import type { KubeObject } from '../kube/manifests.ts';
 import { waitFor } from '../kube/wait.ts';
 import type { Status } from '../progress/status.ts';
 import {
+  baseImageFor,
   buildRunnerImage,
+  dependencyKey,
+  forgetBaseImage,
+  imageReference,
+  rememberBaseImage,
   deliverImage,
   resolveBuildPaths,
   type DeliveredImage,
@@ -52,6 +57,7 @@ import {
   type RunnerSpec,
 } from './job.ts';
 import { mergeJUnit, type MergedJUnit } from './junit.ts';
+import { packSources, receiveCommand } from './sources.ts';
 import { superviseJob, type ShardEnd } from './monitor.ts';
 import { decideVerdict, type RunVerdict, type ShardOutcome } from './outcome.ts';
 import { holderRunning } from './pod-state.ts';
@@ -81,6 +87,8 @@ export interface RunSuiteOptions {
   /** Use this image as it is: no build, no load (e.g. a prebuilt image the nodes already have). */
   image?: { reference: string; pullPolicy: 'Never' | 'IfNotPresent' };
   runId?: string;
+  /** Sync changed sources into the last image with the same dependencies (default true; kind, local). */
+  syncSources?: boolean;
 }
 
 /** What a run produced: its exit status, report and results directory. */
@@ -136,6 +144,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   };
   await mkdir(dir, { recursive: true });
   const created: { namespace: boolean; servicesRbac: boolean } = { namespace: false, servicesRbac: false };
+  /** The sources to sync into the pods, when they run a base image (see sources.ts). */
+  let sources: Buffer | undefined;
+  let forgetBase: (() => Promise<void>) | undefined;
   let result: RunSuiteResult;
   try {
     result = await pipeline();
@@ -181,6 +192,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
       env: config.runner.env,
       rbac: config.runner.rbac,
       postgres: { ...config.postgres, secret: undefined },
+      syncSources: sources !== undefined,
     };
 
     await status.phase(`Creating namespace ${namespace} (restricted Pod Security)`, async () => {
@@ -212,7 +224,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
       ends = await superviseJob(client, namespace, RUNNER_NAME, {
         shards,
         signal,
-        onPod: (pod, index) => logs.set(index, followLogs(pod, index)),
+        onPod: (pod, index) => {
+          logs.set(index, followLogs(pod, index));
+          if (sources) void syncSources(pod.metadata.name ?? '', index, sources);
+        },
         onShardEnd: async (end) => {
           const name = end.pod?.metadata.name;
           const line =
@@ -242,6 +257,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
         : { kind: 'infrastructure', reason: end.state.reason, message: end.state.message },
     );
     const verdict = decideVerdict(outcomes, junit?.counts);
+    if (forgetBase && verdict.reason === 'ErrImageNeverPull') {
+      // The base image is gone from the node: the next run builds and loads a full image again.
+      await forgetBase();
+      verdict.message += '; the next run will build and load the image again';
+    }
     report.shards = ends.map((end) => shardReport(end, copies.get(end.index)));
     report.outcome = verdict.outcome;
     report.exitStatus = verdict.exitStatus;
@@ -266,6 +286,32 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
       return options.image;
     }
     const paths = resolveBuildPaths(options.root, config.runner);
+    const buildOptions = { ...paths, repository: config.runner.image, env: options.env };
+    const basesFile = join(cacheRoot(options.env), 'runner-bases.json');
+    let cid: string | undefined;
+    let depsKey: string | undefined;
+    if (canLoadImages(options.provider) && options.syncSources !== false) {
+      cid = await clusterId(client);
+      depsKey = await dependencyKey(buildOptions);
+      const base = await baseImageFor(basesFile, cid, depsKey);
+      const { reference, hash } = await imageReference(buildOptions);
+      if (base && base !== reference) {
+        // Same dependencies, other sources: run the loaded image with the current sources synced in.
+        status.info(
+          `  sources changed, dependencies not: running ${base} with the current sources synced in`,
+        );
+        sources = await packSources(paths.contextDir);
+        forgetBase = () => forgetBaseImage(basesFile, cid!, depsKey!);
+        report.image = {
+          reference,
+          contentHash: hash,
+          built: false,
+          clusterReference: base,
+          syncedSourcesInto: base,
+        };
+        return { reference: base, pullPolicy: 'Never' };
+      }
+    }
     let image: RunnerImage | undefined;
     await status.phase('Building the runner image', async () => {
       image = await buildRunnerImage({
@@ -302,6 +348,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
           `Pushing ${built.reference} to ${config.cluster.existing.registry ?? 'the registry'}`,
           () => deliverImage(options.provider, ctx, built.reference, client),
         );
+    if (cid && depsKey && canLoadImages(options.provider))
+      await rememberBaseImage(basesFile, cid, depsKey, built.reference);
     if (!delivered.loaded) status.info(`  ${built.reference} is already on every node`);
     report.image = {
       reference: built.reference,
@@ -351,6 +399,30 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     } catch (error) {
       if (!signal.aborted)
         status.info(`[shard ${index}] (logs unavailable: ${describeError(error).split('\n')[0]})`);
+    }
+  }
+
+  /** Streams the sources into a pod through its holder container, once that runs. */
+  async function syncSources(pod: string, index: number, archive: Buffer): Promise<void> {
+    const deadline = Date.now() + 5 * 60_000;
+    try {
+      while (Date.now() < deadline && !signal.aborted) {
+        const object = await client.core.readNamespacedPod({ namespace, name: pod });
+        if (holderRunning(object as unknown as KubeObject)) break;
+        if (['Failed', 'Succeeded'].includes(object.status?.phase ?? '')) return;
+        await delay(250);
+      }
+      const result = await execInPod(client, namespace, pod, receiveCommand(archive.length), {
+        container: HOLDER_CONTAINER,
+        stdin: archive,
+        signal,
+      });
+      if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}: ${result.stderr.trim()}`);
+    } catch (error) {
+      if (!signal.aborted)
+        status.info(
+          `[shard ${index}] sources could not be synced: ${describeError(error).split('\n')[0] ?? ''}`,
+        );
     }
   }
 

@@ -2,7 +2,8 @@
 // test/fixtures/runner/suite (built on incluster's own testing/Dockerfile): the exit statuses, the
 // artifacts that survive failures and crashes, shards, interrupts, and the restricted namespace.
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -56,7 +57,7 @@ describe('incluster run on the local cluster', () => {
     'a passing suite exits 0 with a JUnit file holding every case and a full report',
     { tags: ['001-FR-010', '001-FR-011', '001-FR-013', '001-FR-018'] },
     async () => {
-      const result = await run({ runnerArgs: ['--mode=pass'] });
+      const result = await run({ runnerArgs: ['--mode=pass'], syncSources: false });
       expect(result.exitStatus, result.report.message).toBe(0);
       const junit = await junitOf(result.dir);
       for (const name of [
@@ -83,10 +84,37 @@ describe('incluster run on the local cluster', () => {
   );
 
   test('an unchanged tree is not rebuilt', { tags: ['001-FR-010'] }, async () => {
-    const result = await run({ runnerArgs: ['--mode=pass'] });
+    const result = await run({ runnerArgs: ['--mode=pass'], syncSources: false });
     expect(result.exitStatus).toBe(0);
     expect(result.report.image?.built).toBe(false);
   });
+
+  test(
+    'a changed source with unchanged dependencies runs the loaded image with the sources synced in',
+    { tags: ['001-FR-010', '001-FR-011'] },
+    async () => {
+      const copy = await mkdtemp(join(tmpdir(), 'incluster-sync-'));
+      await cp(fixture, copy, { recursive: true, filter: (path) => !path.includes('test-results') });
+      const configFile = join(copy, 'incluster.config.yaml');
+      const dockerfile = join(fixture, '../../../../testing/Dockerfile');
+      await writeFile(
+        configFile,
+        (await readFile(configFile, 'utf8')).replace(/dockerfile: .*/, `dockerfile: ${dockerfile}`),
+      );
+      const source = join(copy, 'run-tests.mjs');
+      await writeFile(
+        source,
+        (await readFile(source, 'utf8')).replace("'lists todos'", "'lists every todo'"),
+      );
+      const { config, root } = await loadConfig({ cwd: copy });
+      const result = await run({ runnerArgs: ['--mode=pass'], config, root });
+      expect(result.exitStatus, result.report.message).toBe(0);
+      expect(result.report.image?.syncedSourcesInto).toMatch(/^incluster-runner-fixture:[0-9a-f]{16}$/);
+      expect(result.report.image?.syncedSourcesInto).not.toBe(result.report.image?.reference);
+      expect(result.lines).toContain('[shard 0] ✓ lists every todo');
+      await rm(copy, { recursive: true, force: true });
+    },
+  );
 
   test(
     'a failing test exits 1 and its message is in the JUnit',

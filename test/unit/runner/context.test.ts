@@ -73,3 +73,29 @@ describe('the content hash', { tags: ['001-FR-010'] }, () => {
     ]);
   });
 });
+
+describe('the synced sources', { tags: ['001-FR-010'] }, () => {
+  test('are the build context without node_modules, as a tar', async () => {
+    const { packSources } = await import('../../../src/runner/sources.ts');
+    const { extract } = await import('tar-stream');
+    const dir = await tree({
+      'src/a.ts': 'a',
+      '.dockerignore': 'ignored\n',
+      'ignored/x': 'x',
+      'pkg/node_modules/m.js': 'm',
+    });
+    const archive = await packSources(dir);
+    const names: string[] = [];
+    const reader = extract();
+    reader.on('entry', (header, stream, next) => {
+      names.push(header.name);
+      stream.on('end', next);
+      stream.resume();
+    });
+    await new Promise<void>((resolve) => {
+      reader.on('finish', () => resolve());
+      reader.end(archive);
+    });
+    expect(names.sort()).toEqual(['.dockerignore', 'src/a.ts']);
+  });
+});

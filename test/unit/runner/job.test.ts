@@ -108,6 +108,24 @@ describe('the runner Job', { tags: ['001-FR-012'] }, () => {
     }
   });
 
+  test('with synced sources the test container waits for them, and still meets the restricted PSS', () => {
+    const pod = job(spec({ syncSources: true })).spec.template.spec;
+    const tests = pod.containers.find((c) => c.name === 'tests')!;
+    expect(tests.command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(tests.command[2]).toContain('sources-ready');
+    expect(tests.command.slice(3)).toEqual([
+      'incluster-sync',
+      'npx',
+      'vitest',
+      'run',
+      '--project',
+      'integration',
+    ]);
+    expect(tests.volumeMounts).toContainEqual({ name: 'control', mountPath: '/run/incluster' });
+    for (const c of pod.containers)
+      expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+  });
+
   test('requests and limits come from the config, /artifacts is a size-limited emptyDir', () => {
     const pod = job(spec({ artifactsSizeLimit: '256Mi' })).spec.template.spec;
     const tests = pod.containers.find((c) => c.name === 'tests')!;

@@ -1,0 +1,58 @@
+// The warm inner loop (a source changed, the lockfile not): instead of building and loading a new
+// image (the load of a whole image into the node's containerd takes most of a run), the pods run
+// the last image loaded with the same dependencies, and the current sources are synced into them
+// before the tests start. The archive holds exactly the build context Docker would be sent.
+import { readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pack } from 'tar-stream';
+import { contextEntries } from './context.ts';
+
+/** Where the synced sources arrive in the pod (the holder's and the test container's shared volume). */
+export const SOURCES_ARCHIVE = '/run/incluster/sources.tar';
+export const SOURCES_READY = '/run/incluster/sources-ready';
+
+/** A tar of the build context's files, without node_modules (the image's own stay in place). */
+export async function packSources(contextDir: string): Promise<Buffer> {
+  const entries = (await contextEntries(contextDir)).filter(
+    (e) => !e.path.split('/').includes('node_modules'),
+  );
+  const tar = pack();
+  const chunks: Buffer[] = [];
+  tar.on('data', (chunk: unknown) => {
+    chunks.push(chunk as Buffer);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    tar.on('end', resolve);
+    tar.on('error', reject);
+  });
+  for (const entry of entries) {
+    const path = join(contextDir, entry.path);
+    if (entry.type === 'link')
+      tar.entry({ name: entry.path, type: 'symlink', linkname: await readlink(path) });
+    else tar.entry({ name: entry.path, mode: entry.type === 'exec' ? 0o755 : 0o644 }, await readFile(path));
+  }
+  tar.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The test container's wrapper when sources are synced: wait (at most 10 min) for the archive,
+ * replace everything in the working directory but node_modules with it, then run the command.
+ */
+export const SYNC_SCRIPT = [
+  'i=0',
+  `while [ ! -e ${SOURCES_READY} ]; do i=$((i + 1)); if [ "$i" -gt 3000 ]; then echo "incluster: the sources never arrived" >&2; exit 125; fi; sleep 0.2; done`,
+  'find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +',
+  `tar -xf ${SOURCES_ARCHIVE} -C .`,
+  'exec "$@"',
+].join('\n');
+
+/** The holder-side command receiving `bytes` of archive on stdin, then marking them ready. */
+export function receiveCommand(bytes: number): string[] {
+  return [
+    'sh',
+    '-c',
+    `head -c ${bytes} > ${SOURCES_ARCHIVE}.part && mv ${SOURCES_ARCHIVE}.part ${SOURCES_ARCHIVE} && touch ${SOURCES_READY}`,
+  ];
+}
