@@ -18,6 +18,9 @@ export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 /** containerd's own default socket; the local cluster passes its own. */
 export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 
+/** Prefix of the exec-roots of the dockerds we start; only those are ever cleaned up. */
+const EXEC_ROOT_PREFIX = '/run/incluster-docker';
+
 /** A Docker engine that answers, and how to talk to it. */
 export interface DockerEngine {
   /** DOCKER_HOST of the engine, e.g. `unix:///var/run/docker.sock`. */
@@ -68,7 +71,7 @@ export function dockerdPaths(stateDir: string, cacheRoot: string, host: string):
     socketPath: host.slice('unix://'.length),
     dataRoot: join(cacheRoot, 'docker', `data${suffix}`),
     // Short and under /run: dockerd puts unix sockets in it, whose paths are limited to 108 bytes.
-    execRoot: `/run/incluster-docker${suffix}`,
+    execRoot: `${EXEC_ROOT_PREFIX}${suffix}`,
     pidFile: join(stateDir, 'docker', 'dockerd.pid'),
     configFile: join(stateDir, 'docker', 'daemon.json'),
     logFile: join(stateDir, 'logs', 'dockerd.log'),
@@ -141,6 +144,8 @@ export async function stopDockerEngine(options: { stateDir: string; timeoutMs?: 
   const pidFile = join(options.stateDir, 'docker', 'dockerd.pid');
   const pid = await ourDockerdPid(pidFile);
   if (pid === undefined) return false;
+  const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  const execRoot = argv[argv.indexOf('--exec-root') + 1];
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
@@ -149,7 +154,28 @@ export async function stopDockerEngine(options: { stateDir: string; timeoutMs?: 
   }
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   await rm(pidFile, { force: true });
+  if (argv.includes('--exec-root') && execRoot?.startsWith(EXEC_ROOT_PREFIX)) await removeExecRoot(execRoot);
   return true;
+}
+
+/** The mount points at or under `dir` in a /proc/mounts text, deepest first. */
+export function mountsUnder(procMounts: string, dir: string): string[] {
+  return procMounts
+    .split('\n')
+    .map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort()
+    .reverse();
+}
+
+/** dockerd can leave its network namespace bind-mounted in the exec-root: unmount it, then remove the root. */
+async function removeExecRoot(execRoot: string): Promise<void> {
+  const mounts = mountsUnder(await readFile('/proc/self/mounts', 'utf8'), execRoot);
+  for (const point of mounts) {
+    const plain = await runCommand('umount', [point], { allowFailure: true });
+    if (plain.exitCode !== 0) await runCommand('umount', ['--lazy', point], { allowFailure: true });
+  }
+  await rm(execRoot, { recursive: true, force: true }).catch(() => undefined);
 }
 
 /** True when an engine answers `docker info` with `env`. */

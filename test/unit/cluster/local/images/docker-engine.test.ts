@@ -5,6 +5,7 @@ import {
   dockerdArgs,
   dockerdPaths,
   dockerEngineFor,
+  mountsUnder,
 } from '../../../../../src/cluster/providers/local/images/docker-engine.ts';
 
 describe('the Docker engine we start', { tags: ['001-FR-009'] }, () => {
@@ -57,5 +58,22 @@ describe('the Docker engine we start', { tags: ['001-FR-009'] }, () => {
       host: 'unix:///y.sock',
       startedByUs: false,
     });
+  });
+});
+
+describe('stopping the Docker engine we started', { tags: ['001-FR-003'] }, () => {
+  test('finds the mounts dockerd left in its exec-root, deepest first, and nothing else', () => {
+    const procMounts = [
+      '/dev/vda / ext4 rw 0 0',
+      'nsfs /run/incluster-docker/netns/default nsfs rw 0 0',
+      'tmpfs /run/incluster-docker nsfs rw 0 0',
+      'nsfs /run/incluster-docker-0a1b2c3d/netns/default nsfs rw 0 0',
+      'overlay /var/lib/docker/overlay2/x/merged overlay rw 0 0',
+    ].join('\n');
+    expect(mountsUnder(procMounts, '/run/incluster-docker')).toEqual([
+      '/run/incluster-docker/netns/default',
+      '/run/incluster-docker',
+    ]);
+    expect(mountsUnder(procMounts, '/run/other')).toEqual([]);
   });
 });
