@@ -1,7 +1,8 @@
 // Interrupts (FR-017, FR-028): Ctrl-C (SIGINT to the whole process group, as a terminal sends it),
 // SIGTERM to the Vitest process alone (as a CI runner cancelling a job does), and SIGKILL, each while
 // a test of a nested Vitest run is inside its body holding a namespace from the fixture. Afterwards no
-// namespace of that run may remain (after SIGKILL, `incluster sweep` removes them once expired), and
+// namespace of that run may remain (the fixture's reaper deletes it even after SIGKILL of the run; with
+// the reaper killed too, `incluster sweep` removes it once expired), and
 // no process of the run may survive. Then the same for `incluster up` on the existing provider.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -81,11 +82,9 @@ describe('interrupting a test that holds a fixture namespace', { tags: ['001-FR-
     await allGone(kube, [run.namespace]);
   });
 
-  // KNOWN GAP (see RELIABILITY.md): Vitest's main process exits 1 ms after SIGTERM and its watchdog
-  // then SIGKILLs the workers, so the worker that owns the namespace never runs its cleanup; the
-  // namespace is left to its expiry and `incluster sweep`. `test.fails` keeps this honest: it turns
-  // red the day the gap is closed, and `.fails` must then be dropped.
-  test.fails('SIGTERM to the Vitest process alone: the namespace is deleted, nothing survives', async () => {
+  // Vitest's main process exits 1 ms after SIGTERM and its watchdog then SIGKILLs the workers, so
+  // the worker's own signal handler never runs: the namespace is deleted by the fixture's reaper.
+  test('SIGTERM to the Vitest process alone: the namespace is deleted, nothing survives', async () => {
     const run = await holdingRun();
     let live: string[] = [];
     try {
@@ -102,9 +101,18 @@ describe('interrupting a test that holds a fixture namespace', { tags: ['001-FR-
     }
   });
 
-  test('SIGKILL leaves the namespace, and `incluster sweep` removes it once it has expired', async () => {
-    const run = await holdingRun('namespace: floe-test\nfixtures:\n  namespaceTtl: 2s\n');
+  test("SIGKILL of the run's process group: the fixture's reaper deletes the namespace", async () => {
+    const run = await holdingRun();
     process.kill(-run.child.process.pid!, 'SIGKILL');
+    await run.child.exited;
+    expect(await survivors(run.processes)).toEqual([]);
+    expect(await liveNamespacesOf(kube, run.runId)).toEqual([]);
+    await allGone(kube, [run.namespace]);
+  });
+
+  test('SIGKILL of every process, the reaper too: `incluster sweep` removes the namespace once expired', async () => {
+    const run = await holdingRun('namespace: floe-test\nfixtures:\n  namespaceTtl: 2s\n');
+    for (const pid of run.processes) process.kill(pid, 'SIGKILL');
     await run.child.exited;
     await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the 2 s expiry
     expect(await survivors(run.processes)).toEqual([]);

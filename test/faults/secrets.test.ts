@@ -33,9 +33,9 @@ describe('secrets in a failing test', { tags: ['001-FR-051', '001-FR-025'] }, ()
       env: { HOSTILE_SECRET: secret, HOSTILE_OUT: join(dir, 'evidence'), INCLUSTER_RUN_ID: runId },
     });
     const { code } = await child.exited;
-    const console = child.stdout() + child.stderr();
-    expect(code, console).toBe(1);
-    expect(console).toContain('this test insists on two');
+    const printed = child.stdout() + child.stderr();
+    expect(code, printed).toBe(1);
+    expect(printed).toContain('this test insists on two');
 
     const files = await everyFile(dir);
     const names = files.map((f) => relative(dir, f.path));
@@ -55,7 +55,7 @@ describe('secrets in a failing test', { tags: ['001-FR-051', '001-FR-025'] }, ()
     const needles = [secret, password].flatMap((value) => [value, Buffer.from(value).toString('base64')]);
     const leaks: string[] = [];
     for (const needle of needles) {
-      if (console.includes(needle))
+      if (printed.includes(needle))
         leaks.push(
           `console output contains ${needle === secret || needle === password ? 'a raw' : 'a base64'} secret`,
         );
