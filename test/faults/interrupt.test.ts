@@ -146,7 +146,7 @@ describe('interrupting incluster up', { tags: ['001-FR-017', '001-FR-028'] }, ()
         const signalled = Date.now();
         process.kill(-child.process.pid!, signal);
         const { code } = await child.exited;
-        expect(Date.now() - signalled, 'up took too long to stop').toBeLessThan(15_000);
+        expect(Date.now() - signalled, `up took too long to stop:\n${child.stderr()}`).toBeLessThan(15_000);
         expect(child.stderr()).toContain(`${signal} received`);
         expect([130, 3]).toContain(code);
         expectNoStackTrace(child.stderr());
