@@ -24,7 +24,15 @@ import {
   spawnNode,
 } from './support.ts';
 
-afterEach(killStray);
+const runIds: string[] = [];
+
+afterEach(async () => {
+  killStray();
+  // Even when a test failed half-way: no namespace of its runs outlives it.
+  const kube = faultClient();
+  for (const runId of runIds.splice(0))
+    for (const name of await liveNamespacesOf(kube, runId)) await dropNamespace(kube, name);
+});
 
 /** Namespaces of a run that are neither gone nor being deleted. */
 async function liveNamespacesOf(kube: KubeClient, runId: string): Promise<string[]> {
@@ -42,6 +50,7 @@ async function allGone(kube: KubeClient, names: string[]): Promise<void> {
 /** Starts the hold fixture and resolves once its test body holds a namespace. */
 async function holdingRun(config = 'namespace: floe-test\n') {
   const runId = `fault-sig-${randomBytes(3).toString('hex')}`;
+  runIds.push(runId);
   const dir = await projectDir(config);
   const child = spawnNode(hostileRun('hold.fixture.ts'), {
     cwd: dir,
