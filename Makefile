@@ -1,8 +1,8 @@
 # Thin wrappers over the incluster CLI and the npm scripts; `make help` lists them.
 # Every target sets itself up (Node.js and npm dependencies) through scripts/bootstrap.sh.
 SHELL := /bin/bash
-RUN := source scripts/env.sh &&
-INCLUSTER := $(RUN) node src/cli/main.ts
+RUN := source $(CURDIR)/scripts/env.sh &&
+INCLUSTER := $(RUN) node $(CURDIR)/src/cli/main.ts
 
 .PHONY: help setup demo kind-up kind-down up down test test-unit test-integration test-e2e check lint typecheck traceability bench build
 
@@ -33,10 +33,10 @@ test: ## the whole test suite, as CI runs it (unit, integration and faults on a 
 test-unit: setup ## unit tests (no cluster)
 	@$(RUN) npm run --silent test:unit
 
-test-integration: setup ## integration tests inside the cluster, through incluster run
-	@$(INCLUSTER) run -- --project integration
+test-integration: setup ## the example service's integration tests, inside the cluster through incluster run
+	@cd examples/todo-service && $(INCLUSTER) run -- test/integration
 
-test-e2e: setup ## end-to-end tests of the example service inside the cluster, through incluster run
+test-e2e: setup ## the example service's whole suite, inside the cluster through incluster run
 	@cd examples/todo-service && $(INCLUSTER) run
 
 check: lint typecheck test ## lint, typecheck and the whole test suite

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/env.sh"
 cd "$incluster_root"
 mkdir -p test-results
-rm -f test-results/vitest-*.json
+rm -f test-results/vitest-*.json test-results/traceability*.json test-results/junit-*.xml
 
 failed=()
 stage() { printf '\n==> %s\n' "$*" >&2; }
@@ -20,11 +20,17 @@ run_stage() {
   stage "$name"
   "$@" || failed+=("$name")
 }
+# Each project also writes requirement evidence (which test verified which ID, and its outcome),
+# kept per project so the traceability gate can require every covered requirement to have passed.
 vitest_project() {
-  local project=$1
+  local project=$1 status=0
   shift
   npx vitest run --project "$project" --reporter=default --reporter=json \
-    --outputFile.json="test-results/vitest-$project.json" "$@"
+    --reporter=./src/trace/reporter-module.ts \
+    --outputFile.json="test-results/vitest-$project.json" "$@" || status=$?
+  [ -f test-results/traceability.json ] && mv test-results/traceability.json "test-results/traceability-$project.json"
+  [ -f test-results/traceability.junit.xml ] && mv test-results/traceability.junit.xml "test-results/junit-$project.xml"
+  return $status
 }
 cli() { node "$incluster_root/src/cli/main.ts" "$@"; }
 
@@ -44,7 +50,9 @@ if KUBECONFIG=$(cli up --provider local); then
 else
   failed+=("local cluster up")
 fi
-run_stage "traceability gate" cli trace
+evidence=()
+for file in test-results/traceability-*.json; do [ -f "$file" ] && evidence+=(--require-passing "$file"); done
+run_stage "traceability gate" cli trace "${evidence[@]}"
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nFAILED stages: %s\n' "$(IFS=,; echo "${failed[*]}")" >&2
