@@ -27,8 +27,8 @@ describe('Makefile', { tags: ['001-FR-040'] }, () => {
   test('kind-up and kind-down wrap the CLI with the kind provider; check runs lint, typecheck and test', async () => {
     const run = async (...targets: string[]) =>
       (await runCommand('make', ['--no-print-directory', '-n', ...targets], { cwd: root })).stdout;
-    expect(await run('kind-up')).toMatch(/node src\/cli\/main\.ts up --provider kind/);
-    expect(await run('kind-down')).toMatch(/node src\/cli\/main\.ts down --provider kind/);
+    expect(await run('kind-up')).toMatch(/node \S*src\/cli\/main\.ts up --provider kind/);
+    expect(await run('kind-down')).toMatch(/node \S*src\/cli\/main\.ts down --provider kind/);
     const check = await run('check');
     expect(check).toMatch(/npm run --silent lint/);
     expect(check).toMatch(/npm run --silent typecheck/);
