@@ -2,11 +2,10 @@
 // provider works in.
 import { resolve } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
-import { allProviderFactories } from '../cluster/factories.ts';
 import type { ProviderContext } from '../cluster/provider.ts';
-import { selectProvider, type Selection } from '../cluster/select.ts';
 import { Status } from '../progress/status.ts';
 import type { CliIo } from './io.ts';
+import type { Selection } from '../cluster/select.ts';
 
 export interface ClusterCommandContext {
   loaded: LoadedConfig;
@@ -22,6 +21,9 @@ export async function clusterCommandContext(
 ): Promise<ClusterCommandContext> {
   const loaded = await loadConfig({ cwd: io.cwd, file: options.config });
   const status = new Status(io.stderr);
+  // Loaded here, not at startup: every provider and the Kubernetes client are heavy to import.
+  const { allProviderFactories } = await import('../cluster/factories.ts');
+  const { selectProvider } = await import('../cluster/select.ts');
   const selection = await selectProvider(loaded.config, {
     flag: options.provider,
     env: io.env,

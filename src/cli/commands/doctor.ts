@@ -3,9 +3,6 @@ import type { Command } from 'commander';
 import { ExitStatus, UsageError } from '../../errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { renderDiagnoses, type ProviderDiagnosis } from '../../cluster/prerequisites.ts';
-import { diagnoseKind } from '../../cluster/providers/kind/prerequisites.ts';
-import { diagnoseLocal } from '../../cluster/providers/local/prerequisites.ts';
-import { diagnoseExisting } from '../../cluster/providers/existing/prerequisites.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
 
@@ -38,6 +35,9 @@ export function doctorCommand(ctx: CommandContext): Command {
       }
       const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
       const wanted = options.provider ? [options.provider] : PROVIDERS;
+      const { diagnoseKind } = await import('../../cluster/providers/kind/prerequisites.ts');
+      const { diagnoseLocal } = await import('../../cluster/providers/local/prerequisites.ts');
+      const { diagnoseExisting } = await import('../../cluster/providers/existing/prerequisites.ts');
       const diagnoses: ProviderDiagnosis[] = [];
       for (const provider of wanted) {
         if (provider === 'kind') diagnoses.push(await diagnoseKind(io.env));

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { InfrastructureError, UsageError } from '../../errors.ts';
 import { formatDuration } from '../../progress/status.ts';
 import { parseDurationSeconds } from '../../runner/job.ts';
-import { INTERRUPTED_EXIT_STATUS, runSuite } from '../../runner/run.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
@@ -58,6 +57,7 @@ export function runCommand(ctx: CommandContext): Command {
           `the ${cluster.selection.name} cluster ${cluster.loaded.config.cluster.name} is not running`,
           { hint: `bring it up first: incluster up --provider ${cluster.selection.name}` },
         );
+      const { INTERRUPTED_EXIT_STATUS, runSuite } = await import('../../runner/run.ts');
       const result = await runSuite({
         config: cluster.loaded.config,
         root: cluster.loaded.root,

@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { ExitStatus } from '../../errors.ts';
-import { createKubeClient } from '../../kube/client.ts';
-import { sweepNamespaces } from '../../fixtures/namespace.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
 
@@ -34,6 +32,8 @@ export function sweepCommand(ctx: CommandContext): Command {
     action: async (options) => {
       const { io } = ctx;
       const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
+      const { createKubeClient } = await import('../../kube/client.ts');
+      const { sweepNamespaces } = await import('../../fixtures/namespace.ts');
       const client = createKubeClient({
         kubeconfig: options.kubeconfig ?? config.cluster.existing.kubeconfig,
         context: options.context ?? config.cluster.existing.context,

@@ -1,8 +1,6 @@
 // `incluster up`: bring up (or reuse) the cluster, preload images, deploy the services.
 import type { Command } from 'commander';
 import { ExitStatus, UsageError } from '../../errors.ts';
-import { bringUp } from '../../cluster/lifecycle.ts';
-import { mergeKubeconfig } from '../../cluster/kubeconfig.ts';
 import { formatDuration } from '../../progress/status.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { parseDuration } from '../duration.ts';
@@ -51,12 +49,14 @@ export function upCommand(ctx: CommandContext): Command {
       const servicesTimeoutMs = parseDuration(timeoutText);
       if (servicesTimeoutMs === undefined)
         throw new UsageError(`--timeout must be a duration such as 90s or 10m, got \`${timeoutText}\``);
+      const { bringUp } = await import('../../cluster/lifecycle.ts');
       const started = performance.now();
       const result = await bringUp(cluster.selection.provider, cluster.providerContext, {
         services: options.services,
         servicesTimeoutMs,
       });
       if (options.merge) {
+        const { mergeKubeconfig } = await import('../../cluster/kubeconfig.ts');
         const target = await mergeKubeconfig(result.access, io.env);
         cluster.status.info(
           `merged context ${result.access.context ?? ''} into ${target} and made it current`,
