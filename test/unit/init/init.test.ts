@@ -141,7 +141,7 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
         'traceability',
       ])
         expect(help.stdout).toMatch(new RegExp(`^  ${target} +\\S`, 'm'));
-      const dry = await runCommand('make', ['-n', 'kind-up', 'traceability'], { cwd: dir });
+      const dry = await runCommand('make', ['--no-print-directory', '-n', 'kind-up', 'traceability'], { cwd: dir });
       expect(dry.stdout).toContain('npx incluster up --provider kind');
       expect(dry.stdout).toContain('npx incluster trace');
     },
@@ -186,7 +186,7 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     expect(block).not.toMatch(/^test:/m);
     expect(block).not.toMatch(/^lint:/m);
     expect(block).toMatch(/^kind-up:/m);
-    const dry = await runCommand('make', ['-n', 'test', 'kind-down'], { cwd: dir });
+    const dry = await runCommand('make', ['--no-print-directory', '-n', 'test', 'kind-down'], { cwd: dir });
     expect(dry.stdout).toBe('go build ./...\ngo test ./...\nnpx incluster down --provider kind\n');
 
     // A second run changes nothing and reports the same conflicts.
