@@ -10,6 +10,8 @@ export const ExitStatus = {
   usage: 2,
   /** The cluster, a container runtime or another part of the infrastructure failed. */
   infrastructure: 3,
+  /** Interrupted by SIGINT or SIGTERM (128 + 2, the shell's convention), after cleaning up. */
+  interrupted: 130,
 } as const;
 export type ExitStatus = (typeof ExitStatus)[keyof typeof ExitStatus];
 

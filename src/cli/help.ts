@@ -5,7 +5,8 @@ Exit status:
   0  success
   1  tests failed, or a gate (coverage threshold, untagged tests) failed
   2  usage or configuration error (bad flag, bad incluster.config.yaml, bad input file)
-  3  infrastructure error (cluster unreachable, image pull, OOMKilled, a build failed)`;
+  3  infrastructure error (cluster unreachable, image pull, OOMKilled, a build failed)
+  130  interrupted (SIGINT or SIGTERM), after removing what the command had started`;
 
 export const CONFIG_HELP = `
 Configuration:

@@ -62,6 +62,11 @@ ${EXIT_STATUS_HELP}`,
       // --help and --version end parsing through this path with exit code 0.
       return error.exitCode === 0 ? ExitStatus.ok : ExitStatus.usage;
     }
+    if (io.signal.aborted) {
+      // Whatever failed after an interrupt failed because of it: say so, not what broke on the way.
+      io.stderr.write('incluster: interrupted; what this command had started was cleaned up\n');
+      return ExitStatus.interrupted;
+    }
     io.stderr.write(`incluster: ${describeError(error)}\n`);
     return exitStatusOf(error);
   }

@@ -36,11 +36,7 @@ export function runCommand(ctx: CommandContext): Command {
         .option('--timeout <duration>', 'deadline of the Job, e.g. 10m (default: runner.timeout)')
         .option('--keep', 'keep the Job, its pods and namespace after the run for inspection')
         .option('--json', 'print the run report as JSON on stdout')
-        .argument('[runnerArgs...]', 'arguments for the test runner, after --')
-        .addHelpText(
-          'after',
-          '  130 interrupted (SIGINT/SIGTERM); the Job, its pods and namespace were deleted',
-        ),
+        .argument('[runnerArgs...]', 'arguments for the test runner, after --'),
     action: async (options, command) => {
       const { io } = ctx;
       const shards = options.shards === undefined ? undefined : Number(options.shards);
