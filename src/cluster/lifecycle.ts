@@ -7,9 +7,14 @@ import { InfrastructureError, UsageError } from '../errors.ts';
 import { describeKubeError } from '../kube/api-error.ts';
 import { applyManifests } from '../kube/apply.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
-import { match, namespaceWorkloadsReady, nodeReady } from '../kube/conditions.ts';
+import { match, namespaceWorkloadsReady, nodeReady, serviceHasEndpoints } from '../kube/conditions.ts';
 import { readLogs } from '../kube/logs.ts';
-import { describePullWarning, loadManifests, type KubeObject } from '../kube/manifests.ts';
+import {
+  describePullWarning,
+  loadManifests,
+  type KubeObject,
+  type ManifestObject,
+} from '../kube/manifests.ts';
 import { waitFor } from '../kube/wait.ts';
 import { ensurePostgresSecret } from '../fixtures/postgres.ts';
 import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
@@ -41,6 +46,8 @@ export async function bringUp(
   options: BringUpOptions,
 ): Promise<BringUpResult> {
   const { status, signal, config } = ctx;
+  // Bad manifests are the user's to fix (exit 2): find out before touching any cluster.
+  const services = options.services === false ? [] : await loadServiceManifests(ctx);
   const access = await provider.up(ctx);
   try {
     const client = createKubeClient({ kubeconfig: access.kubeconfigPath, context: access.context });
@@ -63,7 +70,7 @@ export async function bringUp(
     }
     let applied: string[] = [];
     if (options.services !== false) {
-      applied = await deployServices(client, ctx, options.servicesTimeoutMs);
+      applied = await deployServices(client, ctx, options.servicesTimeoutMs, services);
     }
     return { access, serverVersion: gitVersion, nodes, applied };
   } catch (error) {
@@ -86,10 +93,10 @@ export async function deployServices(
   client: KubeClient,
   ctx: ProviderContext,
   timeoutMs: number,
+  manifests?: ManifestObject[],
 ): Promise<string[]> {
   const { status, signal, config } = ctx;
-  const paths = config.services.manifests.map((p) => resolve(ctx.root, p));
-  const objects = await loadManifests(paths);
+  const objects = manifests ?? (await loadServiceManifests(ctx));
   if (objects.length === 0) return [];
   const namespace = config.namespace;
   return status.phase(`Deploying ${objects.length} service objects into ${namespace}`, async () => {
@@ -109,6 +116,13 @@ export async function deployServices(
     await waitFor(namespaceWorkloadsReady(client, namespace), { timeout: timeoutMs, signal });
     return result.applied.map((o) => `${o.kind}/${o.metadata.name}`);
   });
+}
+
+/** Loads and parses the configured service manifests; a malformed one is a UsageError naming file and line. */
+export async function loadServiceManifests(
+  ctx: Pick<ProviderContext, 'config' | 'root'>,
+): Promise<ManifestObject[]> {
+  return loadManifests(ctx.config.services.manifests.map((p) => resolve(ctx.root, p)));
 }
 
 /** The namespace incluster creates for the services, labelled so `down` on a shared cluster finds it. */
@@ -148,6 +162,9 @@ export async function checkClusterDns(
   signal: AbortSignal,
 ): Promise<void> {
   await applyManifests(client, [namespaceObject(namespace, 'dns-check')], { signal }).catch(() => undefined);
+  // Right after CoreDNS is (re)deployed its Service has no ready endpoint yet, and kube-proxy
+  // refuses the lookup; wait (on a watch) until it has one, so the probe tests DNS, not timing.
+  await waitFor(serviceHasEndpoints(client, 'kube-system', 'kube-dns'), { timeout: 120_000, signal });
   const name = `incluster-dns-check-${Date.now().toString(36)}`;
   const pod = {
     apiVersion: 'v1',

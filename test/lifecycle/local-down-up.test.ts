@@ -50,14 +50,16 @@ async function leftovers(): Promise<Leftovers> {
   const links = (await run('ip', ['-o', 'link', 'show'])).stdout;
   const interfaces = [NETWORK.nodeBridge, NETWORK.podBridge].filter((name) => links.includes(` ${name}:`));
   const chains: string[] = [];
-  for (const table of ['filter', 'nat']) {
-    const rules = (await run('iptables', ['-w', '-t', table, '-S'])).stdout;
-    chains.push(
-      ...rules
-        .split('\n')
-        .filter((line) => /^-N (INCLUSTER|KUBE)-/.test(line))
-        .map((line) => `${table}: ${line}`),
-    );
+  for (const binary of ['iptables', 'ip6tables']) {
+    for (const table of ['filter', 'nat', 'mangle']) {
+      const rules = (await run(binary, ['-w', '-t', table, '-S'])).stdout;
+      chains.push(
+        ...rules
+          .split('\n')
+          .filter((line) => /^-N (INCLUSTER|KUBE)-/.test(line))
+          .map((line) => `${binary} ${table}: ${line}`),
+      );
+    }
   }
   const cgroups = readdirSync('/sys/fs/cgroup').filter((h) => existsSync(`/sys/fs/cgroup/${h}/incluster`));
   const routes = (await run('ip', ['route', 'show'])).stdout

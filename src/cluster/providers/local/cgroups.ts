@@ -30,7 +30,8 @@ export async function podPids(): Promise<number[]> {
 /** Removes our cgroup tree in every hierarchy (after its processes are gone); returns what failed. */
 export async function removeCgroupRoot(): Promise<string[]> {
   const problems: string[] = [];
-  for (const hierarchy of await hierarchies()) {
+  // runc also mirrors the tree into the v2 `unified` hierarchy of a hybrid host.
+  for (const hierarchy of [...(await hierarchies()), 'unified']) {
     const root = join(CGROUP_BASE, hierarchy, CGROUP_ROOT);
     try {
       await removeTree(root);

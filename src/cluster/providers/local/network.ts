@@ -39,6 +39,7 @@ export async function tearDownHostNetwork(kubeProxyBinary: string | undefined): 
     await runCommand(kubeProxyBinary, ['--cleanup'], { allowFailure: true, timeoutMs: 60_000 });
   }
   await removeGuard();
+  await removeKubeletChains();
   await runCommand('ip', ['route', 'del', NETWORK.serviceCidr, 'dev', NETWORK.nodeBridge], {
     allowFailure: true,
   });
@@ -51,6 +52,31 @@ export async function tearDownHostNetwork(kubeProxyBinary: string | undefined): 
     if (result.exitCode !== 0) problems.push(`could not delete interface ${link}: ${result.stderr.trim()}`);
   }
   return problems;
+}
+
+/** Chains the kubelet itself creates (kube-proxy --cleanup does not know them), in IPv4 and IPv6. */
+export const KUBELET_CHAINS = ['KUBE-FIREWALL', 'KUBE-KUBELET-CANARY', 'KUBE-IPTABLES-HINT'];
+
+async function removeKubeletChains(): Promise<void> {
+  for (const binary of ['iptables', 'ip6tables']) {
+    for (const table of ['filter', 'nat', 'mangle']) {
+      const listed = await runCommand(binary, ['-w', '-t', table, '-S'], { allowFailure: true });
+      if (listed.exitCode !== 0) continue;
+      const lines = listed.stdout.split('\n');
+      // Jumps into the chains first (a chain still referenced cannot be deleted), then the chains.
+      for (const line of lines) {
+        const jump = /^-A (\S+) (.*-j (\S+))$/.exec(line);
+        if (!jump || !KUBELET_CHAINS.includes(jump[3]!) || KUBELET_CHAINS.includes(jump[1]!)) continue;
+        await runCommand(binary, ['-w', '-t', table, '-D', jump[1]!, ...jump[2]!.split(' ')], {
+          allowFailure: true,
+        });
+      }
+      for (const chain of KUBELET_CHAINS.filter((c) => lines.includes(`-N ${c}`))) {
+        await runCommand(binary, ['-w', '-t', table, '-F', chain], { allowFailure: true });
+        await runCommand(binary, ['-w', '-t', table, '-X', chain], { allowFailure: true });
+      }
+    }
+  }
 }
 
 /** The iptables rules of the guard chain, in order (exported for tests and the README). */

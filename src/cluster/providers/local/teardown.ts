@@ -40,18 +40,23 @@ export async function tearDownRuntime(layout: LocalLayout): Promise<TeardownRepo
       isUnder(m.target, layout.runDir) ||
       (m.fsType === 'nsfs' && netnsInodes.has(m.inode ?? -1)),
   );
-  // Deepest first, so a parent is never busy because of its children.
-  for (const mount of ours.sort((a, b) => b.target.length - a.target.length)) {
-    const result = await runCommand('umount', [mount.target], { allowFailure: true });
-    const lazy =
-      result.exitCode === 0
-        ? result
-        : await runCommand('umount', ['-l', mount.target], { allowFailure: true });
-    if (lazy.exitCode === 0) report.unmounted += 1;
-    else report.problems.push(`could not unmount ${mount.target}: ${lazy.stderr.trim()}`);
-    if (mount.fsType === 'nsfs' && mount.target.startsWith('/run/netns/')) {
-      await runCommand('rm', ['-f', mount.target], { allowFailure: true });
+  // Deepest first, so a parent is never busy because of its children. A target can be listed more
+  // than once (stacked mounts, /run and /var/run): success is judged afterwards, from mountinfo.
+  const targets = [...new Set(ours.map((m) => m.target))].sort((a, b) => b.length - a.length);
+  let stillMounted = new Set(targets);
+  for (let pass = 0; pass < 3 && targets.some((t) => stillMounted.has(t)); pass += 1) {
+    for (const target of targets.filter((t) => stillMounted.has(t))) {
+      const result = await runCommand('umount', [target], { allowFailure: true });
+      if (result.exitCode !== 0) await runCommand('umount', ['-l', target], { allowFailure: true });
     }
+    stillMounted = new Set((await mountPoints()).map((m) => m.target));
+  }
+  for (const target of targets.filter((t) => t.startsWith('/run/netns/') && !stillMounted.has(t))) {
+    await runCommand('rm', ['-f', target], { allowFailure: true });
+  }
+  for (const target of targets) {
+    if (stillMounted.has(target)) report.problems.push(`could not unmount ${target}`);
+    else report.unmounted += 1;
   }
   report.problems.push(...(await removeCgroupRoot()));
   return report;
