@@ -148,7 +148,10 @@ describe('interrupting incluster up', { tags: ['001-FR-017', '001-FR-028'] }, ()
       const namespace = `fault-up-${randomBytes(3).toString('hex')}`;
       const dir = await projectDir(`namespace: ${namespace}\n`);
       try {
-        const child = spawnNode([CLI, 'up', '--provider', 'existing'], { cwd: dir, detached: true });
+        const child = spawnNode([CLI, 'up', '--provider', 'existing', '--no-services'], {
+          cwd: dir,
+          detached: true,
+        });
         // Inside a long phase: the DNS check runs a pod in the cluster.
         await child.line(/Checking cluster DNS|Waiting for every node/);
         const processes = [child.process.pid!, ...(await descendants(child.process.pid!))];
