@@ -183,7 +183,14 @@ export async function checkClusterDns(
           name: 'dns',
           image: DNS_PROBE_IMAGE,
           imagePullPolicy: 'IfNotPresent',
-          command: ['nslookup', 'kubernetes.default.svc.cluster.local'],
+          // kube-proxy programs a new endpoint a moment after it is ready, and CoreDNS turns unready
+          // for a while after an API server restart: the pod retries for up to a minute, then fails
+          // with the last lookup's output.
+          command: [
+            'sh',
+            '-c',
+            'for i in $(seq 30); do nslookup kubernetes.default.svc.cluster.local && exit 0; sleep 2; done; exit 1',
+          ],
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
           resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
         },
@@ -216,7 +223,7 @@ export async function checkClusterDns(
         (p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
         `Pod ${namespace}/${name} to finish its DNS lookup`,
       ),
-      { timeout: 90_000, signal },
+      { timeout: 120_000, signal },
     );
     if (done.status?.phase !== 'Succeeded') {
       const log = await readLogs(client, namespace, name, { container: 'dns', tailLines: 20 }).catch(

@@ -80,7 +80,7 @@ describe('an unreachable cluster', { tags: ['001-FR-015', '001-FR-045'] }, () =>
     const target = `https://127.0.0.1:${port}`;
     const { dir, kubeconfig } = await brokenProject((c) => (c.server = target));
 
-    const up = await cli(dir, ['up', '--provider', 'existing']);
+    const up = await cli(dir, ['up', '--provider', 'existing', '--no-services']);
     expectClearUnreachable(up, target, /cannot reach the Kubernetes API server/);
     expect(up.stderr).toMatch(/ECONNREFUSED|refused/i);
 
@@ -118,7 +118,7 @@ describe('an unreachable cluster', { tags: ['001-FR-015', '001-FR-045'] }, () =>
       c['certificate-authority-data'] = foreignCa;
     });
 
-    const up = await cli(dir, ['up', '--provider', 'existing']);
+    const up = await cli(dir, ['up', '--provider', 'existing', '--no-services']);
     expectClearUnreachable(up, server, /certificate|self.signed|verify/i);
 
     const sweep = await cli(dir, ['sweep', '--kubeconfig', kubeconfig]);
