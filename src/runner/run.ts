@@ -290,9 +290,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     const basesFile = join(cacheRoot(options.env), 'runner-bases.json');
     let cid: string | undefined;
     let depsKey: string | undefined;
-    if (canLoadImages(options.provider) && options.syncSources !== false) {
+    if (canLoadImages(options.provider)) {
+      // Known even when this run does not sync, so the image it loads becomes the next run's base.
       cid = await clusterId(client);
       depsKey = await dependencyKey(buildOptions);
+    }
+    if (cid && depsKey && options.syncSources !== false) {
       const base = await baseImageFor(basesFile, cid, depsKey);
       const { reference, hash } = await imageReference(buildOptions);
       if (base && base !== reference) {
@@ -301,7 +304,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
           `  sources changed, dependencies not: running ${base} with the current sources synced in`,
         );
         sources = await packSources(paths.contextDir);
-        forgetBase = () => forgetBaseImage(basesFile, cid!, depsKey!);
+        forgetBase = () => forgetBaseImage(basesFile, cid, depsKey);
         report.image = {
           reference,
           contentHash: hash,
