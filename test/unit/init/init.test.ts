@@ -141,7 +141,9 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
         'traceability',
       ])
         expect(help.stdout).toMatch(new RegExp(`^  ${target} +\\S`, 'm'));
-      const dry = await runCommand('make', ['--no-print-directory', '-n', 'kind-up', 'traceability'], { cwd: dir });
+      const dry = await runCommand('make', ['--no-print-directory', '-n', 'kind-up', 'traceability'], {
+        cwd: dir,
+      });
       expect(dry.stdout).toContain('npx incluster up --provider kind');
       expect(dry.stdout).toContain('npx incluster trace');
     },
