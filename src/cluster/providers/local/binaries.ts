@@ -2,13 +2,13 @@
 // k8s.io/kubernetes cannot be `go install`ed: it requires its staging modules at v0.0.0 and replaces
 // them with local paths. A wrapper module that requires it and replaces each staging module with its
 // published v0.<minor>.<patch> tag builds the real release code.
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../../errors.ts';
 import { isOnPath, runCommand } from '../../../process/exec.ts';
 import type { Status } from '../../../progress/status.ts';
 import { KUBERNETES_BINARIES, KUBERNETES_VERSION, kubernetesBinDir } from './versions.ts';
+import { isExecutable } from '../../../process/paths.ts';
 
 export interface BuildOptions {
   cacheRoot: string;
@@ -124,13 +124,4 @@ export function versionLdflags(version: string): string {
     );
   }
   return flags.join(' ');
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

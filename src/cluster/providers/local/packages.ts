@@ -2,7 +2,7 @@
 import { InfrastructureError } from '../../../errors.ts';
 import { isOnPath, runCommand } from '../../../process/exec.ts';
 import type { Status } from '../../../progress/status.ts';
-import { access } from 'node:fs/promises';
+import { pathExists } from '../../../process/paths.ts';
 
 /** Package that provides each command (or file) the local provider runs. */
 export const REQUIRED_PACKAGES: { provides: string; pkg: string }[] = [
@@ -25,7 +25,7 @@ export async function missingPackages(
 ): Promise<string[]> {
   const missing = new Set<string>();
   for (const { provides, pkg } of required) {
-    const present = provides.startsWith('/') ? await fileExists(provides) : await isOnPath(provides, env);
+    const present = provides.startsWith('/') ? await pathExists(provides) : await isOnPath(provides, env);
     if (!present) missing.add(pkg);
   }
   return [...missing];
@@ -62,13 +62,4 @@ export async function installPackages(
       });
     }
   });
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

