@@ -2,7 +2,7 @@
 // cluster would be: `up` verifies the API and creates only its own namespace; `down` deletes only
 // namespaces labelled as this config's, and leaves the cluster and everything else alone.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -18,6 +18,15 @@ const id = randomBytes(3).toString('hex');
 const clusterName = `existing-it-${id}`;
 const client = createKubeClient();
 const created: string[] = [];
+/** Temporary directories the tests made, removed after them. */
+const tempDirs: string[] = [];
+
+/** A temporary directory that afterAll removes. */
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
 
 function context(namespace: string): ProviderContext {
   return {
@@ -47,6 +56,7 @@ async function namespaceState(name: string) {
 
 afterAll(async () => {
   for (const name of created) await client.core.deleteNamespace({ name }).catch(() => undefined);
+  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
 });
 
 describe('existing provider on a running cluster', { tags: ['001-FR-003', '001-FR-007'] }, () => {
@@ -72,7 +82,7 @@ describe('existing provider on a running cluster', { tags: ['001-FR-003', '001-F
       deleting: false,
     });
     expect(await provider.access(ctx)).toEqual(access);
-    const logs = await mkdtemp(join(tmpdir(), 'existing-it-logs-'));
+    const logs = await tempDir('existing-it-logs-');
     await provider.exportLogs(ctx, logs);
     const exported = JSON.parse(await readFile(join(logs, `existing-${ours}.json`), 'utf8')) as {
       server: string;
@@ -103,7 +113,7 @@ describe('existing provider on a running cluster', { tags: ['001-FR-003', '001-F
   });
 
   test('an unreachable API server is an infrastructure error naming the server', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'existing-it-'));
+    const dir = await tempDir('existing-it-');
     const kubeconfig = join(dir, 'config');
     // Port 1 on loopback: nothing listens there.
     await writeFile(
