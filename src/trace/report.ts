@@ -55,13 +55,16 @@ export function buildReport(input: ReportInput): TraceReport {
     id: null,
   }));
   const testsById = new Map<string, number[]>();
+  // A suite has few distinct tags and many tests: classify each tag once.
+  const kinds = new Map<string, ReturnType<typeof format.classify>>();
   const tests: ReportTest[] = collection.tests.map((test, index) => {
     const ids: string[] = [];
     const invalidIds: string[] = [];
     const otherTags: string[] = [];
     let requirementLike = 0;
     for (const tag of test.tags) {
-      const kind = format.classify(tag);
+      let kind = kinds.get(tag);
+      if (kind === undefined) kinds.set(tag, (kind = format.classify(tag)));
       if (kind === 'other') {
         otherTags.push(tag);
         continue;
@@ -79,7 +82,11 @@ export function buildReport(input: ReportInput): TraceReport {
         problems.push({ kind: 'unknown-id', ...where, message: `unknown requirement ID ${tag}` });
       else {
         ids.push(tag);
-        if (test.mode !== 'todo') testsById.set(tag, [...(testsById.get(tag) ?? []), index]);
+        if (test.mode !== 'todo') {
+          const linked = testsById.get(tag);
+          if (linked) linked.push(index);
+          else testsById.set(tag, [index]);
+        }
       }
     }
     if (requirementLike === 0)
