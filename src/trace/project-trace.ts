@@ -21,19 +21,23 @@ export interface TraceProjectOptions {
   /** Record the current fingerprints as confirmed before reporting. */
   confirm?: boolean;
   failOnSuspect?: boolean;
+  /** Reuse the collection of unchanged test files from node_modules/.cache (default true). */
+  cache?: boolean;
 }
 
 export interface ProjectTrace {
   report: TraceReport;
   /** What `confirm` changed in the baseline; undefined without `confirm`. */
   confirmed?: BaselineDiff & { file: string };
+  /** Test files whose collection came from the cache, unchanged since an earlier trace. */
+  reusedFiles: number;
 }
 
 /** Reads specs, tests, baseline and evidence; builds the report. Bad input throws UsageError (exit 2). */
 export async function traceProject(options: TraceProjectOptions): Promise<ProjectTrace> {
   const { root, trace } = options;
   const registry = loadRegistry({ root, specs: trace.specs, idPattern: trace.idPattern });
-  const collection = collectTests({ root, include: trace.tests });
+  const collection = collectTests({ root, include: trace.tests, cache: options.cache ?? true });
   const baselineFile = resolve(root, trace.lockFile);
   let baseline = await readBaseline(baselineFile);
   let confirmed: ProjectTrace['confirmed'];
@@ -66,5 +70,5 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
       failOnSuspect: options.failOnSuspect,
     },
   });
-  return { report, confirmed };
+  return { report, confirmed, reusedFiles: collection.reused };
 }

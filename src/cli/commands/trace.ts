@@ -16,6 +16,7 @@ interface TraceOptions {
   requirePassing?: string[];
   confirm?: boolean;
   failOnSuspect?: boolean;
+  cache: boolean;
 }
 
 const FORMATS = ['table', 'json', 'md', 'html'] as const;
@@ -56,6 +57,10 @@ export function traceCommand(ctx: CommandContext): Command {
           'record the current requirement texts as confirmed in the baseline (trace.lockFile), clearing suspect links',
         )
         .option(
+          '--no-cache',
+          'parse every test file again instead of reusing what unchanged files declared last time (node_modules/.cache/incluster)',
+        )
+        .option(
           '--fail-on-suspect',
           'exit 1 when a test is linked to a requirement whose text changed since it was confirmed',
         ),
@@ -68,7 +73,7 @@ export function traceCommand(ctx: CommandContext): Command {
       const { traceProject } = await import('../../trace/project-trace.ts');
       const { renderTable } = await import('../../trace/render/table.ts');
       const status = new Status(io.stderr);
-      const { report, confirmed } = await status.phase('Tracing requirements to tests', () =>
+      const { report, confirmed, reusedFiles } = await status.phase('Tracing requirements to tests', () =>
         traceProject({
           root,
           trace: config.trace,
@@ -76,8 +81,13 @@ export function traceCommand(ctx: CommandContext): Command {
           evidenceFiles: (options.requirePassing ?? []).map((f) => resolve(io.cwd, f)),
           confirm: options.confirm,
           failOnSuspect: options.failOnSuspect,
+          cache: options.cache,
         }),
       );
+      if (reusedFiles)
+        status.info(
+          `${reusedFiles} of ${report.summary.testFiles} test files unchanged since the last trace: their tests were taken from node_modules/.cache/incluster (--no-cache parses every file)`,
+        );
       if (confirmed) {
         const changes = [
           confirmed.changed.length

@@ -1,9 +1,12 @@
 // Collects every test of a suite with its describe path, location and tags, without running or
 // importing anything: test files are parsed (oxc) and walked. Tags are evaluated statically; a tag
 // expression that cannot be resolved is reported as a problem at its file and line, never dropped.
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { visitorKeys } from 'oxc-parser';
 import { globSync } from 'tinyglobby';
+import { UsageError } from '../../errors.ts';
+import { CollectionCache, textHash } from './cache.ts';
 import { Evaluator, OPAQUE_FUNCTION, Unresolved } from './evaluate.ts';
 import { ModuleGraph, unwrap, type AstNode, type SourceModule } from './source-module.ts';
 import { TestApiResolver, type DeclaringApi, type TestMode } from './test-api.ts';
@@ -41,6 +44,8 @@ export interface Collection {
   files: string[];
   tests: CollectedTest[];
   problems: CollectionProblem[];
+  /** How many files were taken from the cache instead of parsed (0 without a cache). */
+  reused: number;
 }
 
 export interface CollectOptions {
@@ -49,23 +54,95 @@ export interface CollectOptions {
   /** Globs of test files (`trace.tests`); default `test/**\/*.test.ts`. */
   include?: readonly string[];
   exclude?: readonly string[];
+  /**
+   * Reuse what unchanged files declared in an earlier collection (node_modules/.cache/incluster),
+   * and record this one. Off by default; `incluster trace` turns it on.
+   */
+  cache?: boolean;
 }
 
 /** Finds the test files and collects their tests; an unparseable file is a UsageError (exit 2). */
 export function collectTests(options: CollectOptions): Collection {
+  const files = collectFileList(options);
+  const cache = options.cache ? CollectionCache.open(options.root) : undefined;
+  if (!cache) return collectFiles(options.root, files);
+  const context = createWalkContext(options.root);
+  let reused = 0;
+  const collected = files.map((file) => {
+    const text = readTestFile(file);
+    const hash = textHash(text);
+    const cached = cache.lookup(file, hash);
+    if (cached) {
+      reused += 1;
+      return cached;
+    }
+    const module = context.graph.load(file, { keep: false, text });
+    const result = collectModuleOf(context, module);
+    cache.store(file, hash, context.graph.dependenciesOf(module), result);
+    return result;
+  });
+  cache.save();
+  return { ...joinCollections(collected), reused };
+}
+
+/** The test files the options select: absolute paths, sorted, so every collection has one order. */
+export function collectFileList(options: CollectOptions): string[] {
   const include = options.include ?? ['test/**/*.test.ts'];
-  const files = globSync([...include], {
+  return globSync([...include], {
     cwd: options.root,
     absolute: true,
     ignore: ['**/node_modules/**', ...(options.exclude ?? [])],
   }).sort();
-  return collectFiles(options.root, files);
 }
 
 /** Collects the tests of the given files (absolute paths). */
 export function collectFiles(root: string, files: readonly string[]): Collection {
+  const context = createWalkContext(root);
+  return joinCollections(files.map((file) => collectOneFile(context, file)));
+}
+
+function joinCollections(collected: readonly FileCollection[]): Collection {
+  return {
+    files: collected.map((c) => c.file),
+    tests: collected.flatMap((c) => c.tests),
+    problems: collected.flatMap((c) => c.problems),
+    reused: 0,
+  };
+}
+
+function readTestFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read test file ${path}`, { cause: error });
+  }
+}
+
+/** What one test file declares. */
+export interface FileCollection {
+  /** The file, relative to the root. */
+  file: string;
+  tests: CollectedTest[];
+  problems: CollectionProblem[];
+}
+
+/**
+ * The parser's state for one thread's share of a collection: helper modules that several test
+ * files import are parsed once per context.
+ */
+export interface WalkContext {
+  root: string;
+  graph: ModuleGraph;
+  evaluator: Evaluator;
+  api: TestApiResolver;
+  tests: CollectedTest[];
+  problems: CollectionProblem[];
+}
+
+/** A fresh context for collecting files under `root`. */
+export function createWalkContext(root: string): WalkContext {
   const graph = new ModuleGraph();
-  const context: WalkContext = {
+  return {
     root,
     graph,
     evaluator: new Evaluator(graph),
@@ -73,17 +150,18 @@ export function collectFiles(root: string, files: readonly string[]): Collection
     tests: [],
     problems: [],
   };
-  for (const file of files) collectModule(context, graph.load(file, { keep: false }));
-  return { files: files.map((f) => toRelative(root, f)), tests: context.tests, problems: context.problems };
 }
 
-interface WalkContext {
-  root: string;
-  graph: ModuleGraph;
-  evaluator: Evaluator;
-  api: TestApiResolver;
-  tests: CollectedTest[];
-  problems: CollectionProblem[];
+/** Collects one test file (absolute path); an unparseable file is a UsageError. */
+export function collectOneFile(context: WalkContext, file: string): FileCollection {
+  return collectModuleOf(context, context.graph.load(file, { keep: false }));
+}
+
+function collectModuleOf(context: WalkContext, module: SourceModule): FileCollection {
+  context.tests = [];
+  context.problems = [];
+  collectModule(context, module);
+  return { file: toRelative(context.root, module.path), tests: context.tests, problems: context.problems };
 }
 
 interface SuiteFrame {

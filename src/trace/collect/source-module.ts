@@ -52,12 +52,12 @@ export class ModuleGraph {
    * `keep: false` the tree is not cached (a test file nobody imports), which keeps memory, and so
    * garbage collection, small.
    */
-  load(path: string, options: { keep?: boolean } = {}): SourceModule {
+  load(path: string, options: { keep?: boolean; text?: string } = {}): SourceModule {
     const cached = this.modules.get(path);
     if (cached) return cached;
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = options.text ?? readFileSync(path, 'utf8');
     } catch (error) {
       throw new UsageError(`cannot read test file ${path}`, { cause: error });
     }
@@ -69,9 +69,11 @@ export class ModuleGraph {
   /** Loads the module a relative import points at, or undefined when it is a package or not found. */
   loadImport(from: SourceModule, specifier: string): SourceModule | undefined {
     if (!specifier.startsWith('.') && !specifier.startsWith('/')) return undefined;
-    const key = `${from.path}\0${specifier}`;
+    // Keyed by directory: the test files of one folder import the same helpers.
+    const dir = dirname(from.path);
+    const key = `${dir}\0${specifier}`;
     if (this.modules.has(key)) return this.modules.get(key) ?? undefined;
-    const target = resolveRelative(dirname(from.path), specifier);
+    const target = resolveRelative(dir, specifier);
     let module: SourceModule | null = null;
     if (target) {
       try {
@@ -83,6 +85,41 @@ export class ModuleGraph {
     this.modules.set(key, module);
     return module ?? undefined;
   }
+
+  /**
+   * Every file `module` imports through relative specifiers, transitively: all the collection of
+   * `module` can have read. Undefined when a relative import does not resolve (creating that file
+   * later would change the answer without changing any file we could hash).
+   */
+  dependenciesOf(module: SourceModule): string[] | undefined {
+    const found = new Set<string>();
+    const pending: SourceModule[] = [module];
+    while (pending.length) {
+      const current = pending.pop()!;
+      for (const specifier of relativeSources(current)) {
+        const target = resolveRelative(dirname(current.path), specifier);
+        if (!target) return undefined;
+        if (found.has(target) || target === module.path) continue;
+        found.add(target);
+        let imported: SourceModule | undefined;
+        try {
+          imported = this.load(target);
+        } catch {
+          imported = undefined; // not code we parse (JSON, say): its text is still hashed
+        }
+        if (imported) pending.push(imported);
+      }
+    }
+    return [...found];
+  }
+}
+
+/** The relative specifiers a module imports or re-exports from. */
+function relativeSources(module: SourceModule): string[] {
+  const sources = new Set<string>(module.starExports);
+  for (const binding of module.bindings.values()) if (binding.kind === 'import') sources.add(binding.source);
+  for (const entry of module.exports.values()) if ('source' in entry) sources.add(entry.source);
+  return [...sources].filter((s) => s.startsWith('.') || s.startsWith('/'));
 }
 
 // Raw transfer hands the tree over through shared memory instead of JSON: measured 40% faster.
@@ -118,7 +155,7 @@ export function parseModule(path: string, text: string): SourceModule {
   };
   const result = parseSync(path, text, options);
   const lineStarts = [0];
-  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const position = (offset: number) => {
     let low = 0;
     let high = lineStarts.length - 1;
