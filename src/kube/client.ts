@@ -21,6 +21,13 @@ import {
 } from '@kubernetes/client-node';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import { describeKubeError, statusOf } from './api-error.ts';
+import {
+  clientCertificateProblem,
+  describeServerCertificate,
+  presentedCertificate,
+  tlsFailureCode,
+  type CertificateDates,
+} from './certificate.ts';
 import { retrying, withRetry, type RetryOptions } from './retry.ts';
 import { redactor as sharedRedactor, type Redactor } from './redaction.ts';
 
@@ -159,32 +166,51 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
           signal: signal ?? AbortSignal.timeout(15_000),
         });
       } catch (error) {
-        throw unreachable(client, error);
+        throw unreachable(client, error, await presentedCertificate(client.server, error));
       }
     },
   };
   return client;
 }
 
-/** Turns a failure to reach the API server into the error users see: which server, and why, no stack. */
-export function unreachable(client: Pick<KubeClient, 'server' | 'source'>, error: unknown): Error {
+/**
+ * Turns a failure to reach the API server into the error users see: which server, and why, no stack.
+ * With `config`, a 401 names an expired client certificate; `presented` dates an expired server one.
+ */
+export function unreachable(
+  client: Pick<KubeClient, 'server' | 'source'> & { config?: KubeConfig },
+  error: unknown,
+  presented?: CertificateDates,
+): Error {
   if (error instanceof InfrastructureError || error instanceof UsageError) return error;
-  const status = statusOf(error);
-  if (status === 401 || status === 403)
-    return new InfrastructureError(
-      'ClusterUnauthorized',
-      `the API server at ${client.server} refused our credentials (${describeKubeError(error)})`,
-      { cause: error },
-    );
-  const why = tlsProblem(error) ?? describeKubeError(error);
   const via =
     client.source.kind === 'in-cluster' ? 'the in-cluster service account' : client.source.files.join(', ');
+  const status = statusOf(error);
+  if (status === 401 || status === 403) {
+    const certificate = status === 401 && client.config ? clientCertificateProblem(client.config) : undefined;
+    return new InfrastructureError(
+      'ClusterUnauthorized',
+      certificate
+        ? `the API server at ${client.server} refused our credentials: ${certificate} (${describeKubeError(error)})`
+        : `the API server at ${client.server} refused our credentials (${describeKubeError(error)})`,
+      {
+        cause: error,
+        hint: certificate
+          ? `get a new client certificate (a fresh kubeconfig) for this cluster; credentials from ${via}`
+          : `credentials from ${via}; are they current and meant for this cluster?`,
+      },
+    );
+  }
+  const code = tlsFailureCode(error);
+  const tls = code ? describeServerCertificate(code, presented) : undefined;
   return new InfrastructureError(
     'ClusterUnreachable',
-    `cannot reach the Kubernetes API server at ${client.server}: ${why}`,
+    `cannot reach the Kubernetes API server at ${client.server}: ${tls?.why ?? describeKubeError(error)}`,
     {
       cause: error,
-      hint: `credentials from ${via}; is the cluster up (\`incluster up\`) and the kubeconfig current?`,
+      hint: tls
+        ? `${tls.hint}; credentials from ${via}`
+        : `credentials from ${via}; is the cluster up (\`incluster up\`) and the kubeconfig current?`,
     },
   );
 }
@@ -244,17 +270,6 @@ function kubeconfigFiles(explicit: string | undefined, env: NodeJS.ProcessEnv): 
     'no Kubernetes credentials: not in a pod, KUBECONFIG is unset and ~/.kube/config does not exist',
     { hint: 'run `incluster up`, or set KUBECONFIG to a kubeconfig file' },
   );
-}
-
-function tlsProblem(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
-      return `its TLS certificate is not trusted (${code})`;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 function parseJson(text: string): unknown {

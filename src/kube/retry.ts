@@ -1,6 +1,7 @@
 // Transient API failures (throttling, a restarting API server, a reset connection) should not fail a
 // test run; permanent ones (403, 404, 422) must fail at once, because retrying cannot change them.
 import { statusOf, networkCodeOf } from './api-error.ts';
+import { tlsFailureCode } from './certificate.ts';
 import { ApiException } from '@kubernetes/client-node';
 
 /** How hard to retry: attempts, backoff bounds, abort. */
@@ -35,6 +36,8 @@ const TRANSIENT_NETWORK_CODES = new Set([
 export function isTransient(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== undefined) return status === 429 || (status >= 500 && status <= 599);
+  // A refused certificate stays refused: retrying only delays the message by seconds.
+  if (tlsFailureCode(error)) return false;
   const code = networkCodeOf(error);
   if (code && TRANSIENT_NETWORK_CODES.has(code)) return true;
   const message = error instanceof Error ? error.message : '';

@@ -1,5 +1,10 @@
 // What the existing provider needs: a kubeconfig whose context answers.
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { InclusterError } from '../../../errors.ts';
+import { presentedCertificate } from '../../../kube/certificate.ts';
+import { unreachable } from '../../../kube/client.ts';
 import { diagnosis, type Check, type ProviderDiagnosis } from '../../prerequisites.ts';
 
 /** Diagnoses the existing provider: a kubeconfig, a current context, an API server that answers. */
@@ -37,14 +42,29 @@ export async function diagnoseExisting(
     const version = await withTimeout(kc.makeApiClient(VersionApi).getCode(), 5000);
     checks.push({ name: 'api server', ok: true, detail: `${cluster.server} (${version.gitVersion})` });
   } catch (error) {
+    // The client's own words: an expired certificate (server's or ours) rather than `fetch failed`.
+    const files = options.kubeconfig ? [options.kubeconfig] : kubeconfigFilesOf();
+    const explained = unreachable(
+      { server: cluster.server, source: { kind: 'kubeconfig', files, context }, config: kc },
+      error,
+      await presentedCertificate(cluster.server, error),
+    );
     checks.push({
       name: 'api server',
       ok: false,
-      detail: `${cluster.server}: ${(error as Error).message}`,
-      fix: 'start the cluster or pick another context',
+      detail: explained.message,
+      fix:
+        (explained instanceof InclusterError && explained.hint) ||
+        'start the cluster or pick another context',
     });
   }
   return diagnosis('existing', checks);
+}
+
+/** The files loadFromDefault reads, for naming them in the fix. */
+function kubeconfigFilesOf(): string[] {
+  const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  return fromEnv.length > 0 ? fromEnv : [join(homedir(), '.kube', 'config')];
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
