@@ -1,7 +1,10 @@
-// The cluster cannot be reached (FR-015, FR-045): a kubeconfig pointing at a closed port, and one whose
-// CA does not match the API server's certificate. Every command that needs the cluster must exit 3
-// with a short message naming the server and what to check, and never print a stack trace.
+// The cluster cannot be reached (FR-015, FR-045): a kubeconfig pointing at a closed port, one whose
+// CA does not match the API server's certificate, an API endpoint whose certificate has expired, and
+// an expired client certificate presented to the real API server. Every command that needs the
+// cluster must exit 3 with a short message naming the server and what to check, and never print a
+// stack trace.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +18,100 @@ interface Kubeconfig {
     name: string;
     cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string };
   }[];
+  users: { name: string; user: Record<string, string | undefined> }[];
+}
+
+/** The shared local cluster's CA; only read, to sign an expired client certificate. */
+const CLUSTER_PKI = '/var/lib/incluster/floe-test/pki';
+
+/** A fresh P-256 key and a certificate signing request for `subject`. */
+async function keyAndRequest(dir: string, name: string, subject: string): Promise<void> {
+  await runCommand('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-subj',
+    subject,
+    '-keyout',
+    join(dir, `${name}.key`),
+    '-out',
+    join(dir, `${name}.csr`),
+  ]);
+}
+
+/** openssl's `YYYYMMDDHHMMSSZ` for `openssl ca -startdate/-enddate`. */
+function asn1Time(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Signs `<name>.csr` with the CA for exactly `notBefore`..`notAfter` (openssl 3.0's `x509 -req` takes
+ * only `-days`, so an already-expired certificate needs `openssl ca` and a minimal database).
+ */
+async function signWithDates(
+  dir: string,
+  name: string,
+  ca: { crt: string; key: string },
+  extensions: string,
+  notBefore: Date,
+  notAfter: Date,
+): Promise<string> {
+  const db = await mkdtemp(join(dir, `${name}-ca-`));
+  await writeFile(join(db, 'index.txt'), '');
+  await writeFile(join(db, 'serial'), `${Date.now().toString(16).padStart(16, '0')}\n`);
+  await writeFile(
+    join(db, 'ca.cnf'),
+    [
+      '[ca]',
+      'default_ca = fault',
+      '[fault]',
+      `database = ${join(db, 'index.txt')}`,
+      `new_certs_dir = ${db}`,
+      `serial = ${join(db, 'serial')}`,
+      'default_md = sha256',
+      'policy = any',
+      'unique_subject = no',
+      'x509_extensions = leaf',
+      '[any]',
+      'commonName = supplied',
+      '[leaf]',
+      extensions,
+      '',
+    ].join('\n'),
+  );
+  const out = join(dir, `${name}.crt`);
+  await runCommand('openssl', [
+    'ca',
+    '-batch',
+    '-notext',
+    '-config',
+    join(db, 'ca.cnf'),
+    '-cert',
+    ca.crt,
+    '-keyfile',
+    ca.key,
+    '-startdate',
+    asn1Time(notBefore),
+    '-enddate',
+    asn1Time(notAfter),
+    '-in',
+    join(dir, `${name}.csr`),
+    '-out',
+    out,
+  ]);
+  return out;
+}
+
+/** `notAfter` as the CLI prints it (seconds, UTC). */
+function printed(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** A port nothing listens on: bound by us for a moment, then released. */
@@ -26,13 +123,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Writes a copy of the shared kubeconfig with its cluster entry changed, and a config that uses it. */
+/** Writes a copy of the shared kubeconfig with its cluster (and user) entries changed, and a config that uses it. */
 async function brokenProject(
   change: (cluster: Kubeconfig['clusters'][number]['cluster']) => void,
+  changeUser: (user: Kubeconfig['users'][number]['user']) => void = () => undefined,
 ): Promise<{ dir: string; kubeconfig: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'fault-unreachable-'));
   const config = parse(await readFile(process.env.KUBECONFIG!, 'utf8')) as Kubeconfig;
   for (const entry of config.clusters) change(entry.cluster);
+  for (const entry of config.users) changeUser(entry.user);
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, stringify(config), { mode: 0o600 });
   await writeFile(
@@ -123,5 +222,114 @@ describe('an unreachable cluster', { tags: ['001-FR-015', '001-FR-045'] }, () =>
 
     const sweep = await cli(dir, ['sweep', '--kubeconfig', kubeconfig]);
     expectClearUnreachable(sweep, server, /certificate|self.signed|verify/i);
+  });
+  test('an API server certificate that has expired: up, sweep and doctor exit 3 saying so, with its date', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fault-expired-server-'));
+    const ca = { crt: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
+    await runCommand('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=fault-expiry-ca',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-keyout',
+      ca.key,
+      '-out',
+      ca.crt,
+    ]);
+    await keyAndRequest(dir, 'server', '/CN=127.0.0.1');
+    const notAfter = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    const crt = await signWithDates(
+      dir,
+      'server',
+      ca,
+      'subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\nkeyUsage = critical,digitalSignature',
+      new Date(notAfter.getTime() - 86_400_000),
+      notAfter,
+    );
+    // A stand-in for the API server: the fault is its certificate, which is all a client sees first.
+    const fake = createHttpsServer(
+      { key: await readFile(join(dir, 'server.key')), cert: await readFile(crt) },
+      (_request, response) => response.end('{"gitVersion":"v0.0.0-not-reached"}'),
+    );
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = `https://127.0.0.1:${(fake.address() as { port: number }).port}`;
+      const caData = Buffer.from(await readFile(ca.crt)).toString('base64');
+      const { dir: project, kubeconfig } = await brokenProject((c) => {
+        c.server = target;
+        delete c['certificate-authority'];
+        c['certificate-authority-data'] = caData;
+      });
+      const expired = new RegExp(
+        `certificate has expired \\(CERT_HAS_EXPIRED, notAfter ${printed(notAfter).replace(/[.]/g, '\\.')}`,
+      );
+
+      const up = await cli(project, ['up', '--provider', 'existing', '--no-services']);
+      expectClearUnreachable(up, target, expired);
+
+      const sweep = await cli(project, ['sweep', '--kubeconfig', kubeconfig]);
+      expectClearUnreachable(sweep, target, expired);
+
+      const doctor = await cli(project, ['doctor', '--provider', 'existing']);
+      expect(doctor.exitCode, doctor.stdout + doctor.stderr).toBe(3);
+      expectNoStackTrace(doctor.stderr);
+      expect(doctor.stdout + doctor.stderr).toContain(target);
+      expect(doctor.stdout + doctor.stderr).toMatch(expired);
+    } finally {
+      fake.close();
+    }
+  });
+
+  test('an expired client certificate on the real API server: exit 3 naming it, not "forbidden"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fault-expired-client-'));
+    await keyAndRequest(dir, 'client', '/CN=fault-expired-client');
+    const notAfter = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    const crt = await signWithDates(
+      dir,
+      'client',
+      { crt: join(CLUSTER_PKI, 'ca.crt'), key: join(CLUSTER_PKI, 'ca.key') },
+      'extendedKeyUsage = clientAuth\nkeyUsage = critical,digitalSignature',
+      new Date(notAfter.getTime() - 86_400_000),
+      notAfter,
+    );
+    const certData = Buffer.from(await readFile(crt)).toString('base64');
+    const keyData = Buffer.from(await readFile(join(dir, 'client.key'))).toString('base64');
+    const { dir: project, kubeconfig } = await brokenProject(
+      () => undefined,
+      (user) => {
+        for (const field of ['client-certificate', 'client-key', 'token', 'tokenFile']) delete user[field];
+        user['client-certificate-data'] = certData;
+        user['client-key-data'] = keyData;
+      },
+    );
+    const expired = new RegExp(
+      `client certificate \\(CN=fault-expired-client\\) has expired: notAfter ${printed(notAfter).replace(/[.]/g, '\\.')}`,
+    );
+
+    const up = await cli(project, ['up', '--provider', 'existing', '--no-services']);
+    expectClearUnreachable(up, server, expired);
+    expect(up.stderr).toMatch(/401 Unauthorized/);
+    expect(up.stderr).not.toMatch(/forbidden/i);
+
+    const sweep = await cli(project, ['sweep', '--kubeconfig', kubeconfig]);
+    expectClearUnreachable(sweep, server, expired);
+    expect(sweep.stderr).not.toMatch(/forbidden/i);
+
+    const doctor = await cli(project, ['doctor', '--provider', 'existing']);
+    expect(doctor.exitCode, doctor.stdout + doctor.stderr).toBe(3);
+    expectNoStackTrace(doctor.stderr);
+    expect(doctor.stdout + doctor.stderr).toContain(server);
+    expect(doctor.stdout + doctor.stderr).toMatch(expired);
   });
 });
