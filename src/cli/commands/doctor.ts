@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ExitStatus, UsageError } from '../../errors.ts';
 import { loadConfig } from '../../config/load.ts';
-import { renderDiagnoses, type ProviderDiagnosis } from '../../cluster/prerequisites.ts';
+import type { ProviderDiagnosis } from '../../cluster/prerequisites.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
 
@@ -45,7 +45,7 @@ export function doctorCommand(ctx: CommandContext): Command {
         if (provider === 'existing') diagnoses.push(await diagnoseExisting(config.cluster.existing));
       }
       if (options.json) println(io.stdout, JSON.stringify({ providers: diagnoses }, null, 2));
-      else io.stdout.write(renderDiagnoses(diagnoses));
+      else io.stdout.write((await import('../../cluster/prerequisites.ts')).renderDiagnoses(diagnoses));
       return diagnoses.some((d) => d.usable) ? ExitStatus.ok : ExitStatus.infrastructure;
     },
   });

@@ -1,7 +1,7 @@
 // `incluster init`: scaffold incluster into an existing repository without overwriting anything.
 import type { Command } from 'commander';
 import { ExitStatus } from '../../errors.ts';
-import { scaffold, type FileResult } from '../../init/scaffold.ts';
+import type { FileResult } from '../../init/scaffold.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
 
@@ -33,6 +33,7 @@ export function initCommand(ctx: CommandContext): Command {
         .option('--force', 'overwrite files that differ from the templates'),
     action: async (options) => {
       const { io } = ctx;
+      const { scaffold } = await import('../../init/scaffold.ts');
       const results = await scaffold(io.cwd, { dryRun: options.dryRun, force: options.force });
       const width = Math.max(...results.map((r) => WOULD[r.outcome].length));
       for (const result of results) {

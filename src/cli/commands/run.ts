@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { InfrastructureError, UsageError } from '../../errors.ts';
 import { formatDuration } from '../../progress/status.ts';
-import { parseDurationSeconds } from '../../runner/job.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
@@ -43,7 +42,10 @@ export function runCommand(ctx: CommandContext): Command {
       if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 64))
         throw new UsageError(`--shards must be a whole number from 1 to 64, got \`${options.shards}\``);
       const timeoutSeconds =
-        options.timeout === undefined ? undefined : parseDurationSeconds(options.timeout, '--timeout');
+        options.timeout === undefined
+          ? undefined
+          : // Loaded here: the runner's modules are heavy, and every other command would pay for them.
+            (await import('../../runner/job.ts')).parseDurationSeconds(options.timeout, '--timeout');
       const cluster = await clusterCommandContext(io, options);
       const { status } = cluster;
       const access = await cluster.selection.provider.access(cluster.providerContext);
