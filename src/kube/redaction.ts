@@ -15,6 +15,7 @@ const PATTERNS: RegExp[] = [
 /** Hides known secret values and credential-shaped text in strings and JSON-like data. */
 export class Redactor {
   private readonly values = new Set<string>();
+  private readonly listeners = new Set<(value: string) => void>();
   private pattern: RegExp | undefined;
 
   /** Remembers a secret value (and its base64 form) so later text containing it is masked. */
@@ -23,7 +24,19 @@ export class Redactor {
     const before = this.values.size;
     this.values.add(value);
     this.values.add(Buffer.from(value, 'utf8').toString('base64'));
-    if (this.values.size !== before) this.pattern = undefined;
+    if (this.values.size === before) return;
+    this.pattern = undefined;
+    for (const listener of this.listeners) listener(value);
+  }
+
+  /**
+   * Calls `listener` with every value known so far and each one learned later, so another process
+   * (the Vitest main process, for a worker) can mask them too; returns the unsubscribe function.
+   */
+  onLearn(listener: (value: string) => void): () => void {
+    for (const value of this.values) listener(value);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Learns the values of a Secret or SecretList (typed client objects or raw JSON). */

@@ -46,4 +46,16 @@ describe('redaction', { tags: ['001-FR-051'] }, () => {
       redactor.redactData({ kind: 'Secret', data: { a: 'eA==' }, note: 'has very-secret inside' }),
     ).toEqual({ kind: 'Secret', data: { a: '[REDACTED]' }, note: 'has [REDACTED] inside' });
   });
+
+  test('onLearn hears every value known and learned once, until unsubscribed', () => {
+    const redactor = new Redactor();
+    redactor.add('known-value');
+    const heard: string[] = [];
+    const stop = redactor.onLearn((value) => heard.push(value));
+    redactor.add('later-value');
+    redactor.add('later-value');
+    stop();
+    redactor.add('after-stop');
+    expect(heard).toEqual(['known-value', Buffer.from('known-value').toString('base64'), 'later-value']);
+  });
 });
