@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isNotFound } from '../../src/kube/api-error.ts';
+import type { KubeObject } from '../../src/kube/manifests.ts';
+import { observe } from '../../src/kube/watch.ts';
 import { runCommand } from '../../src/process/exec.ts';
 import {
   alive,
@@ -30,6 +32,51 @@ async function startRun(args: string[], waitFor: RegExp) {
   const namespace = (await child.line(/Creating Job (incluster-run-[^/\s]+)\//, 240_000))[1]!;
   await child.line(waitFor, 240_000);
   return { child, namespace };
+}
+
+/**
+ * Records the earliest sign of an eviction in `namespace`: the kubelet's `Evicted` event (its
+ * timestamps have second precision, truncated, so they can only make the eviction look earlier) or the
+ * moment our own watch sees a pod's status say Evicted / Failed or gain the DisruptionTarget condition.
+ */
+function watchEviction(namespace: string, signal: AbortSignal): () => number | undefined {
+  let earliest: number | undefined;
+  const saw = (at: number) => (earliest = earliest === undefined ? at : Math.min(earliest, at));
+  const onPod = (pod: KubeObject) => {
+    const status = (pod.status ?? {}) as {
+      phase?: string;
+      reason?: string;
+      conditions?: { type?: string }[];
+    };
+    if (
+      status.reason === 'Evicted' ||
+      status.phase === 'Failed' ||
+      status.conditions?.some((c) => c.type === 'DisruptionTarget')
+    )
+      saw(Date.now());
+  };
+  const onEvent = (event: KubeObject) => {
+    const e = event as KubeObject & { reason?: string; eventTime?: string; firstTimestamp?: string };
+    if (e.reason !== 'Evicted') return;
+    const stamps = [e.eventTime, e.firstTimestamp, e.metadata.creationTimestamp as string | undefined]
+      .filter((t): t is string => Boolean(t))
+      .map((t) => Date.parse(t));
+    if (stamps.length) saw(Math.min(...stamps));
+  };
+  const ignoreEnd = () => undefined;
+  void observe(
+    kube,
+    { apiVersion: 'v1', kind: 'Pod', namespace },
+    { onSync: (pods) => pods.forEach(onPod), onEvent: (_type, pod) => onPod(pod) },
+    signal,
+  ).catch(ignoreEnd);
+  void observe(
+    kube,
+    { apiVersion: 'v1', kind: 'Event', namespace },
+    { onSync: (events) => events.forEach(onEvent), onEvent: (_type, event) => onEvent(event) },
+    signal,
+  ).catch(ignoreEnd);
+  return () => earliest;
 }
 
 async function runnerPod(namespace: string) {
@@ -81,21 +128,33 @@ describe('incluster run under faults', () => {
   );
 
   test(
-    'the runner pod is evicted (artifacts emptyDir over its sizeLimit): exit 3 naming Evicted',
+    'the runner pod is evicted (artifacts emptyDir over its sizeLimit): exit 3 naming Evicted within 10 s',
     { tags: ['001-FR-015'] },
     async () => {
-      const { child, namespace } = await startRun(
-        ['--config', join(PROJECT, 'evict.config.yaml')],
-        /\[shard 0\] filled/,
+      const child = spawnNode(
+        [CLI, 'run', '--provider', 'local', '--config', join(PROJECT, 'evict.config.yaml')],
+        { cwd: PROJECT, detached: true },
       );
+      const namespace = (await child.line(/Creating Job (incluster-run-[^/\s]+)\//, 240_000))[1]!;
+      const watching = new AbortController();
+      // Watched from the moment the namespace exists: a pod first seen already evicted would be
+      // stamped late, making the bound looser than it is.
+      const evictedAt = watchEviction(namespace, watching.signal);
       try {
         const { code } = await child.exited;
+        const exitedAt = Date.now();
         const output = child.stdout() + child.stderr();
         expect(code, output).toBe(3);
         expect(output).toMatch(/reason: Evicted/);
         expect(output).toMatch(/was evicted: Usage of EmptyDir volume/);
         expectNoStackTrace(child.stderr());
+        const at = evictedAt();
+        expect(at, `no eviction was seen in ${namespace}:\n${output}`).toBeDefined();
+        expect(exitedAt - at!, `exit ${exitedAt - at!} ms after the eviction:\n${output}`).toBeLessThan(
+          10_000,
+        );
       } finally {
+        watching.abort();
         await dropNamespace(kube, namespace);
       }
     },
