@@ -16,7 +16,7 @@ import {
   type ManifestObject,
 } from '../kube/manifests.ts';
 import { waitFor } from '../kube/wait.ts';
-import { ensurePostgresSecret } from '../fixtures/postgres.ts';
+import { ensurePostgresSecret } from '../services/postgres-credentials.ts';
 import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
 
 /** The image of the short-lived pod that checks cluster DNS; present on local clusters, pulled on kind. */

@@ -1,0 +1,58 @@
+// The PostgreSQL credentials Secret: `up` creates it (random password) before deploying the
+// manifests that read it, and the postgres fixture reads it. It lives apart from both so the
+// cluster lifecycle does not depend on the test fixtures.
+import { randomBytes } from 'node:crypto';
+import { InfrastructureError } from '../errors.ts';
+import { describeKubeError, isConflict, isNotFound } from '../kube/api-error.ts';
+import type { KubeClient } from '../kube/client.ts';
+
+/** The Secret keys the fixture and the manifests agree on. */
+export const POSTGRES_SECRET_KEYS = {
+  username: 'username',
+  password: 'password',
+  database: 'database',
+} as const;
+
+/** Creates the credentials Secret with a random password unless it exists; says whether it created it. */
+export async function ensurePostgresSecret(
+  client: KubeClient,
+  namespace: string,
+  name = 'postgres-credentials',
+  defaults: { username?: string; database?: string } = {},
+): Promise<{ created: boolean }> {
+  try {
+    await client.core.readNamespacedSecret({ namespace, name });
+    return { created: false };
+  } catch (error) {
+    if (!isNotFound(error))
+      throw new InfrastructureError(
+        'SecretUnavailable',
+        `reading Secret ${namespace}/${name}: ${describeKubeError(error)}`,
+        { cause: error },
+      );
+  }
+  const password = randomBytes(24).toString('base64url');
+  client.redactor.add(password);
+  try {
+    await client.core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'incluster' } },
+        type: 'Opaque',
+        stringData: {
+          [POSTGRES_SECRET_KEYS.username]: defaults.username ?? 'app',
+          [POSTGRES_SECRET_KEYS.password]: password,
+          [POSTGRES_SECRET_KEYS.database]: defaults.database ?? 'app',
+        },
+      },
+    });
+    return { created: true };
+  } catch (error) {
+    if (isConflict(error)) return { created: false }; // someone else created it first
+    throw new InfrastructureError(
+      'SecretUnavailable',
+      `creating Secret ${namespace}/${name}: ${describeKubeError(error)}`,
+      { cause: error },
+    );
+  }
+}
