@@ -1,7 +1,10 @@
 // Secrets never leak (FR-051, FR-025): a failing test of a nested Vitest run holds the PostgreSQL
 // password (through the postgres fixture) and a Secret value made up here; a container logs both and
-// carries the password as a plain env value. Every byte the run wrote (console, failure bundle, JUnit,
-// Vitest's JSON report, traceability.json and its JUnit) is searched for both values, raw and base64.
+// carries the password as a plain env value; the test prints both with console.log and fails
+// assertions whose message and diff hold the password (which only the RedactingReporter that
+// withRequirements puts first can mask: these pass through Vitest's own reporters). Every byte the
+// run wrote (console, failure bundle, JUnit, Vitest's JSON report, traceability.json and its JUnit)
+// is searched for both values, raw and base64.
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -21,7 +24,7 @@ async function everyFile(dir: string): Promise<{ path: string; bytes: Buffer }[]
 }
 
 describe('secrets in a failing test', { tags: ['001-FR-051', '001-FR-025'] }, () => {
-  test('appear nowhere in console output, failure bundle, JUnit or reports', async () => {
+  test('appear nowhere in console output, failure bundle, JUnit or reports, also printed by the test', async () => {
     const kube = faultClient();
     const pg = await kube.core.readNamespacedSecret({ namespace: 'floe-test', name: 'postgres-credentials' });
     const password = Buffer.from(pg.data!.password!, 'base64').toString();
@@ -35,7 +38,10 @@ describe('secrets in a failing test', { tags: ['001-FR-051', '001-FR-025'] }, ()
     const { code } = await child.exited;
     const printed = child.stdout() + child.stderr();
     expect(code, printed).toBe(1);
+    // The test did print and assert on the values: masked where they were.
     expect(printed).toContain('this test insists on two');
+    expect(printed).toContain('read with [REDACTED]; this test insists on two');
+    expect(printed).toContain('the PostgreSQL password is [REDACTED], the token [REDACTED]');
 
     const files = await everyFile(dir);
     const names = files.map((f) => relative(dir, f.path));
@@ -51,6 +57,11 @@ describe('secrets in a failing test', { tags: ['001-FR-051', '001-FR-025'] }, ()
     const bundleLog = files.find((f) => f.path.includes(`results/${runId}/`) && f.path.endsWith('leaky.log'));
     expect(bundleLog, names.join('\n')).toBeDefined();
     expect(bundleLog!.bytes.toString()).toContain('[REDACTED]');
+    const junit = files.find((f) => f.path.endsWith('evidence/junit.xml'))!.bytes.toString();
+    expect(junit).toContain('the PostgreSQL password is [REDACTED], the token [REDACTED]');
+    expect(junit).toContain('read with [REDACTED]; this test insists on two');
+    const report = files.find((f) => f.path.endsWith('evidence/report.json'))!.bytes.toString();
+    expect(report).toContain('read with [REDACTED]; this test insists on two');
 
     const needles = [secret, password].flatMap((value) => [value, Buffer.from(value).toString('base64')]);
     const leaks: string[] = [];
