@@ -1,26 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runCli } from '../../../src/cli/program.ts';
+import { runCliCaptured } from '../../support/cli.ts';
 
-/** Runs the CLI in-process and captures what it printed. */
-async function cli(args: string[], cwd = process.cwd()) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const status = await runCli(args, {
-    stdout,
-    stderr,
-    cwd,
-    env: process.env,
-    signal: new AbortController().signal,
-  });
-  return { status, out, err };
+function cli(args: string[], cwd = process.cwd()) {
+  return runCliCaptured(args, { cwd });
 }
 
 const COMMANDS = ['up', 'down', 'run', 'trace', 'sweep', 'doctor', 'init'];
@@ -82,16 +67,8 @@ describe('incluster doctor', { tags: ['001-FR-043'] }, () => {
   });
 
   test('a missing tool is reported with its install command', async () => {
-    const stdout = new PassThrough();
-    let out = '';
-    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const env = { ...process.env, PATH: '/nonexistent' };
-    const status = await runCli(['doctor', '--provider', 'kind'], {
-      stdout,
-      stderr: new PassThrough(),
-      cwd: process.cwd(),
-      env,
-      signal: new AbortController().signal,
+    const { status, out } = await runCliCaptured(['doctor', '--provider', 'kind'], {
+      env: { ...process.env, PATH: '/nonexistent' },
     });
     expect(status).toBe(3);
     expect(out).toContain('✗ kind');

@@ -4,9 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { runCli } from '../../../src/cli/program.ts';
+import { runCliCaptured } from '../../support/cli.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { runCommand } from '../../../src/process/exec.ts';
 import { BLOCK_BEGIN, BLOCK_END, INCLUSTER_TARGETS } from '../../../src/init/makefile.ts';
@@ -21,19 +20,7 @@ async function emptyRepo(): Promise<string> {
 }
 
 async function init(cwd: string, ...flags: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const status = await runCli(['init', ...flags], {
-    stdout,
-    stderr,
-    cwd,
-    env: process.env,
-    signal: new AbortController().signal,
-  });
+  const { status, out, err } = await runCliCaptured(['init', ...flags], { cwd });
   return {
     status,
     out,
@@ -56,6 +43,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 
 const EXPECTED = [
   '.dockerignore',
+  '.nvmrc',
   '.github/workflows/ci.yml',
   'Makefile',
   'incluster.config.yaml',

@@ -1,10 +1,9 @@
 // Builds throwaway projects (spec, tests, config) in a temp directory, and runs the CLI in-process
 // against them, so each test states exactly the inputs it judges.
-import { PassThrough } from 'node:stream';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runCli } from '../../../src/cli/program.ts';
+import { runCliCaptured, type CliResult } from '../../support/cli.ts';
 
 /** Writes `files` (path → content) under a new temp directory and returns its path. */
 export async function makeProject(files: Record<string, string>): Promise<string> {
@@ -23,22 +22,6 @@ export function spec(requirements: Record<string, string>): string {
 }
 
 /** Runs `incluster …` in-process in `cwd`; returns the status and what it printed. */
-export async function cli(
-  args: string[],
-  cwd: string,
-): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const status = await runCli(args, {
-    stdout,
-    stderr,
-    cwd,
-    env: process.env,
-    signal: new AbortController().signal,
-  });
-  return { status, out, err };
+export async function cli(args: string[], cwd: string): Promise<CliResult> {
+  return runCliCaptured(args, { cwd });
 }
