@@ -33,6 +33,8 @@ export interface FileResult {
 /** Templates under templates/init/, copied to the same relative path. */
 const TEMPLATE_FILES = [
   'incluster.config.yaml',
+  // The workflow's setup-node reads the Node.js version from it: the runner image's major.
+  '.nvmrc',
   '.dockerignore',
   '.github/workflows/ci.yml',
   'test/integration/example.test.ts',
