@@ -1,18 +1,11 @@
-// Every requirement ID in specs/ is declared as a Vitest tag, so a mistyped or unknown ID in a test
-// is an error (strictTags) instead of a silently untraced test.
-import { globSync, readFileSync } from 'node:fs';
+// withRequirements declares every requirement ID in specs/ as a Vitest tag (strictTags: a mistyped or
+// unknown ID in a test is an error instead of a silently untraced test) and adds incluster's
+// RequirementsReporter: each run writes traceability.json (which requirement each test verified, and
+// how it ended) and traceability.junit.xml (JUnit with the IDs). Inside the cluster `incluster run`
+// sets INCLUSTER_ARTIFACTS_DIR, so both land where it copies results out; locally, in test-results/.
+import { withRequirements } from 'incluster/trace';
 import { defineConfig } from 'vitest/config';
 
-const REQUIREMENT = /^\s*-\s+\*\*(\d{3}-FR-\d{3})\*\*\s+(.*)$/;
-const tags = globSync('specs/**/spec.md').flatMap((file) =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .flatMap((line) => {
-      const match = REQUIREMENT.exec(line);
-      return match ? [{ name: match[1] ?? '', description: match[2] ?? '' }] : [];
-    }),
-);
-
-export default defineConfig({
-  test: { tags, strictTags: true, include: ['test/**/*.test.ts'] },
+export default withRequirements(defineConfig({ test: { include: ['test/**/*.test.ts'] } }), {
+  reporter: { outputDir: process.env.INCLUSTER_ARTIFACTS_DIR ?? 'test-results' },
 });
