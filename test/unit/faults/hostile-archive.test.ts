@@ -5,28 +5,9 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
-import { pack, type Header } from 'tar-stream';
 import { describe, expect, test } from 'vitest';
+import { tarOf } from '../../support/tar.ts';
 import { extractTarSafely } from '../../../src/kube/archive.ts';
-
-type Entry = Partial<Header> & { name: string; content?: string | Buffer };
-
-/** A tar stream built in memory, entries exactly as given (tar-stream does not sanitize names). */
-async function tarOf(entries: Entry[]): Promise<Readable> {
-  const archive = pack();
-  const chunks: Buffer[] = [];
-  archive.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((resolve) => archive.on('end', () => resolve()));
-  for (const { content, ...header } of entries)
-    await new Promise<void>((resolve, reject) =>
-      archive.entry(header, content ?? '', (error) => (error ? reject(error) : resolve())),
-    );
-  archive.finalize();
-  await done;
-  return Readable.from([Buffer.concat(chunks)]);
-}
 
 /** Every path under `dir` with its type and content: what "nothing changed outside" is checked against. */
 async function snapshot(dir: string, skip: string): Promise<Record<string, string>> {

@@ -1,30 +1,9 @@
 import { lstat, mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pack, type Header } from 'tar-stream';
 import { describe, expect, test } from 'vitest';
+import { tarOf } from '../../support/tar.ts';
 import { extractTarSafely, pathProblem } from '../../../src/kube/archive.ts';
-
-type Entry = Partial<Header> & { name: string; content?: string };
-
-/** Builds a tar stream in memory from entries, hostile ones included. */
-async function tarOf(entries: Entry[]): Promise<Readable> {
-  const archive = pack();
-  const chunks: Buffer[] = [];
-  archive.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((resolve) => archive.on('end', () => resolve()));
-  for (const { content, ...header } of entries) {
-    await new Promise<void>((resolve, reject) =>
-      archive.entry(header, content ?? '', (error) => (error ? reject(error) : resolve())),
-    );
-  }
-  archive.finalize();
-  await done;
-  return Readable.from([Buffer.concat(chunks)]);
-}
 
 async function target() {
   const base = await mkdtemp(join(tmpdir(), 'incluster-tar-'));
