@@ -99,13 +99,27 @@ export function describeError(error: unknown): string {
         : typeof current === 'string'
           ? current
           : JSON.stringify(current);
-    lines.push(depth === 0 ? message : `  caused by: ${message}`);
+    lines.push(depth === 0 ? message : `  caused by: ${firstLine(message)}`);
     if (depth === 0 && current instanceof InclusterError && current.hint)
       lines.push(`  hint: ${current.hint}`);
     current = current instanceof Error ? current.cause : undefined;
     depth += 1;
   }
   return lines.join('\n');
+}
+
+/** Longest cause line shown; the full text is in the error's `cause` for a debugger. */
+const MAX_CAUSE_LENGTH = 300;
+
+/**
+ * The first line of a cause, shortened: some libraries put a whole HTTP response (status, body,
+ * every header) into an error's message, which buries the sentence above it that explains.
+ */
+function firstLine(message: string): string {
+  const lines = message.trim().split('\n');
+  const first = lines[0]!.trim();
+  const shortened = first.length > MAX_CAUSE_LENGTH ? `${first.slice(0, MAX_CAUSE_LENGTH)}…` : first;
+  return lines.length > 1 || shortened !== first ? `${shortened} (…)` : first;
 }
 
 /** The exit status an error maps to: its own for ours, 3 (infrastructure) for anything unexpected. */
