@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCommand } from '../../src/process/exec.ts';
 import { CLI, expectNoStackTrace } from './support.ts';
+import { keyAndRequest, selfSignedCertificate, signWithDates } from '../support/certificates.ts';
 
 interface Kubeconfig {
   clusters: {
@@ -23,91 +24,6 @@ interface Kubeconfig {
 
 /** The shared local cluster's CA; only read, to sign an expired client certificate. */
 const CLUSTER_PKI = '/var/lib/incluster/floe-test/pki';
-
-/** A fresh P-256 key and a certificate signing request for `subject`. */
-async function keyAndRequest(dir: string, name: string, subject: string): Promise<void> {
-  await runCommand('openssl', [
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-subj',
-    subject,
-    '-keyout',
-    join(dir, `${name}.key`),
-    '-out',
-    join(dir, `${name}.csr`),
-  ]);
-}
-
-/** openssl's `YYYYMMDDHHMMSSZ` for `openssl ca -startdate/-enddate`. */
-function asn1Time(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:T]/g, '')
-    .replace(/\.\d{3}Z$/, 'Z');
-}
-
-/**
- * Signs `<name>.csr` with the CA for exactly `notBefore`..`notAfter` (openssl 3.0's `x509 -req` takes
- * only `-days`, so an already-expired certificate needs `openssl ca` and a minimal database).
- */
-async function signWithDates(
-  dir: string,
-  name: string,
-  ca: { crt: string; key: string },
-  extensions: string,
-  notBefore: Date,
-  notAfter: Date,
-): Promise<string> {
-  const db = await mkdtemp(join(dir, `${name}-ca-`));
-  await writeFile(join(db, 'index.txt'), '');
-  await writeFile(join(db, 'serial'), `${Date.now().toString(16).padStart(16, '0')}\n`);
-  await writeFile(
-    join(db, 'ca.cnf'),
-    [
-      '[ca]',
-      'default_ca = fault',
-      '[fault]',
-      `database = ${join(db, 'index.txt')}`,
-      `new_certs_dir = ${db}`,
-      `serial = ${join(db, 'serial')}`,
-      'default_md = sha256',
-      'policy = any',
-      'unique_subject = no',
-      'x509_extensions = leaf',
-      '[any]',
-      'commonName = supplied',
-      '[leaf]',
-      extensions,
-      '',
-    ].join('\n'),
-  );
-  const out = join(dir, `${name}.crt`);
-  await runCommand('openssl', [
-    'ca',
-    '-batch',
-    '-notext',
-    '-config',
-    join(db, 'ca.cnf'),
-    '-cert',
-    ca.crt,
-    '-keyfile',
-    ca.key,
-    '-startdate',
-    asn1Time(notBefore),
-    '-enddate',
-    asn1Time(notAfter),
-    '-in',
-    join(dir, `${name}.csr`),
-    '-out',
-    out,
-  ]);
-  return out;
-}
 
 /** `notAfter` as the CLI prints it (seconds, UTC). */
 function printed(date: Date): string {
@@ -194,23 +110,7 @@ describe('an unreachable cluster', { tags: ['001-FR-015', '001-FR-045'] }, () =>
 
   test('a CA that does not match the server certificate: exit 3, says the certificate is not trusted', async () => {
     const keyDir = await mkdtemp(join(tmpdir(), 'fault-ca-'));
-    await runCommand('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=not-the-cluster-ca',
-      '-keyout',
-      join(keyDir, 'ca.key'),
-      '-out',
-      join(keyDir, 'ca.crt'),
-    ]);
+    await selfSignedCertificate(keyDir, 'ca', { subject: '/CN=not-the-cluster-ca' });
     const foreignCa = Buffer.from(await readFile(join(keyDir, 'ca.crt'))).toString('base64');
     const { dir, kubeconfig } = await brokenProject((c) => {
       delete c['certificate-authority'];
@@ -225,28 +125,7 @@ describe('an unreachable cluster', { tags: ['001-FR-015', '001-FR-045'] }, () =>
   });
   test('an API server certificate that has expired: up, sweep and doctor exit 3 saying so, with its date', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fault-expired-server-'));
-    const ca = { crt: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
-    await runCommand('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=fault-expiry-ca',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-      '-keyout',
-      ca.key,
-      '-out',
-      ca.crt,
-    ]);
+    const ca = await selfSignedCertificate(dir, 'ca', { subject: '/CN=fault-expiry-ca', days: 2, ca: true });
     await keyAndRequest(dir, 'server', '/CN=127.0.0.1');
     const notAfter = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
     const crt = await signWithDates(

@@ -9,7 +9,7 @@ import {
   tlsFailureCode,
 } from '../../../src/kube/certificate.ts';
 import { isTransient } from '../../../src/kube/retry.ts';
-import { runCommand } from '../../../src/process/exec.ts';
+import { selfSignedCertificate } from '../../support/certificates.ts';
 
 const tls = (code: string) =>
   Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
@@ -30,24 +30,8 @@ describe('certificate failures in words', { tags: ['001-FR-015', '001-FR-045'] }
   let cert: Buffer;
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'incluster-cert-'));
-    await runCommand('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=unit-client',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ]);
-    cert = await readFile(join(dir, 'cert.pem'));
+    const pair = await selfSignedCertificate(dir, 'cert', { subject: '/CN=unit-client' });
+    cert = await readFile(pair.crt);
   });
 
   test('a client certificate past its notAfter is named with its subject and date; a valid one is not', () => {
