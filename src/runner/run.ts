@@ -268,7 +268,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     report.reason = verdict.reason;
     report.message = verdict.message;
     report.tests = junit?.counts;
-    report.failedTests = junit?.failed;
+    // Printed by the CLI and --json as they are: failure messages may quote a secret the tests saw.
+    report.failedTests = junit?.failed.map((line) => client.redactor.redact(line));
     report.junit = junit ? 'junit.xml' : undefined;
     report.traceability = await summarizeTraceability(dir, ends.length);
     await cleanUp(false);
