@@ -7,7 +7,7 @@ import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
 
 /** Bumped when the hash's recipe changes, so old tags are not mistaken for new ones. */
-const HASH_RECIPE = 'incluster-runner-v1';
+const HASH_RECIPE = 'incluster-runner-v2'; // v2: base image IDs are part of the hash
 
 interface IgnoreRule {
   negated: boolean;
@@ -86,15 +86,20 @@ export async function contextEntries(contextDir: string): Promise<ContextEntry[]
   return entries;
 }
 
-/** The content hash of an image build: context entries, Dockerfile text and build arguments. */
+/**
+ * The content hash of an image build: context entries, Dockerfile text, build arguments and the
+ * base images' IDs (`image=id`, see base-images.ts).
+ */
 export function contentHash(
   entries: readonly ContextEntry[],
   dockerfile: string,
   buildArgs: Readonly<Record<string, string>> = {},
+  baseImageIds: readonly string[] = [],
 ): string {
   const hash = createHash('sha256');
   hash.update(`${HASH_RECIPE}\n`);
   hash.update(`dockerfile ${sha256(dockerfile)}\n`);
+  for (const base of baseImageIds) hash.update(`from ${JSON.stringify(base)}\n`);
   for (const [key, value] of Object.entries(buildArgs).sort(([a], [b]) => a.localeCompare(b)))
     hash.update(`arg ${JSON.stringify(key)}=${JSON.stringify(value)}\n`);
   for (const entry of [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))

@@ -10,6 +10,7 @@ import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { CommandError, runCommand } from '../process/exec.ts';
+import { baseImageIds, baseImages, dockerImageId, type ImageIdLookup } from './base-images.ts';
 import { contentHash, contextEntries } from './context.ts';
 
 /** Characters of the content hash used as the tag: enough to never collide in one registry. */
@@ -27,6 +28,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Each line of docker's output, for the status line. */
   onLine?: (line: string) => void;
+  /** How base images are looked up for the content hash; default: the local Docker engine. */
+  baseImageId?: ImageIdLookup;
 }
 
 /** Where Debian and Ubuntu keep the certificate authorities an administrator added to the host. */
@@ -90,21 +93,40 @@ export async function imageReference(options: BuildOptions): Promise<{ reference
   const entries = await contextEntries(options.contextDir).catch((error: unknown) => {
     throw new UsageError(`runner.context ${options.contextDir} cannot be read`, { cause: error });
   });
-  const hash = contentHash(entries, dockerfile, await effectiveBuildArgs(options));
+  const buildArgs = await effectiveBuildArgs(options);
+  const hash = contentHash(
+    entries,
+    dockerfile,
+    buildArgs,
+    await baseImageIdsOf(dockerfile, buildArgs, options),
+  );
   return { reference: `${options.repository}:${hash.slice(0, TAG_LENGTH)}`, hash };
 }
 
+/** `image=id` of every base image the Dockerfile builds on, as the local engine has them now. */
+async function baseImageIdsOf(
+  dockerfile: string,
+  buildArgs: Readonly<Record<string, string>>,
+  options: Pick<BuildOptions, 'baseImageId' | 'env' | 'signal'>,
+): Promise<string[]> {
+  const lookup = options.baseImageId ?? dockerImageId(options.env ?? process.env, options.signal);
+  return baseImageIds(baseImages(dockerfile, buildArgs), lookup);
+}
+
 /**
- * What the dependency layer depends on: the Dockerfile, package.json, the lockfile and the build
- * arguments. Two images with the same key differ only in their sources.
+ * What the dependency layer depends on: the Dockerfile, its base images, package.json, the lockfile
+ * and the build arguments. Two images with the same key differ only in their sources.
  */
 export async function dependencyKey(options: BuildOptions): Promise<string> {
   const read = (path: string) => readFile(path, 'utf8').catch(() => '');
+  const dockerfile = await read(options.dockerfile);
+  const buildArgs = await effectiveBuildArgs(options);
   const parts = [
-    await read(options.dockerfile),
+    dockerfile,
     await read(join(options.contextDir, 'package.json')),
     await read(join(options.contextDir, 'package-lock.json')),
-    JSON.stringify(Object.entries(await effectiveBuildArgs(options)).sort()),
+    JSON.stringify(Object.entries(buildArgs).sort()),
+    ...(await baseImageIdsOf(dockerfile, buildArgs, options)),
   ];
   return createHash('sha256').update(parts.join('\0')).digest('hex');
 }

@@ -20,6 +20,7 @@ describe('the runner image reference', { tags: ['001-FR-010'] }, () => {
       contextDir: dir,
       dockerfile: join(dir, 'testing/Dockerfile'),
       repository: 'incluster-runner',
+      baseImageId: () => Promise.resolve('sha256:base'),
     };
     const { reference, hash } = await imageReference(options);
     expect(reference).toMatch(/^incluster-runner:[0-9a-f]{16}$/);
@@ -36,6 +37,7 @@ describe('the runner image reference', { tags: ['001-FR-010'] }, () => {
         contextDir: dir,
         dockerfile: join(dir, 'testing/Dockerfile'),
         repository: 'runner:latest',
+        baseImageId: () => Promise.resolve('sha256:base'),
       }),
     ).rejects.toThrow('runner.image must be a repository name without tag or digest');
   });
