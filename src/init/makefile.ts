@@ -43,7 +43,7 @@ export const INCLUSTER_TARGETS: readonly Target[] = [
   {
     name: 'test-integration',
     help: 'integration tests inside the cluster (incluster run)',
-    recipe: ['npx incluster run'],
+    recipe: ['npx incluster run -- test/integration'],
   },
   {
     name: 'test-e2e',

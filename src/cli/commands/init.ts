@@ -19,6 +19,15 @@ const WOULD: Record<FileResult['outcome'], string> = {
   appended: 'would append',
 };
 
+const NEXT_STEPS = `
+Next steps:
+  npm install --save-dev incluster vitest   if they are not devDependencies yet
+  npx incluster up                          bring up the cluster and deploy testing/k8s/services/
+  make test-unit                            unit tests, on this machine
+  make test-integration                     test/integration inside the cluster (incluster run)
+  make traceability                         requirement coverage of specs/ (incluster trace)
+`;
+
 /** Builds the `init` command. */
 export function initCommand(ctx: CommandContext): Command {
   return defineCommand<InitOptions>(ctx, {
@@ -54,6 +63,7 @@ export function initCommand(ctx: CommandContext): Command {
         );
         return ExitStatus.failed;
       }
+      if (!options.dryRun) io.stdout.write(NEXT_STEPS);
       return ExitStatus.ok;
     },
   });

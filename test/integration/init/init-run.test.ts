@@ -244,9 +244,13 @@ describe('a project scaffolded by incluster init, end to end', { tags: ['001-FR-
     { tags: ['001-FR-010', '001-FR-014', '001-FR-019'], timeout: 600_000 },
     async () => {
       expect(done.init, 'init failed above').toBe(true);
-      const run = await sh('npx', ['incluster', 'run', '--provider', 'local', '--json'], {
-        timeoutMs: 540_000,
-      });
+      const run = await sh(
+        'npx',
+        ['incluster', 'run', '--provider', 'local', '--json', '--', 'test/integration'],
+        {
+          timeoutMs: 540_000,
+        },
+      );
       expectSuccess(run);
       const report = JSON.parse(run.stdout) as RunReport;
       runReport = report;

@@ -59,6 +59,7 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     const dir = await emptyRepo();
     const result = await init(dir);
     expect(result.status).toBe(0);
+    expect(result.out).toMatch(/Next steps:[\s\S]*npx incluster up[\s\S]*make test-integration/);
     const files = await snapshot(dir);
     const services = (await readdir(join(repoRoot, 'testing/k8s/services'))).filter((f) =>
       /\.ya?ml$/.test(f),
@@ -219,6 +220,7 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     expect(result.status).toBe(0);
     expect(result.outcome('incluster.config.yaml')).toBe('would create');
     expect(result.outcome('Makefile')).toBe('would create');
+    expect(result.out).not.toContain('Next steps');
     expect(await snapshot(dir)).toEqual({});
   });
 
