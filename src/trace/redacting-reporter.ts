@@ -55,10 +55,9 @@ export class RedactingReporter implements Reporter {
     if (this.options.relay !== false && !this.relay) {
       this.relay = SecretRelay.open();
       if (this.relay) {
-        const relay = this.relay;
         // Workers inherit the main process's environment when the run starts, after onInit.
-        process.env[SECRET_RELAY_ENV] = relay.path;
-        process.once('exit', () => relay.close());
+        process.env[SECRET_RELAY_ENV] = this.relay.path;
+        process.once('exit', this.closeOnExit);
       }
     }
     // Started here, awaited before the first test runs: overlaps Vitest's own start-up.
@@ -116,9 +115,12 @@ export class RedactingReporter implements Reporter {
 
   /** Deletes the relay file now rather than at exit (tests; programmatic runs). */
   close(): void {
+    process.off('exit', this.closeOnExit);
     this.relay?.close();
     this.relay = undefined;
   }
+
+  private readonly closeOnExit = (): void => this.relay?.close();
 
   private refresh(): void {
     this.relay?.drainInto(this.redactor);
