@@ -7,7 +7,13 @@ import { InfrastructureError, UsageError } from '../errors.ts';
 import { describeKubeError } from '../kube/api-error.ts';
 import { applyManifests } from '../kube/apply.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
-import { match, namespaceWorkloadsReady, nodeReady, serviceHasEndpoints } from '../kube/conditions.ts';
+import {
+  match,
+  namespaceWorkloadsReady,
+  nodeReady,
+  nodesRegistered,
+  serviceHasEndpoints,
+} from '../kube/conditions.ts';
 import { readLogs } from '../kube/logs.ts';
 import {
   describePullWarning,
@@ -140,19 +146,9 @@ async function waitForNodes(client: KubeClient, signal: AbortSignal): Promise<st
   return names;
 }
 
-/** The nodes' names; on a brand-new cluster, waits (briefly) for the first kubelet to register. */
-async function registeredNodes(client: KubeClient, signal: AbortSignal): Promise<string[]> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const list = await client.core.listNode();
-    const names = list.items.map((n) => n.metadata?.name).filter((n): n is string => Boolean(n));
-    if (names.length > 0) return names;
-    if (Date.now() > deadline)
-      throw new InfrastructureError('NoNodes', 'no node registered with the API server within 60 s');
-    signal.throwIfAborted();
-    // Registration happens once, seconds after start; a short re-list is simpler than a watch here.
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/** The nodes' names; on a brand-new cluster, waits (watching) for the first kubelet to register. */
+function registeredNodes(client: KubeClient, signal: AbortSignal): Promise<string[]> {
+  return waitFor(nodesRegistered(client), { timeout: 60_000, signal });
 }
 
 /** Resolves the kubernetes Service's name from a pod: proves CoreDNS, kube-proxy and pod networking together. */

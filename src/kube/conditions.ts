@@ -253,6 +253,23 @@ export function deleted(
   };
 }
 
+/** At least one Node is registered; the value is every registered Node's name. */
+export function nodesRegistered(client: KubeClient): Condition<string[]> {
+  return {
+    client,
+    description: 'a node to register with the API server',
+    subject: { kind: 'Node' },
+    sources: { nodes: { apiVersion: 'v1', kind: 'Node' } },
+    evaluate(view) {
+      const names = view
+        .objects('nodes')
+        .map((node) => node.metadata.name)
+        .filter((name): name is string => typeof name === 'string' && name !== '');
+      return names.length ? { state: 'met', value: names } : { state: 'pending', detail: 'no node yet' };
+    },
+  };
+}
+
 /** The Node reports Ready. */
 export function nodeReady(client: KubeClient, name: string): Condition<KubeObject> {
   return single<KubeObject>(client, 'Node', undefined, name, `Node ${name} to be Ready`, (node) =>

@@ -4,6 +4,7 @@ import {
   deleted,
   deploymentAvailable,
   jobComplete,
+  nodesRegistered,
   podReady,
   serviceHasEndpoints,
 } from '../../../src/kube/conditions.ts';
@@ -108,6 +109,19 @@ describe('waitFor: watch-backed waits', { tags: ['001-FR-021'] }, () => {
     const watch = pods.watchRequests()[0]!;
     expect(watch.query.get('resourceVersion')).toBe('10');
     expect(watch.query.get('fieldSelector')).toBe('metadata.name=web');
+  });
+
+  test('nodesRegistered waits, watching, for the first kubelet to register', async () => {
+    fake = await startFakeApiServer();
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', resourceVersion: '3' } };
+    const nodes = serve(
+      '/api/v1/nodes',
+      [list('2', [])],
+      [(send) => setTimeout(() => send('ADDED', node), 20)],
+    );
+    expect(await waitFor(nodesRegistered(fake.client()), { timeout: 5000 })).toEqual(['n1']);
+    expect(nodes.listCalls).toBe(1);
+    expect(nodes.watchRequests()[0]!.query.get('resourceVersion')).toBe('2');
   });
 
   test('resumes a dropped watch from the last resourceVersion it saw, without relisting', async () => {
