@@ -3,5 +3,10 @@
 import { configSchema } from '../src/config/schema.ts';
 import { traceProject } from '../src/trace/project-trace.ts';
 
-const { report } = await traceProject({ root: process.cwd(), trace: configSchema.parse({}).trace });
+// Cold, like `incluster trace --no-cache`: this measures collection, not the cache.
+const { report } = await traceProject({
+  root: process.cwd(),
+  trace: configSchema.parse({}).trace,
+  cache: false,
+});
 console.log(JSON.stringify({ tests: report.summary.tests, covered: report.summary.covered }));

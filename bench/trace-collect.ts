@@ -142,7 +142,7 @@ try {
       count: traceCount,
     },
     {
-      name: 'trace API (traceProject, no CLI)',
+      name: 'trace API (traceProject, no CLI), cold',
       command: [process.execPath, join(repo, 'bench/trace-api-run.ts')],
       count: (out) => (JSON.parse(out) as { tests: number }).tests,
     },
