@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { unifiedDiff } from './diff.ts';
+import { mergeGitignore } from './gitignore.ts';
 import { BLOCK_BEGIN, BLOCK_END, mergeMakefile } from './makefile.ts';
 
 /** incluster's package root: src/init/ (or dist/init/ once built) is two levels below it. */
@@ -99,7 +100,25 @@ export async function scaffold(
     }
   }
   results.push(await scaffoldMakefile(root, options, write));
+  results.push(await scaffoldGitignore(root, write));
   return results;
+}
+
+async function scaffoldGitignore(
+  root: string,
+  write: (path: string, content: string) => Promise<void>,
+): Promise<FileResult> {
+  const path = '.gitignore';
+  const existing = await readIfExists(join(root, path));
+  const merged = mergeGitignore(existing);
+  if (existing === undefined) {
+    await write(path, merged);
+    return { path, outcome: 'created' };
+  }
+  if (merged === existing) return { path, outcome: 'unchanged' };
+  // Only lines are added: nothing of the user's changes.
+  await write(path, merged);
+  return { path, outcome: 'appended', diff: unifiedDiff(existing, merged, path) };
 }
 
 async function scaffoldMakefile(

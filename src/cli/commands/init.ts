@@ -34,7 +34,7 @@ export function initCommand(ctx: CommandContext): Command {
     name: 'init',
     summary: 'scaffold config, manifests, Dockerfile, Makefile and CI into a repository',
     description:
-      'Writes incluster.config.yaml, the kind config, service manifests, the runner Dockerfile, Makefile targets, a GitHub Actions workflow and the .nvmrc it reads, a vitest.config.ts that records requirement evidence, an example integration test and a spec template into the current directory (the project needs incluster and vitest as devDependencies). A file that already exists and differs is never overwritten: it is reported as a conflict with a diff (use --force to overwrite). Makefile targets are added in one marked block; targets the Makefile already defines are left alone and reported. Running it again changes nothing. Exits 1 when a conflict remains.',
+      'Writes incluster.config.yaml, the kind config, service manifests, the runner Dockerfile, Makefile targets, a GitHub Actions workflow and the .nvmrc it reads, a vitest.config.ts that records requirement evidence, node_modules/ and test-results/ in .gitignore (appended when missing), an example integration test and a spec template into the current directory (the project needs incluster and vitest as devDependencies). A file that already exists and differs is never overwritten: it is reported as a conflict with a diff (use --force to overwrite). Makefile targets are added in one marked block; targets the Makefile already defines are left alone and reported. Running it again changes nothing. Exits 1 when a conflict remains.',
     examples: ['incluster init', 'incluster init --dry-run', 'incluster init --force'],
     configure: (command) =>
       command

@@ -43,6 +43,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 
 const EXPECTED = [
   '.dockerignore',
+  '.gitignore',
   '.nvmrc',
   '.github/workflows/ci.yml',
   'Makefile',
@@ -155,6 +156,7 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     const workflow =
       'name: mine\non: push\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: make\n';
     await writeFile(join(dir, 'Makefile'), makefile);
+    await writeFile(join(dir, '.gitignore'), '/node_modules\n*.log');
     await mkdir(join(dir, '.github/workflows'), { recursive: true });
     await writeFile(join(dir, '.github/workflows/ci.yml'), workflow);
 
@@ -180,6 +182,13 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     const dry = await runCommand('make', ['--no-print-directory', '-n', 'test', 'kind-down'], { cwd: dir });
     expect(dry.stdout).toBe('go build ./...\ngo test ./...\nnpx incluster down --provider kind\n');
 
+    // .gitignore keeps the user's lines and gains only what it lacked; never a conflict.
+    expect(result.outcome('.gitignore')).toBe('appended');
+    const ignore = await readFile(join(dir, '.gitignore'), 'utf8');
+    expect(ignore.startsWith('/node_modules\n*.log\n')).toBe(true);
+    expect(ignore.match(/node_modules/g)).toHaveLength(1);
+    expect(ignore).toMatch(/^test-results\/$/m);
+
     // A second run changes nothing and reports the same conflicts.
     const before = await snapshot(dir);
     const again = await init(dir);
@@ -187,6 +196,7 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     expect(again.outcome('Makefile')).toBe('conflict');
     expect(again.outcome('.github/workflows/ci.yml')).toBe('conflict');
     expect(again.outcome('incluster.config.yaml')).toBe('unchanged');
+    expect(again.outcome('.gitignore')).toBe('unchanged');
   });
 
   test('--force overwrites differing files and an edited incluster block, never the user’s targets', async () => {
