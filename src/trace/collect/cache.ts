@@ -7,7 +7,6 @@
 import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FileCollection } from './collect.ts';
 
 /** Bump when the layout of the cache file changes. */
 const CACHE_FORMAT = 1;
@@ -24,21 +23,21 @@ export function collectorIdentity(): string {
   return textHash(files.map((f) => `${f}\0${readFileSync(join(dir, f), 'utf8')}`).join('\0'));
 }
 
-interface CacheEntry {
+interface CacheEntry<Result> {
   /** Hash of the test file's text. */
   hash: string;
   /** Every module the file imports, transitively (absolute path → hash of its text). */
   deps: Record<string, string>;
-  result: FileCollection;
+  result: Result;
 }
 
-interface CacheFile {
+interface CacheFile<Result> {
   format: number;
   /** The collector's identity: package version and format. */
   collector: string;
   /** The root the results' paths are relative to (node_modules may be shared through a link). */
   root: string;
-  entries: Record<string, CacheEntry>;
+  entries: Record<string, CacheEntry<Result>>;
 }
 
 /** The hash the cache compares: of the exact text the collector parsed. */
@@ -46,17 +45,25 @@ export function textHash(text: string): string {
   return hash('sha1', text);
 }
 
-/** The cache of one root's collections; `lookup` before collecting a file, `store` after. */
-export class CollectionCache {
+/**
+ * The cache of one root's collections; `lookup` before collecting a file, `store` after. `Result`
+ * is what the collector makes of one file (JSON-serializable).
+ */
+export class CollectionCache<Result> {
   private readonly file: string;
   private readonly root: string;
   private readonly collector: string;
-  private readonly entries: Map<string, CacheEntry>;
-  private readonly fresh = new Map<string, CacheEntry>();
+  private readonly entries: Map<string, CacheEntry<Result>>;
+  private readonly fresh = new Map<string, CacheEntry<Result>>();
   private readonly depHashes = new Map<string, string | undefined>();
   private changed = false;
 
-  private constructor(file: string, root: string, collector: string, entries: Map<string, CacheEntry>) {
+  private constructor(
+    file: string,
+    root: string,
+    collector: string,
+    entries: Map<string, CacheEntry<Result>>,
+  ) {
     this.file = file;
     this.root = root;
     this.collector = collector;
@@ -67,24 +74,24 @@ export class CollectionCache {
    * Opens the cache under `root`, or returns undefined when the root has no node_modules. A missing,
    * unreadable, corrupt or foreign cache file is an empty cache, never an error.
    */
-  static open(root: string, collector = collectorIdentity()): CollectionCache | undefined {
+  static open<Result>(root: string, collector = collectorIdentity()): CollectionCache<Result> | undefined {
     const modules = join(root, 'node_modules');
     if (!existsSync(modules)) return undefined;
     const file = join(modules, '.cache', 'incluster', 'trace-collection.json');
     const identity = `${collector}+${CACHE_FORMAT}`;
-    let entries = new Map<string, CacheEntry>();
+    let entries = new Map<string, CacheEntry<Result>>();
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
+      const data = JSON.parse(readFileSync(file, 'utf8')) as CacheFile<Result>;
       if (data.format === CACHE_FORMAT && data.collector === identity && data.root === root && data.entries)
         entries = new Map(Object.entries(data.entries));
     } catch {
       // no cache yet, or one we cannot read: collect everything
     }
-    return new CollectionCache(file, root, identity, entries);
+    return new CollectionCache<Result>(file, root, identity, entries);
   }
 
   /** The cached collection of `path` if its text and every dependency are unchanged. */
-  lookup(path: string, textHashValue: string): FileCollection | undefined {
+  lookup(path: string, textHashValue: string): Result | undefined {
     const entry = this.entries.get(path);
     if (!entry || entry.hash !== textHashValue) return undefined;
     for (const [dep, expected] of Object.entries(entry.deps))
@@ -97,7 +104,7 @@ export class CollectionCache {
    * Records what `path` declares. `deps` are the absolute paths of the modules it imports,
    * transitively; `undefined` means they could not all be resolved, and the file is not cached.
    */
-  store(path: string, textHashValue: string, deps: string[] | undefined, result: FileCollection): void {
+  store(path: string, textHashValue: string, deps: string[] | undefined, result: Result): void {
     this.changed = true;
     if (!deps) return;
     const depHashes: Record<string, string> = {};
@@ -115,7 +122,7 @@ export class CollectionCache {
    */
   save(): void {
     if (!this.changed && this.fresh.size === this.entries.size) return;
-    const data: CacheFile = {
+    const data: CacheFile<Result> = {
       format: CACHE_FORMAT,
       collector: this.collector,
       root: this.root,

@@ -64,7 +64,7 @@ export interface CollectOptions {
 /** Finds the test files and collects their tests; an unparseable file is a UsageError (exit 2). */
 export function collectTests(options: CollectOptions): Collection {
   const files = collectFileList(options);
-  const cache = options.cache ? CollectionCache.open(options.root) : undefined;
+  const cache = options.cache ? CollectionCache.open<FileCollection>(options.root) : undefined;
   if (!cache) return collectFiles(options.root, files);
   const context = createWalkContext(options.root);
   let reused = 0;
