@@ -18,6 +18,11 @@ export interface ShardReport {
   message?: string;
   /** From the test container's start to its end. */
   testDurationMs?: number;
+  /**
+   * When the kubelet says the test container ended (its `finishedAt`, whole seconds): the moment an
+   * OOM kill or a crash happened, against which the run's own end can be judged.
+   */
+  testEndedAt?: string;
   artifacts: { files: string[]; bytes: number; rejected: RejectedEntry[]; error?: string };
 }
 

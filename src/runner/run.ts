@@ -611,6 +611,7 @@ function shardReport(end: ShardEnd, artifacts: ShardReport['artifacts'] | undefi
     reason: end.state.state === 'infrastructure' ? end.state.reason : undefined,
     message: end.state.state === 'infrastructure' ? end.state.message : end.state.detail,
     testDurationMs: durationMs,
+    testEndedAt: terminated?.finishedAt,
     artifacts: artifacts ?? { files: [], bytes: 0, rejected: [] },
   };
 }

@@ -154,9 +154,14 @@ describe('incluster run on the local cluster', () => {
     { tags: ['001-FR-014', '001-FR-015'] },
     async () => {
       const result = await run({ runnerArgs: ['--mode=oom'] });
+      const returned = Date.now();
       expect(result.exitStatus).toBe(3);
       expect(result.report.reason).toBe('OOMKilled');
       expect(result.junit?.counts.tests).toBe(2);
+      // Within 10 s of the kill, as the kubelet timed it (whole seconds, so up to 1 s earlier).
+      const killed = result.report.shards[0]?.testEndedAt;
+      expect(killed, JSON.stringify(result.report.shards)).toBeDefined();
+      expect(returned - new Date(killed!).getTime()).toBeLessThan(10_000);
     },
   );
 
@@ -165,8 +170,13 @@ describe('incluster run on the local cluster', () => {
     { tags: ['001-FR-014'] },
     async () => {
       const result = await run({ runnerArgs: ['--mode=crash'] });
+      const returned = Date.now();
       expect(result.exitStatus).toBe(3);
       expect(result.report.reason).toBe('TestProcessKilled');
+      const killed = result.report.shards[0]?.testEndedAt;
+      expect(returned - new Date(killed!).getTime(), JSON.stringify(result.report.shards)).toBeLessThan(
+        10_000,
+      );
       expect(existsSync(join(result.dir, 'shard-0', 'junit.xml'))).toBe(true);
       expect(result.junit?.counts.tests).toBe(2);
     },
