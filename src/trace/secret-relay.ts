@@ -10,6 +10,7 @@ import {
   closeSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readSync,
   rmSync,
   statSync,
@@ -35,10 +36,15 @@ export class SecretRelay {
     writeFileSync(this.path, '', { mode: 0o600 });
   }
 
-  /** Creates the relay file in a private temporary directory; undefined when that is impossible. */
+  /**
+   * Creates the relay file in a private temporary directory; undefined when that is impossible.
+   * First removes the relays of runs that died without closing theirs (SIGKILL): secret values
+   * must not outlive the run that needed them.
+   */
   static open(parent = tmpdir()): SecretRelay | undefined {
+    removeOrphanedRelays(parent);
     try {
-      return new SecretRelay(mkdtempSync(join(parent, 'incluster-secrets-')));
+      return new SecretRelay(mkdtempSync(join(parent, `${RELAY_PREFIX}${process.pid}-`)));
     } catch {
       return undefined; // a read-only /tmp costs the worker-learned values, never the run
     }
@@ -69,6 +75,40 @@ export class SecretRelay {
   /** Deletes the file and its directory. */
   close(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const RELAY_PREFIX = 'incluster-secrets-';
+
+/** Deletes relay directories whose process (the pid in their name) no longer runs. */
+export function removeOrphanedRelays(parent: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = Number(/^incluster-secrets-(\d+)-/.exec(name)?.[1]);
+    if (!pid || isAlive(pid)) continue;
+    try {
+      rmSync(join(parent, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // someone else's directory we may not touch: not ours to clean
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,5 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Redactor } from '../../../src/kube/redaction.ts';
 import { SECRET_RELAY_ENV, SecretRelay, relayLearnedSecrets } from '../../../src/trace/secret-relay.ts';
@@ -26,6 +28,26 @@ describe('secret relay from workers to the main process', { tags: ['001-FR-051']
       relay.close();
     }
     await expect(stat(dirname(relay.path))).rejects.toThrow(/ENOENT/);
+  });
+
+  test("a run SIGKILLed before closing its relay: the next run removes it, not a live run's", async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'incluster-relay-parent-'));
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid; // exited: its pid is free
+    await mkdir(join(parent, `incluster-secrets-${dead}-abc`), { mode: 0o700 });
+    await writeFile(join(parent, `incluster-secrets-${dead}-abc`, 'values'), 'c2VjcmV0\n');
+    const live = SecretRelay.open(parent)!;
+    try {
+      expect(await readdir(parent)).toEqual([basename(dirname(live.path))]);
+      expect(basename(dirname(live.path))).toMatch(new RegExp(`^incluster-secrets-${process.pid}-`));
+      // A second run while this one lives leaves this one's relay alone.
+      const other = SecretRelay.open(parent)!;
+      expect((await readdir(parent)).sort()).toEqual(
+        [basename(dirname(live.path)), basename(dirname(other.path))].sort(),
+      );
+      other.close();
+    } finally {
+      live.close();
+    }
   });
 
   test('a redactor relays once however often the setup file runs, and not without the variable', () => {
