@@ -45,6 +45,16 @@ export async function baseImageIds(images: readonly string[], lookup: ImageIdLoo
   );
 }
 
+/** `lookup`, asking the engine once per reference: one run hashes its build several times. */
+export function rememberLookups(lookup: ImageIdLookup): ImageIdLookup {
+  const seen = new Map<string, Promise<string | undefined>>();
+  return (reference) => {
+    let id = seen.get(reference);
+    if (!id) seen.set(reference, (id = lookup(reference)));
+    return id;
+  };
+}
+
 /** Looks an image up in the local Docker engine. */
 export function dockerImageId(env: NodeJS.ProcessEnv, signal?: AbortSignal): ImageIdLookup {
   return async (reference) => {

@@ -30,6 +30,7 @@ import { streamLogs } from '../kube/logs.ts';
 import type { KubeObject } from '../kube/manifests.ts';
 import { waitFor } from '../kube/wait.ts';
 import type { Status } from '../progress/status.ts';
+import { dockerImageId, rememberLookups } from './base-images.ts';
 import {
   baseImageFor,
   buildRunnerImage,
@@ -287,7 +288,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
       return options.image;
     }
     const paths = resolveBuildPaths(options.root, config.runner);
-    const buildOptions = { ...paths, repository: config.runner.image, env: options.env };
+    // The base images' IDs are part of every hash below; the engine is asked once per image.
+    const baseImageId = rememberLookups(dockerImageId(options.env ?? process.env, signal));
+    const buildOptions = { ...paths, repository: config.runner.image, env: options.env, baseImageId };
     const basesFile = join(cacheRoot(options.env), 'runner-bases.json');
     let cid: string | undefined;
     let depsKey: string | undefined;
@@ -322,6 +325,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
         ...paths,
         repository: config.runner.image,
         env: options.env,
+        baseImageId,
         signal,
         onLine: (line) => {
           if (/^Step \d+\/\d+/.test(line)) status.update(line);

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { baseImageIds, baseImages } from '../../../src/runner/base-images.ts';
+import { baseImageIds, baseImages, rememberLookups } from '../../../src/runner/base-images.ts';
 import { dependencyKey, imageReference } from '../../../src/runner/image.ts';
 
 describe('base images of a Dockerfile', { tags: ['001-FR-010'] }, () => {
@@ -64,5 +64,19 @@ describe('the runner image tag follows its base image', { tags: ['001-FR-010'] }
     baseId = 'sha256:new';
     expect((await imageReference(options)).reference).not.toBe(before.reference);
     expect(await dependencyKey(options)).not.toBe(keyBefore);
+  });
+});
+
+describe('base image lookups within one run', { tags: ['001-FR-010'] }, () => {
+  test('each reference is looked up once', async () => {
+    const asked: string[] = [];
+    const lookup = rememberLookups((ref) => {
+      asked.push(ref);
+      return Promise.resolve(`sha256:${ref}`);
+    });
+    expect(await lookup('a:1')).toBe('sha256:a:1');
+    expect(await lookup('a:1')).toBe('sha256:a:1');
+    expect(await lookup('b:1')).toBe('sha256:b:1');
+    expect(asked).toEqual(['a:1', 'b:1']);
   });
 });
