@@ -113,8 +113,10 @@ const report = JSON.parse(
     ),
     'utf8',
   ),
-) as { image: { reference: string } };
-const image = report.image.reference;
+) as { image: { reference: string; clusterReference: string } };
+// What the pods ran: the tag built and loaded, or an earlier image with the same dependencies that
+// the sources were synced into (then the built tag was never loaded).
+const image = report.image.clusterReference;
 
 const seed: number[] = [];
 const unchanged: number[] = [];
