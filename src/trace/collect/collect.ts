@@ -1,14 +1,12 @@
 // Collects every test of a suite with its describe path, location and tags, without running or
 // importing anything: test files are parsed (oxc) and walked. Tags are evaluated statically; a tag
 // expression that cannot be resolved is reported as a problem at its file and line, never dropped.
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { visitorKeys } from 'oxc-parser';
 import { globSync } from 'tinyglobby';
-import { UsageError } from '../../errors.ts';
 import { CollectionCache, textHash } from './cache.ts';
 import { Evaluator, OPAQUE_FUNCTION, Unresolved } from './evaluate.ts';
-import { ModuleGraph, unwrap, type AstNode, type SourceModule } from './source-module.ts';
+import { ModuleGraph, readSource, unwrap, type AstNode, type SourceModule } from './source-module.ts';
 import { TestApiResolver, type DeclaringApi, type TestMode } from './test-api.ts';
 
 /** One test as declared in the source. */
@@ -69,7 +67,7 @@ export function collectTests(options: CollectOptions): Collection {
   const context = createWalkContext(options.root);
   let reused = 0;
   const collected = files.map((file) => {
-    const text = readTestFile(file);
+    const text = readSource(file);
     const hash = textHash(text);
     const cached = cache.lookup(file, hash);
     if (cached) {
@@ -108,14 +106,6 @@ function joinCollections(collected: readonly FileCollection[]): Collection {
     problems: collected.flatMap((c) => c.problems),
     reused: 0,
   };
-}
-
-function readTestFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read test file ${path}`, { cause: error });
-  }
 }
 
 /** What one test file declares. */
