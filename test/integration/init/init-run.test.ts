@@ -26,7 +26,6 @@ import { RUNNER_NAME } from '../../../src/runner/job.ts';
 import type { RunReport } from '../../../src/runner/report.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
-const NPM_LOCK = '/tmp/incluster-npm.lock';
 /** A fixed port keeps the project's lockfile, and so its runner image, the same from run to run
  * while incluster's package is unchanged (Docker's layer cache then skips `npm ci`); any free port
  * does when it is taken. */
@@ -72,9 +71,8 @@ async function sh(file: string, args: string[], options: { cwd?: string; timeout
   });
 }
 
-/** npm under the shared lock, so it never runs concurrently with another engineer's npm. */
 function npm(args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
-  return sh('flock', [NPM_LOCK, 'npm', ...args], options);
+  return sh('npm', args, options);
 }
 
 /** The command, its exit status and the tail of its output: what a failed step needs to show. */
