@@ -4,6 +4,10 @@
 import { defineConfig } from 'vitest/config';
 import { withRequirements } from './src/trace/vitest-config.ts';
 
+// Scratch space of a run under one directory, removed at its end. Not for the lifecycle project:
+// the cluster it brings up again outlives the run, and its processes inherit TMPDIR.
+const TEMP_ROOT = 'test/support/temp-root.ts';
+
 const config = defineConfig({
   test: {
     reporters: ['default'],
@@ -13,7 +17,12 @@ const config = defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 20_000,
+          globalSetup: [TEMP_ROOT],
+        },
       },
       {
         extends: true,
@@ -22,7 +31,7 @@ const config = defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          globalSetup: ['test/integration/global-setup.ts'],
+          globalSetup: [TEMP_ROOT, 'test/integration/global-setup.ts'],
         },
       },
       {
@@ -33,7 +42,7 @@ const config = defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
-          globalSetup: ['test/integration/global-setup.ts'],
+          globalSetup: [TEMP_ROOT, 'test/integration/global-setup.ts'],
         },
       },
       {
