@@ -2,8 +2,7 @@
 // and a raw JSON request for any kind (server-side apply, discovery, lists of arbitrary resources).
 import { existsSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter } from 'node:path';
 import {
   ApiException,
   AppsV1Api,
@@ -28,11 +27,9 @@ import {
   tlsFailureCode,
   type CertificateDates,
 } from './certificate.ts';
+import { defaultKubeconfigFiles, runningInPod, SERVICE_ACCOUNT_DIR } from './credentials.ts';
 import { retrying, withRetry, type RetryOptions } from './retry.ts';
 import { redactor as sharedRedactor, type Redactor } from './redaction.ts';
-
-/** Where the service account's files live inside a pod. */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** Where credentials come from; everything is optional. */
 export interface KubeClientOptions {
@@ -77,11 +74,6 @@ export interface KubeClient {
   request<T = unknown>(method: HttpMethod, path: string, options?: RawRequest): Promise<T>;
   /** Resolves when the API server answers; throws InfrastructureError('ClusterUnreachable') otherwise. */
   ping(signal?: AbortSignal): Promise<{ gitVersion: string }>;
-}
-
-/** True inside a pod with a mounted service-account token. */
-export function runningInPod(env: NodeJS.ProcessEnv = process.env, root = ''): boolean {
-  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`);
 }
 
 /** Builds a client: explicit kubeconfig, else the in-cluster identity in a pod, else $KUBECONFIG, else ~/.kube/config. */
@@ -256,15 +248,14 @@ function kubeconfigFiles(explicit: string | undefined, env: NodeJS.ProcessEnv): 
     if (!existsSync(explicit)) throw new UsageError(`kubeconfig ${explicit} does not exist`);
     return [explicit];
   }
-  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
-  if (fromEnv.length > 0) {
-    const missing = fromEnv.filter((file) => !existsSync(file));
-    if (missing.length === fromEnv.length)
-      throw new UsageError(`KUBECONFIG names no existing file (${fromEnv.join(delimiter)})`);
-    return fromEnv.filter((file) => existsSync(file));
+  const files = defaultKubeconfigFiles(env);
+  if (env.KUBECONFIG?.split(delimiter).some(Boolean)) {
+    const existing = files.filter((file) => existsSync(file));
+    if (existing.length === 0)
+      throw new UsageError(`KUBECONFIG names no existing file (${files.join(delimiter)})`);
+    return existing;
   }
-  const home = join(env.HOME ?? homedir(), '.kube', 'config');
-  if (existsSync(home)) return [home];
+  if (existsSync(files[0]!)) return files;
   throw new InfrastructureError(
     'ClusterUnreachable',
     'no Kubernetes credentials: not in a pod, KUBECONFIG is unset and ~/.kube/config does not exist',

@@ -2,11 +2,10 @@
 // variables named like credentials (how the runner pod receives the PostgreSQL password, since its
 // ServiceAccount cannot read Secrets), and the Secrets incluster.config.yaml names, read with the
 // local kube credentials when a cluster answers. Neither may fail or noticeably slow a run.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as KubeClientModule from '../kube/client.ts';
+import { hasKubeCredentials } from '../kube/credentials.ts';
 import type { Redactor } from '../kube/redaction.ts';
 
 /**
@@ -84,16 +83,6 @@ export async function readSecretValues(
   } catch (error) {
     return { read: [], skipped: reasonOf(error) };
   }
-}
-
-/** True when a kube client could find credentials: a pod's ServiceAccount, $KUBECONFIG or ~/.kube/config. */
-function hasKubeCredentials(env: NodeJS.ProcessEnv): boolean {
-  // The same lookup as createKubeClient, without importing it (and the Kubernetes client) to ask.
-  if (env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))
-    return true;
-  const files = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
-  if (files.length > 0) return files.some((file) => existsSync(file));
-  return existsSync(join(env.HOME ?? homedir(), '.kube', 'config'));
 }
 
 function reasonOf(error: unknown): string {
