@@ -203,10 +203,14 @@ export function serviceHasEndpoints(
   client: KubeClient,
   namespace: string,
   name: string,
+  options: { atLeast?: number } = {},
 ): Condition<string[]> {
+  // The EndpointSlice controller follows pod readiness with a lag: a Deployment can be Available
+  // with only some of its pods behind the Service yet, so a caller needing all says how many.
+  const atLeast = options.atLeast ?? 1;
   return {
     client,
-    description: `Service ${namespace}/${name} to have ready endpoints`,
+    description: `Service ${namespace}/${name} to have ${atLeast === 1 ? 'ready endpoints' : `${atLeast} ready endpoints`}`,
     subject: { kind: 'Service', namespace, name },
     sources: {
       object: { apiVersion: 'v1', kind: 'Service', namespace, name },
@@ -229,9 +233,9 @@ export function serviceHasEndpoints(
             .filter((e) => e.conditions?.ready !== false)
             .flatMap((e) => e.addresses ?? []),
         );
-      return addresses.length
+      return addresses.length >= atLeast
         ? { state: 'met', value: addresses }
-        : { state: 'pending', detail: 'no ready endpoints' };
+        : { state: 'pending', detail: `${addresses.length || 'no'} ready endpoints` };
     },
   };
 }

@@ -30,7 +30,10 @@ describe('kube waits on a real cluster', { tags: ['001-FR-021'] }, () => {
     await applyManifests(kube, [workloadOf('Deployment', 'api', 2), serviceOf('api', 'api')], { namespace });
     const deployment = await waitFor(deploymentAvailable(kube, namespace, 'api'), { timeout: 90_000 });
     expect((deployment.status as { availableReplicas?: number }).availableReplicas).toBe(2);
-    const addresses = await waitFor(serviceHasEndpoints(kube, namespace, 'api'), { timeout: 30_000 });
+    // Both replicas behind the Service: the endpoints can trail the Deployment's status.
+    const addresses = await waitFor(serviceHasEndpoints(kube, namespace, 'api', { atLeast: 2 }), {
+      timeout: 30_000,
+    });
     expect(addresses).toHaveLength(2);
   });
 

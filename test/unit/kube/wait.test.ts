@@ -214,6 +214,27 @@ describe('waitFor: watch-backed waits', { tags: ['001-FR-021'] }, () => {
     expect(slices.watchRequests()[0]!.query.get('labelSelector')).toBe('kubernetes.io/service-name=db');
   });
 
+  test('serviceHasEndpoints with atLeast waits until that many ready addresses are behind the Service', async () => {
+    fake = await startFakeApiServer();
+    serve(
+      '/api/v1/namespaces/ns/services',
+      [list('1', [{ metadata: { name: 'api', namespace: 'ns' } }])],
+      [],
+    );
+    const slice = (rv: string, addresses: string[]) => ({
+      metadata: { name: 'api-x', namespace: 'ns', resourceVersion: rv },
+      endpoints: addresses.map((address) => ({ addresses: [address], conditions: { ready: true } })),
+    });
+    serve(
+      '/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices',
+      [list('1', [slice('1', ['10.88.0.7'])])],
+      [(send) => setTimeout(() => send('MODIFIED', slice('2', ['10.88.0.7', '10.88.0.8'])), 20)],
+    );
+    expect(
+      await waitFor(serviceHasEndpoints(fake.client(), 'ns', 'api', { atLeast: 2 }), { timeout: 5000 }),
+    ).toEqual(['10.88.0.7', '10.88.0.8']);
+  });
+
   test('an abort signal ends the wait with its reason', async () => {
     fake = await startFakeApiServer();
     serve('/api/v1/namespaces/ns/pods', [list('1', [pod('web', '1', pending)])], []);
