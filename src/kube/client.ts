@@ -29,7 +29,7 @@ import {
 } from './certificate.ts';
 import { defaultKubeconfigFiles, runningInPod, SERVICE_ACCOUNT_DIR } from './credentials.ts';
 import { retrying, withRetry, type RetryOptions } from './retry.ts';
-import { redactor as sharedRedactor, type Redactor } from './redaction.ts';
+import { redactor as sharedRedactor, type Redactor } from '../redaction/redactor.ts';
 
 /** Where credentials come from; everything is optional. */
 export interface KubeClientOptions {

@@ -15,14 +15,14 @@ import {
   REDACTING_REPORTER,
   RedactingReporter,
   type RedactingReporterOptions,
-} from './redacting-reporter.ts';
+} from '../redaction/reporter.ts';
 import { loadRegistry } from './registry.ts';
 import { RequirementsReporter, type RequirementsReporterOptions } from './reporter.ts';
-import type { SecretReference } from './secret-sources.ts';
+import type { SecretReference } from '../redaction/secret-sources.ts';
 
 /** The setup file relaying worker-learned secrets: `.ts` beside the sources, `.js` in the package. */
 export const REDACTION_SETUP_FILE: string = fileURLToPath(
-  new URL(`./redaction-setup${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+  new URL(`../redaction/worker-setup${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
 );
 
 export interface WithRequirementsOptions {

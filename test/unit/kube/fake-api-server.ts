@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKubeClient, type KubeClient } from '../../../src/kube/client.ts';
 import type { RetryOptions } from '../../../src/kube/retry.ts';
-import { Redactor } from '../../../src/kube/redaction.ts';
+import { Redactor } from '../../../src/redaction/redactor.ts';
 
 export interface RecordedRequest {
   method: string;

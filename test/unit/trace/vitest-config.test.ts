@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { ViteUserConfig } from 'vitest/config';
 import { createVitest } from 'vitest/node';
 import { REDACTION_SETUP_FILE, withRequirements } from '../../../src/trace/vitest-config.ts';
-import { RedactingReporter } from '../../../src/trace/redacting-reporter.ts';
+import { RedactingReporter } from '../../../src/redaction/reporter.ts';
 import { RequirementsReporter } from '../../../src/trace/reporter.ts';
 import { makeProject, spec } from './temp-project.ts';
 
@@ -52,7 +52,7 @@ describe('withRequirements', { tags: ['001-FR-030', '001-FR-031'] }, () => {
       expect(reporters.slice(1, 2)).toEqual(['dot']);
       expect(reporters[2]).toBeInstanceOf(RequirementsReporter);
       expect(config.test?.setupFiles).toEqual([REDACTION_SETUP_FILE, 'mine.ts']);
-      expect(REDACTION_SETUP_FILE).toMatch(/redaction-setup\.ts$/);
+      expect(REDACTION_SETUP_FILE).toMatch(/redaction\/worker-setup\.ts$/);
     },
   );
 

@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redactor } from '../kube/redaction.ts';
+import type { Redactor } from './redactor.ts';
 
 /** The variable that names the relay file to the workers (and the processes they start). */
 export const SECRET_RELAY_ENV = 'INCLUSTER_SECRET_RELAY';

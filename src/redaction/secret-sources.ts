@@ -6,7 +6,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as KubeClientModule from '../kube/client.ts';
 import { hasKubeCredentials } from '../kube/credentials.ts';
-import type { Redactor } from '../kube/redaction.ts';
+import type { Redactor } from './redactor.ts';
 
 /**
  * The kube client module, by a URL computed at run time: Vite bundles a config file with every

@@ -3,10 +3,10 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Redactor } from '../../../src/kube/redaction.ts';
+import { Redactor } from '../../../src/redaction/redactor.ts';
 import { runCommand } from '../../../src/process/exec.ts';
-import { RedactingReporter, redactInPlace, redactText } from '../../../src/trace/redacting-reporter.ts';
-import { SECRET_RELAY_ENV, relayLearnedSecrets } from '../../../src/trace/secret-relay.ts';
+import { RedactingReporter, redactInPlace, redactText } from '../../../src/redaction/reporter.ts';
+import { SECRET_RELAY_ENV, relayLearnedSecrets } from '../../../src/redaction/secret-relay.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');

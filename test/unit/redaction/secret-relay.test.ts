@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Redactor } from '../../../src/kube/redaction.ts';
-import { SECRET_RELAY_ENV, SecretRelay, relayLearnedSecrets } from '../../../src/trace/secret-relay.ts';
+import { Redactor } from '../../../src/redaction/redactor.ts';
+import { SECRET_RELAY_ENV, SecretRelay, relayLearnedSecrets } from '../../../src/redaction/secret-relay.ts';
 
 describe('secret relay from workers to the main process', { tags: ['001-FR-051'] }, () => {
   test('the file is private, carries known and later values, and goes away on close', async () => {

@@ -3,8 +3,8 @@
 // incluster's kube client) to the RedactingReporter in the main process, through the private relay
 // file, never through a channel a reporter prints. Writes straight to process.stdout/stderr skip
 // Vitest's console capture, so the worker masks those itself.
-import { redactor } from '../kube/redaction.ts';
-import { redactWrites } from './output-redaction.ts';
+import { redactor } from './redactor.ts';
+import { redactWrites } from './stream-writes.ts';
 import { relayLearnedSecrets } from './secret-relay.ts';
 import { credentialEnvValues } from './secret-sources.ts';
 

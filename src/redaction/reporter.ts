@@ -9,7 +9,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { TestAnnotation, UserConsoleLog } from 'vitest';
 import type { Reporter, TestCase, TestModule, TestSuite, Vitest } from 'vitest/node';
-import { redactor as sharedRedactor, type Redactor } from '../kube/redaction.ts';
+import { redactor as sharedRedactor, type Redactor } from './redactor.ts';
 import { SECRET_RELAY_ENV, SecretRelay } from './secret-relay.ts';
 import { credentialEnvValues, readSecretValues, type SecretReference } from './secret-sources.ts';
 

@@ -1,6 +1,10 @@
 // Secret values must never reach console output, failure bundles, JUnit files or reports (FR-051).
 // The redactor learns every Secret value read through a KubeClient and also hides well-known shapes
 // of credentials (password=…, bearer tokens, private keys) that it was never told about.
+// The rest of src/redaction/ brings what it knows to every place output leaves a Vitest run:
+// reporter.ts (the main process's reporters), secret-relay.ts (values learned by workers),
+// secret-sources.ts (values known before any test runs), worker-setup.ts and stream-writes.ts
+// (what a worker writes straight to its own stdout and stderr).
 
 const MASK = '[REDACTED]';
 

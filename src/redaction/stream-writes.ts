@@ -1,7 +1,7 @@
 // What a test writes straight to process.stdout or process.stderr bypasses Vitest's console capture,
 // and so the RedactingReporter: the worker masks it itself, as it is written, with what its own
 // redactor knows (the credentials in its environment, and every Secret it read).
-import type { Redactor } from '../kube/redaction.ts';
+import type { Redactor } from './redactor.ts';
 
 /** Makes every write to `stream` pass through `redactor` first. */
 export function redactWrites(stream: NodeJS.WritableStream, redactor: Redactor): void {

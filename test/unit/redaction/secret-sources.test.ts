@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { Redactor } from '../../../src/kube/redaction.ts';
-import { credentialEnvValues, readSecretValues } from '../../../src/trace/secret-sources.ts';
+import { Redactor } from '../../../src/redaction/redactor.ts';
+import { credentialEnvValues, readSecretValues } from '../../../src/redaction/secret-sources.ts';
 import { startFakeApiServer, type FakeApiServer } from '../kube/fake-api-server.ts';
 
 let server: FakeApiServer | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Redactor } from '../../../src/kube/redaction.ts';
+import { Redactor } from '../../../src/redaction/redactor.ts';
 
 describe('redaction', { tags: ['001-FR-051'] }, () => {
   test('masks values learned from Secrets, plain and base64', () => {

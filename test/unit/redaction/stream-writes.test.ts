@@ -1,8 +1,8 @@
 // Writes that skip Vitest's console capture are masked by the worker itself.
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { Redactor } from '../../../src/kube/redaction.ts';
-import { redactWrites } from '../../../src/trace/output-redaction.ts';
+import { Redactor } from '../../../src/redaction/redactor.ts';
+import { redactWrites } from '../../../src/redaction/stream-writes.ts';
 
 function captured(): { stream: PassThrough; text: () => string; bytes: () => Buffer } {
   const stream = new PassThrough();
