@@ -6,7 +6,7 @@
 import { createKubeClient } from '../src/kube/client.ts';
 import { deleted } from '../src/kube/conditions.ts';
 import { waitFor } from '../src/kube/wait.ts';
-import { createTestNamespace, deleteAllCreated, deleteTestNamespace } from '../src/fixtures/namespace.ts';
+import { createTestNamespace, deleteAllCreated, deleteTestNamespace } from '../src/vitest/namespace.ts';
 
 const arg = (name: string, fallback: number) => {
   const index = process.argv.indexOf(name);

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { createKubeClient } from '../src/kube/client.ts';
 import { match } from '../src/kube/conditions.ts';
 import { waitFor } from '../src/kube/wait.ts';
-import { createTestNamespace, deleteTestNamespace } from '../src/fixtures/namespace.ts';
+import { createTestNamespace, deleteTestNamespace } from '../src/vitest/namespace.ts';
 import { isNotFound } from '../src/kube/api-error.ts';
 
 const arg = (name: string) => {

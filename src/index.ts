@@ -1,8 +1,8 @@
 // The `incluster` entry point for test code: the Vitest fixtures and the watch-backed waits.
 // Programmatic use of up/run/trace lives in `incluster/api`; the marker in `incluster/trace`.
-export { clusterTest, test, keepOnFailure } from './fixtures/test.ts';
-export type { Deploy, DeployInput, InclusterSettings } from './fixtures/test.ts';
-export type { PostgresConnection } from './fixtures/postgres.ts';
+export { clusterTest, test, keepOnFailure } from './vitest/test.ts';
+export type { Deploy, DeployInput, InclusterSettings } from './vitest/test.ts';
+export type { PostgresConnection } from './vitest/postgres.ts';
 export type { KubeClient } from './kube/client.ts';
 export { waitFor, WaitTimeoutError, WaitImpossibleError, DEFAULT_WAIT_TIMEOUT_MS } from './kube/wait.ts';
 export type { Condition, ConditionView, Verdict, WaitOptions } from './kube/wait.ts';

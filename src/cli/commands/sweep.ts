@@ -33,7 +33,7 @@ export function sweepCommand(ctx: CommandContext): Command {
       const { io } = ctx;
       const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
       const { createKubeClient } = await import('../../kube/client.ts');
-      const { sweepNamespaces } = await import('../../fixtures/namespace.ts');
+      const { sweepNamespaces } = await import('../../vitest/namespace.ts');
       const client = createKubeClient({
         kubeconfig: options.kubeconfig ?? config.cluster.existing.kubeconfig,
         context: options.context ?? config.cluster.existing.context,

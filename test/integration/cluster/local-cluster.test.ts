@@ -2,7 +2,7 @@
 // the API server, the kubelet, containerd, CoreDNS and kube-proxy, with images built on this machine.
 import { execFileSync } from 'node:child_process';
 import { describe, expect } from 'vitest';
-import { clusterTest as test } from '../../../src/fixtures/test.ts';
+import { clusterTest as test } from '../../../src/vitest/test.ts';
 import { jobComplete, match, podReady } from '../../../src/kube/conditions.ts';
 import { execInPod } from '../../../src/kube/exec.ts';
 import { readLogs, streamLogs } from '../../../src/kube/logs.ts';

@@ -11,7 +11,7 @@ import { parseManifests } from '../../../src/kube/manifests.ts';
 import { portForward } from '../../../src/kube/port-forward.ts';
 import { waitFor } from '../../../src/kube/wait.ts';
 import { UsageError } from '../../../src/errors.ts';
-import { clusterTest as test } from '../../../src/fixtures/test.ts';
+import { clusterTest as test } from '../../../src/vitest/test.ts';
 import { podOf, serviceOf } from './objects.ts';
 
 describe('exec, logs and port-forward on a real pod', { tags: ['001-FR-013', '001-FR-014'] }, () => {

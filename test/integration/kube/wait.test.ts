@@ -14,7 +14,7 @@ import {
   statefulSetReady,
 } from '../../../src/kube/conditions.ts';
 import { waitFor, WaitImpossibleError, WaitTimeoutError } from '../../../src/kube/wait.ts';
-import { clusterTest as test } from '../../../src/fixtures/test.ts';
+import { clusterTest as test } from '../../../src/vitest/test.ts';
 import { jobOf, podOf, serviceOf, workloadOf } from './objects.ts';
 
 describe('kube waits on a real cluster', { tags: ['001-FR-021'] }, () => {
