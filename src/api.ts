@@ -3,8 +3,8 @@
 export { loadConfig, parseConfig, findConfigFile, type LoadedConfig } from './config/load.ts';
 export { configSchema, type Config, type ConfigInput } from './config/schema.ts';
 export { bringUp, deployServices, type BringUpOptions, type BringUpResult } from './cluster/lifecycle.ts';
-export { selectProvider, type Selection } from './cluster/select.ts';
-export { allProviderFactories } from './cluster/factories.ts';
+export { allProviderFactories, selectProvider, type Selection } from './cluster/select.ts';
+export { PROVIDER_NAMES, type ProviderName } from './cluster/provider-names.ts';
 export type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from './cluster/provider.ts';
 export { runSuite } from './runner/run.ts';
 export { traceProject, type ProjectTrace } from './trace/project-trace.ts';

@@ -21,14 +21,9 @@ export async function clusterCommandContext(
 ): Promise<ClusterCommandContext> {
   const loaded = await loadConfig({ cwd: io.cwd, file: options.config });
   const status = new Status(io.stderr);
-  // Loaded here, not at startup: every provider and the Kubernetes client are heavy to import.
-  const { allProviderFactories } = await import('../cluster/factories.ts');
+  // Loaded here, not at startup; selection loads only the chosen provider's (heavy) code.
   const { selectProvider } = await import('../cluster/select.ts');
-  const selection = await selectProvider(loaded.config, {
-    flag: options.provider,
-    env: io.env,
-    factories: allProviderFactories,
-  });
+  const selection = await selectProvider(loaded.config, { flag: options.provider, env: io.env });
   status.info(`provider: ${selection.reason}`);
   const providerContext: ProviderContext = {
     config: loaded.config,

@@ -1,8 +1,15 @@
-// What `incluster doctor` reports: for each provider, each prerequisite present or missing, and the
-// command that fixes a missing one. Providers define their own checks; this module runs and renders them.
+// What a provider needs, in two depths: a probe, the quick yes-or-no `auto` asks, and a diagnosis,
+// what `incluster doctor` reports (each prerequisite present or missing, and the command that fixes
+// a missing one). Providers define their own in their folder; this module holds the shapes and
+// renders diagnoses.
 import { isOnPath, runCommand } from '../process/exec.ts';
+import type { ProviderName } from './provider-names.ts';
 
-export type ProviderName = 'kind' | 'local' | 'existing';
+/** A probe's verdict: usable or not, and why, in words for the user. */
+export interface ProbeResult {
+  ok: boolean;
+  why: string;
+}
 
 /** One prerequisite and how to get it. */
 export interface Check {

@@ -1,9 +1,10 @@
 // The contract every cluster provider (kind, local, existing) implements. Providers are private
-// (src/cluster/providers/*); callers go through this interface and src/cluster/lifecycle.ts, which
-// adds what is common to all of them (node Ready, DNS, images, services).
+// (src/cluster/providers/*, listed in providers/registry.ts); callers go through this interface and
+// src/cluster/lifecycle.ts, which adds what is common to all of them (node Ready, DNS, images,
+// services).
 import type { Config } from '../config/schema.ts';
 import type { Status } from '../progress/status.ts';
-import type { ProviderName } from './prerequisites.ts';
+import type { ProviderName } from './provider-names.ts';
 
 /** How to reach a running cluster. */
 export interface ClusterAccess {

@@ -2,6 +2,7 @@
 // services from testing/k8s/services/, artifacts in test-results/). The JSON Schema published for
 // editors (schema/incluster.config.schema.json) is generated from this file by `npm run schema`.
 import { z } from 'zod';
+import { PROVIDER_CHOICES, PROVIDER_NAMES } from '../cluster/provider-names.ts';
 
 /** kind release and node image we pin; the image digest comes from that release's notes. */
 export const KIND_VERSION = 'v0.33.0';
@@ -33,10 +34,10 @@ export const configSchema = z
           .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a DNS label (lower-case letters, digits, -)')
           .default('floe-test'),
         provider: z
-          .enum(['auto', 'kind', 'local', 'existing'])
+          .enum(PROVIDER_CHOICES)
           .default('auto')
           .describe(
-            'Which cluster to use; auto picks kind, then local, then the current kubeconfig context.',
+            `Which cluster to use; auto tries ${PROVIDER_NAMES.join(', then ')} and picks the first usable one.`,
           ),
         kind: z
           .strictObject({

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ExitStatus } from '../../errors.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
+import { addProviderOption } from '../provider-option.ts';
 
 interface DownOptions {
   config?: string;
@@ -17,7 +18,7 @@ export function downCommand(ctx: CommandContext): Command {
     description:
       "Deletes what `up` created: the kind cluster, or the local cluster's processes, mounts, network interfaces, iptables chains and state; on an existing cluster only the namespaces incluster made. Idempotent: running it when nothing is up succeeds.",
     examples: ['incluster down', 'sudo incluster down --provider local'],
-    configure: (command) => command.option('-p, --provider <name>', 'auto, kind, local or existing'),
+    configure: (command) => addProviderOption(command),
     action: async (options) => {
       const cluster = await clusterCommandContext(ctx.io, options);
       await cluster.selection.provider.down(cluster.providerContext);

@@ -5,6 +5,7 @@ import { formatDuration } from '../../progress/status.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
+import { addProviderOption } from '../provider-option.ts';
 
 interface RunOptions {
   config?: string;
@@ -29,8 +30,7 @@ export function runCommand(ctx: CommandContext): Command {
       'incluster run -- --tags-filter="001-FR-02*"',
     ],
     configure: (command) =>
-      command
-        .option('-p, --provider <name>', 'auto, kind, local or existing (default: from config, else auto)')
+      addProviderOption(command)
         .option('--shards <n>', 'split the suite across n parallel pods (default: runner.shards)')
         .option('--timeout <duration>', 'deadline of the Job, e.g. 10m (default: runner.timeout)')
         .option('--keep', 'keep the Job, its pods and namespace after the run for inspection')

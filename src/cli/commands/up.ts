@@ -6,6 +6,7 @@ import { clusterCommandContext } from '../cluster-context.ts';
 import { parseDuration } from '../duration.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
+import { addProviderOption } from '../provider-option.ts';
 
 interface UpOptions {
   config?: string;
@@ -30,8 +31,7 @@ export function upCommand(ctx: CommandContext): Command {
       'incluster up --provider kind --timeout 10m',
     ],
     configure: (command) =>
-      command
-        .option('-p, --provider <name>', 'auto, kind, local or existing (default: from config, else auto)')
+      addProviderOption(command)
         .option(
           '--timeout <duration>',
           'how long the services may take to become ready (default: services.timeout)',

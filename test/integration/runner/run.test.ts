@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { allProviderFactories } from '../../../src/cluster/factories.ts';
+import { allProviderFactories } from '../../../src/cluster/select.ts';
 import type { ClusterAccess } from '../../../src/cluster/provider.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { createKubeClient } from '../../../src/kube/client.ts';
@@ -28,7 +28,7 @@ async function run(overrides: Partial<RunSuiteOptions> = {}) {
   const result = await runSuite({
     config,
     root,
-    provider: allProviderFactories.local!(),
+    provider: await allProviderFactories.local(),
     access,
     status: new Status(new PassThrough(), { interactive: false }),
     onLog: (line) => lines.push(line),

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { configSchema } from '../../../src/config/schema.ts';
 import { InfrastructureError, UsageError } from '../../../src/errors.ts';
 import type { ClusterProvider } from '../../../src/cluster/provider.ts';
-import type { ProviderName } from '../../../src/cluster/prerequisites.ts';
+import type { ProviderName } from '../../../src/cluster/provider-names.ts';
 import { defaultProbes, selectProvider, type SelectionProbes } from '../../../src/cluster/select.ts';
 import { useStandin } from '../../fixtures/kind-standin/harness.ts';
 
@@ -99,27 +99,27 @@ describe('provider selection', { tags: ['001-FR-007'] }, () => {
 describe('the real probes', { tags: ['001-FR-007'] }, () => {
   test('kind is usable when the docker engine answers and kind is on PATH', async () => {
     const standin = await useStandin();
-    expect(await defaultProbes.kind(standin.env)).toEqual({
+    expect(await defaultProbes.kind(auto, standin.env)).toEqual({
       ok: true,
       why: 'the docker engine (28.5.1) answers and kind is on PATH',
     });
   });
 
   test('kind is not usable without kind, or with a silent docker engine', async () => {
-    expect(await defaultProbes.kind((await useStandin({ tools: ['docker'] })).env)).toEqual({
+    expect(await defaultProbes.kind(auto, (await useStandin({ tools: ['docker'] })).env)).toEqual({
       ok: false,
       why: 'kind is not on PATH',
     });
     const silent = await useStandin();
     await silent.script([{ tool: 'docker', args: ['info'], exitCode: 1 }]);
-    expect(await defaultProbes.kind(silent.env)).toEqual({
+    expect(await defaultProbes.kind(auto, silent.env)).toEqual({
       ok: false,
       why: 'the docker engine does not answer',
     });
   });
 
   test('local needs the cached Kubernetes binaries', async () => {
-    const result = await defaultProbes.local({ INCLUSTER_CACHE_DIR: '/nonexistent-incluster-cache' });
+    const result = await defaultProbes.local(auto, { INCLUSTER_CACHE_DIR: '/nonexistent-incluster-cache' });
     expect(result.ok).toBe(false);
     expect(result.why).toMatch(
       /not running as root|binaries are not cached in \/nonexistent-incluster-cache/,

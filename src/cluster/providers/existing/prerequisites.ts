@@ -1,8 +1,32 @@
-// What the existing provider needs: a kubeconfig whose context answers.
+// What the existing provider needs: a kubeconfig whose context answers. The probe is what `auto`
+// asks, the diagnosis what `doctor` reports.
 import { KubeConfig } from '@kubernetes/client-node';
 import { InclusterError } from '../../../errors.ts';
 import { createKubeClient } from '../../../kube/client.ts';
-import { diagnosis, type Check, type ProviderDiagnosis } from '../../prerequisites.ts';
+import { diagnosis, type Check, type ProbeResult, type ProviderDiagnosis } from '../../prerequisites.ts';
+
+/** Whether the configured (or current) kubeconfig context answers; one quick attempt. */
+export async function probeExisting(
+  options: { kubeconfig?: string; context?: string },
+  env: NodeJS.ProcessEnv,
+): Promise<ProbeResult> {
+  try {
+    const client = createKubeClient({
+      kubeconfig: options.kubeconfig,
+      context: options.context,
+      env,
+      retry: { attempts: 1 },
+    });
+    const version = await client.ping(AbortSignal.timeout(5000));
+    const context = client.source.kind === 'kubeconfig' ? client.source.context : 'in-cluster';
+    return {
+      ok: true,
+      why: `kubeconfig context \`${context}\` answers (${client.server}, ${version.gitVersion})`,
+    };
+  } catch (error) {
+    return { ok: false, why: `no kubeconfig context answers (${(error as Error).message.split('\n')[0]})` };
+  }
+}
 
 /** Diagnoses the existing provider: a kubeconfig, a current context, an API server that answers. */
 export async function diagnoseExisting(

@@ -1,6 +1,13 @@
-// What the kind provider needs: a working Docker engine, the pinned kind CLI, and kubectl.
+// What the kind provider needs: a working Docker engine, the pinned kind CLI, and kubectl. The probe
+// is what `auto` asks, the diagnosis what `doctor` reports, the requirement what `up` checks first.
 import { KIND_VERSION } from '../../../config/schema.ts';
-import { commandCheck, diagnosis, type Check, type ProviderDiagnosis } from '../../prerequisites.ts';
+import {
+  commandCheck,
+  diagnosis,
+  type Check,
+  type ProbeResult,
+  type ProviderDiagnosis,
+} from '../../prerequisites.ts';
 import { isOnPath, runCommand } from '../../../process/exec.ts';
 import { InfrastructureError } from '../../../errors.ts';
 
@@ -10,6 +17,19 @@ export const KIND_INSTALL_HINT = `install kind ${KIND_VERSION}: go install sigs.
 /** How to get a Docker engine; kind runs its nodes as Docker containers. */
 export const DOCKER_INSTALL_HINT =
   'install Docker (Debian: apt-get install docker.io) and start its engine (systemctl start docker)';
+
+/** Whether kind is usable here: a Docker engine that answers and the kind CLI (never creates anything). */
+export async function probeKind(env: NodeJS.ProcessEnv): Promise<ProbeResult> {
+  if (!(await isOnPath('docker', env))) return { ok: false, why: 'docker is not on PATH' };
+  const info = await runCommand('docker', ['info', '--format', '{{.ServerVersion}}'], {
+    env,
+    timeoutMs: 10_000,
+    allowFailure: true,
+  }).catch(() => undefined);
+  if (!info || info.exitCode !== 0) return { ok: false, why: 'the docker engine does not answer' };
+  if (!(await isOnPath('kind', env))) return { ok: false, why: 'kind is not on PATH' };
+  return { ok: true, why: `the docker engine (${info.stdout.trim()}) answers and kind is on PATH` };
+}
 
 /** Diagnoses the kind provider's prerequisites. */
 export async function diagnoseKind(env: NodeJS.ProcessEnv = process.env): Promise<ProviderDiagnosis> {

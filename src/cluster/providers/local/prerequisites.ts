@@ -1,8 +1,15 @@
 // What the local provider needs: root on Linux, Debian's container and network packages, and either
-// the cached Kubernetes binaries or a Go toolchain to build them.
+// the cached Kubernetes binaries or a Go toolchain to build them. The probe is what `auto` asks (only
+// what `up` cannot install itself), the diagnosis what `doctor` reports.
 import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { commandCheck, diagnosis, type Check, type ProviderDiagnosis } from '../../prerequisites.ts';
+import {
+  commandCheck,
+  diagnosis,
+  type Check,
+  type ProbeResult,
+  type ProviderDiagnosis,
+} from '../../prerequisites.ts';
 import { cacheRoot } from '../../cache.ts';
 import { KUBERNETES_BINARIES, KUBERNETES_VERSION, kubernetesBinDir } from './versions.ts';
 
@@ -17,6 +24,16 @@ export const LOCAL_DEBIAN_PACKAGES: Record<string, string> = {
   debootstrap: 'debootstrap',
   openssl: 'openssl',
 };
+
+/** Whether local is usable now: root on Linux with the Kubernetes binaries already cached. */
+export async function probeLocal(env: NodeJS.ProcessEnv): Promise<ProbeResult> {
+  if (process.platform !== 'linux') return { ok: false, why: `not Linux (${process.platform})` };
+  if (process.getuid?.() !== 0) return { ok: false, why: 'not running as root' };
+  const dir = kubernetesBinDir(cacheRoot(env));
+  if (!(await allExecutable(KUBERNETES_BINARIES.map((name) => `${dir}/${name}`))))
+    return { ok: false, why: `the Kubernetes v${KUBERNETES_VERSION} binaries are not cached in ${dir}` };
+  return { ok: true, why: `running as root with Kubernetes v${KUBERNETES_VERSION} cached in ${dir}` };
+}
 
 /** Diagnoses the local provider's prerequisites. */
 export async function diagnoseLocal(env: NodeJS.ProcessEnv = process.env): Promise<ProviderDiagnosis> {
