@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { InfrastructureError } from '../errors.ts';
 import { describeKubeError, isConflict, isNotFound } from '../kube/api-error.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { managedByLabels } from '../ownership.ts';
 
 /** The Secret keys the fixture and the manifests agree on. */
 export const POSTGRES_SECRET_KEYS = {
@@ -37,7 +38,7 @@ export async function ensurePostgresSecret(
     await client.core.createNamespacedSecret({
       namespace,
       body: {
-        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'incluster' } },
+        metadata: { name, labels: managedByLabels() },
         type: 'Opaque',
         stringData: {
           [POSTGRES_SECRET_KEYS.username]: defaults.username ?? 'app',

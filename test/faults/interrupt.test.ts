@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, test } from 'vitest';
 import { deleted } from '../../src/kube/conditions.ts';
 import { waitFor } from '../../src/kube/wait.ts';
-import { RUN_ID_LABEL } from '../../src/vitest/namespace.ts';
+import { RUN_ID_LABEL } from '../../src/ownership.ts';
 import { runCommand } from '../../src/process/exec.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import {

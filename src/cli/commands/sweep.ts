@@ -1,7 +1,15 @@
 // `incluster sweep`: delete test namespaces left behind by crashed runs (FR-026).
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
-import { ExitStatus } from '../../errors.ts';
+import { ExitStatus, InfrastructureError } from '../../errors.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import {
+  EXPIRES_AT_ANNOTATION,
+  MANAGED_BY_SELECTOR,
+  sweepCandidate,
+  TEST_NAMESPACE_SELECTOR,
+  type SweepCandidate,
+} from '../../ownership.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
 
@@ -19,8 +27,7 @@ export function sweepCommand(ctx: CommandContext): Command {
   return defineCommand<SweepOptions>(ctx, {
     name: 'sweep',
     summary: 'delete expired test namespaces left by crashed runs',
-    description:
-      'Deletes namespaces labelled app.kubernetes.io/managed-by=incluster whose expiry annotation (incluster.dev/expires-at) has passed, and prints what it deleted. Namespaces incluster did not create are never touched.',
+    description: `Deletes namespaces labelled ${MANAGED_BY_SELECTOR} whose expiry annotation (${EXPIRES_AT_ANNOTATION}) has passed, and prints what it deleted. Namespaces incluster did not create are never touched.`,
     examples: ['incluster sweep --dry-run', 'incluster sweep --all'],
     configure: (command) =>
       command
@@ -33,7 +40,6 @@ export function sweepCommand(ctx: CommandContext): Command {
       const { io } = ctx;
       const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
       const { createKubeClient } = await import('../../kube/client.ts');
-      const { sweepNamespaces } = await import('../../vitest/namespace.ts');
       const client = createKubeClient({
         kubeconfig: options.kubeconfig ?? config.cluster.existing.kubeconfig,
         context: options.context ?? config.cluster.existing.context,
@@ -58,4 +64,32 @@ export function sweepCommand(ctx: CommandContext): Command {
       return ExitStatus.ok;
     },
   });
+}
+
+/** Deletes expired test namespaces (all of them with `all`); with `dryRun` only lists them. */
+async function sweepNamespaces(
+  client: KubeClient,
+  options: { dryRun?: boolean; all?: boolean },
+): Promise<{ deleted: SweepCandidate[]; kept: SweepCandidate[] }> {
+  const { isNotFound, describeKubeError } = await import('../../kube/api-error.ts');
+  const list = await client.core.listNamespace({ labelSelector: TEST_NAMESPACE_SELECTOR });
+  const candidates = list.items
+    .flatMap((namespace) => sweepCandidate(namespace) ?? [])
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const chosen = candidates.filter((c) => options.all || c.expired);
+  const kept = candidates.filter((c) => !chosen.includes(c));
+  if (!options.dryRun)
+    for (const candidate of chosen) {
+      try {
+        await client.core.deleteNamespace({ name: candidate.name, propagationPolicy: 'Background' });
+      } catch (error) {
+        if (!isNotFound(error))
+          throw new InfrastructureError(
+            'SweepFailed',
+            `deleting namespace ${candidate.name}: ${describeKubeError(error)}`,
+            { cause: error },
+          );
+      }
+    }
+  return { deleted: chosen, kept };
 }
