@@ -80,13 +80,6 @@ export class InfrastructureError extends InclusterError {
   }
 }
 
-/** A command that exists in `--help` but whose implementation has not landed yet. Exit 2. */
-export class NotImplementedError extends InclusterError {
-  constructor(what: string) {
-    super('INCLUSTER_NOT_IMPLEMENTED', ExitStatus.usage, `${what} is not implemented yet`);
-  }
-}
-
 /** Renders an error for a person: message, then hint, then the chain of causes; never a stack trace. */
 export function describeError(error: unknown): string {
   const lines: string[] = [];

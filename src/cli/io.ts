@@ -11,11 +11,6 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
-/** Options every command accepts. */
-export interface GlobalOptions {
-  config?: string;
-}
-
 /** Writes one line to a stream. */
 export function println(stream: Writable, text = ''): void {
   stream.write(`${text}\n`);
