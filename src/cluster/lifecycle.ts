@@ -1,8 +1,8 @@
 // What `up` and `down` do on every provider: the provider makes the cluster, then this module
 // proves it works (every node Ready, cluster DNS resolves a Service name from a pod), preloads the
 // configured images, and deploys the services and waits for them. On failure the cluster's logs are
-// exported to the artifacts directory before the error goes up (FR-006).
-import { join, resolve } from 'node:path';
+// exported to `<artifacts.dir>/<provider>-logs/` (failure-logs.ts) before the error goes up (FR-006).
+import { resolve } from 'node:path';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import { describeKubeError } from '../kube/api-error.ts';
 import { applyManifests } from '../kube/apply.ts';
@@ -23,6 +23,7 @@ import {
 } from '../kube/manifests.ts';
 import { waitFor } from '../kube/wait.ts';
 import { ensurePostgresSecret } from '../services/postgres-credentials.ts';
+import { exportFailureLogs } from './failure-logs.ts';
 import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
 
 /** The image of the short-lived pod that checks cluster DNS; present on local clusters, pulled on kind. */
@@ -80,15 +81,16 @@ export async function bringUp(
     }
     return { access, serverVersion: gitVersion, nodes, applied };
   } catch (error) {
-    const dir = join(ctx.artifactsDir, `${provider.name}-logs`);
-    await provider.exportLogs(ctx, dir).catch(() => undefined);
+    const logs = await exportFailureLogs(provider, ctx);
     if (error instanceof InfrastructureError || error instanceof UsageError) throw error;
     throw new InfrastructureError(
       'ClusterNotReady',
       `the ${provider.name} cluster came up but is not usable: ${describeKubeError(error)}`,
       {
         cause: error,
-        hint: `logs exported to ${dir}`,
+        hint: logs.ok
+          ? `logs exported to ${logs.dir}`
+          : `exporting the logs to ${logs.dir} also failed: ${logs.error}`,
       },
     );
   }

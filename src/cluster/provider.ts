@@ -22,7 +22,7 @@ export interface ProviderContext {
   status: Status;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
-  /** Where logs are exported when a step fails (FR-006). */
+  /** The artifacts directory; a failed step's logs go to `<artifactsDir>/<provider>-logs` (failure-logs.ts, FR-006). */
   artifactsDir: string;
 }
 
@@ -35,7 +35,7 @@ export interface ClusterProvider {
   down(ctx: ProviderContext): Promise<void>;
   /** Access to the running cluster, or undefined when it is not running. */
   access(ctx: ProviderContext): Promise<ClusterAccess | undefined>;
-  /** Writes the cluster's and its components' logs under `dir` (FR-006). */
+  /** Writes the cluster's and its components' logs under `dir`; exportFailureLogs picks `dir` (FR-006). */
   exportLogs(ctx: ProviderContext, dir: string): Promise<void>;
 }
 

@@ -23,7 +23,7 @@ export function upCommand(ctx: CommandContext): Command {
     name: 'up',
     summary: 'bring up the test cluster and deploy the services',
     description:
-      'Creates the cluster (or reuses it when it already runs), waits until the API answers, every node is Ready and cluster DNS resolves a Service name from a pod, preloads the configured images, then applies the service manifests and waits until every workload is ready. Running it again on a healthy cluster returns in seconds. The admin kubeconfig path is printed on stdout (use `export KUBECONFIG=$(incluster up)`), or merged into your kubeconfig with --merge. On failure the cluster logs are exported to the artifacts directory.',
+      'Creates the cluster (or reuses it when it already runs), waits until the API answers, every node is Ready and cluster DNS resolves a Service name from a pod, preloads the configured images, then applies the service manifests and waits until every workload is ready. Running it again on a healthy cluster returns in seconds. The admin kubeconfig path is printed on stdout (use `export KUBECONFIG=$(incluster up)`), or merged into your kubeconfig with --merge. On failure the cluster logs are exported to <artifacts.dir>/<provider>-logs/ (e.g. test-results/kind-logs/).',
     examples: [
       'incluster up',
       'sudo incluster up --provider local',

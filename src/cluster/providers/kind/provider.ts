@@ -1,6 +1,7 @@
 // The kind provider: a cluster of Docker containers made by the `kind` CLI from the repository's
 // pinned kind config. It creates the named cluster or reuses it when it already runs, loads images
-// onto every node and proves they are there, and exports kind's logs whenever a step fails (FR-006).
+// onto every node and proves they are there, and exports kind's logs whenever a step fails (FR-006;
+// where they go is failure-logs.ts's rule).
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { createKubeClient } from '../../../kube/client.ts';
 import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
 import * as kind from './cli.ts';
 import { nodeHasImage } from '../../image-reference.ts';
+import { exportFailureLogs } from '../../failure-logs.ts';
 import { requireKindTools } from './prerequisites.ts';
 
 /** What the kind provider depends on beyond the kind and docker executables; tests replace it. */
@@ -22,11 +24,6 @@ export interface KindProviderOptions {
 /** Where the provider writes the cluster's kubeconfig: inside the project, in the ignored .incluster/. */
 export function kindKubeconfigPath(root: string, clusterName: string): string {
   return join(root, '.incluster', `kind-${clusterName}.kubeconfig`);
-}
-
-/** The directory kind's logs are exported to when a step fails. */
-export function kindLogsDir(artifactsDir: string): string {
-  return join(artifactsDir, 'kind-logs');
 }
 
 /** Builds the kind provider. */
@@ -55,7 +52,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
 
   /** Exports kind's logs into the artifacts directory and returns the error naming the phase. */
   async function failure(ctx: ProviderContext, phase: string, cause: unknown): Promise<InfrastructureError> {
-    const logs = await exportLogsQuietly(ctx);
+    const logs = await exportFailureLogs({ name: 'kind', exportLogs }, ctx);
     return new InfrastructureError(
       reasonOf(phase),
       `kind cluster \`${ctx.config.cluster.name}\`: ${phase} failed`,
@@ -68,17 +65,9 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
     );
   }
 
-  async function exportLogsQuietly(
-    ctx: ProviderContext,
-  ): Promise<{ ok: true; dir: string } | { ok: false; dir: string; error: string }> {
-    const dir = kindLogsDir(ctx.artifactsDir);
-    try {
-      await mkdir(ctx.artifactsDir, { recursive: true });
-      await kind.exportLogs(ctx.config.cluster.name, dir, { env: ctx.env });
-      return { ok: true, dir };
-    } catch (error) {
-      return { ok: false, dir, error: (error as Error).message };
-    }
+  async function exportLogs(ctx: ProviderContext, dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await kind.exportLogs(ctx.config.cluster.name, dir, cliOptions(ctx));
   }
 
   async function writeKubeconfig(ctx: ProviderContext): Promise<ClusterAccess> {
@@ -151,10 +140,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       return writeKubeconfig(ctx);
     },
 
-    async exportLogs(ctx, dir) {
-      await mkdir(dir, { recursive: true });
-      await kind.exportLogs(ctx.config.cluster.name, dir, cliOptions(ctx));
-    },
+    exportLogs,
 
     async loadImages(ctx, images) {
       if (images.length === 0) return;

@@ -10,6 +10,7 @@ import { createKubeClient } from '../../../kube/client.ts';
 import { parseManifests } from '../../../kube/manifests.ts';
 import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
 import { cacheRoot } from '../../cache.ts';
+import { exportFailureLogs } from '../../failure-logs.ts';
 import { ensureKubernetesBinaries } from './binaries.ts';
 import { prepareComponents } from './components.ts';
 import { coreDnsManifests } from './coredns.ts';
@@ -32,6 +33,9 @@ import {
 
 /** How long the control plane may take to answer after its processes start. */
 const API_SERVER_TIMEOUT_MS = 120_000;
+
+/** What exportFailureLogs needs of this provider, for its own failure paths. */
+const logSource = { name: 'local', exportLogs } as const;
 
 /** Creates the local provider. */
 export function createLocalProvider(): ClusterProvider & ImageLoader {
@@ -105,7 +109,7 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
   } catch (error) {
     if (signal.aborted) {
       // Interrupted: logs first, then remove what this call started, so nothing is left running.
-      await exportLogs(ctx, join(ctx.artifactsDir, 'local-cluster-logs')).catch(() => undefined);
+      await exportFailureLogs(logSource, ctx);
       if (!healthy) {
         status.info(`interrupted while ${phase}: removing the half-made local cluster`);
         await down(ctx).catch((cleanup: unknown) =>
@@ -119,7 +123,7 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
       error.reason !== 'LocalClusterFailed' &&
       phase !== 'starting the control plane'
     ) {
-      await exportLogs(ctx, join(ctx.artifactsDir, 'local-cluster-logs')).catch(() => undefined);
+      await exportFailureLogs(logSource, ctx);
       throw error;
     }
     throw await describeFailure(ctx, layout, phase, error);
@@ -174,11 +178,12 @@ async function describeFailure(
   phase: string,
   error: unknown,
 ): Promise<InfrastructureError> {
-  const logsDir = join(ctx.artifactsDir, 'local-cluster-logs');
-  await exportLogs(ctx, logsDir).catch(() => undefined);
+  const logs = await exportFailureLogs(logSource, ctx);
   const status = await readSupervisorStatus(layout);
   const failing = status?.components.find((c) => c.pid === null || c.restarts > 0);
-  let hint = `component logs: ${logsDir}`;
+  let hint = logs.ok
+    ? `component logs: ${logs.dir}`
+    : `component logs: ${layout.logDir} (copying them to ${logs.dir} failed: ${logs.error})`;
   if (failing) {
     const log = await readFile(join(layout.logDir, `${failing.name}.log`), 'utf8').catch(() => '');
     const tail = log.trimEnd().split('\n').slice(-15).join('\n');

@@ -12,11 +12,8 @@ import { InfrastructureError } from '../../../../src/errors.ts';
 import { runCommand } from '../../../../src/process/exec.ts';
 import { Status } from '../../../../src/progress/status.ts';
 import type { ProviderContext } from '../../../../src/cluster/provider.ts';
-import {
-  createKindProvider,
-  kindKubeconfigPath,
-  kindLogsDir,
-} from '../../../../src/cluster/providers/kind/provider.ts';
+import { createKindProvider, kindKubeconfigPath } from '../../../../src/cluster/providers/kind/provider.ts';
+import { failureLogsDir } from '../../../../src/cluster/failure-logs.ts';
 import { kindE2e, useStandin, type Standin } from '../../../fixtures/kind-standin/harness.ts';
 
 const repoKindConfig = resolve(import.meta.dirname, '../../../../testing/k8s/kind-config.yaml');
@@ -209,7 +206,7 @@ nodes:
       expect((error.cause as Error).message).toContain(
         `postgres:17-alpine on ${clusterName}-control-plane, postgres:17-alpine on ${clusterName}-worker`,
       );
-      const logs = kindLogsDir(ctx.artifactsDir);
+      const logs = failureLogsDir(ctx.artifactsDir, 'kind');
       expect(error.hint).toBe(`kind's logs are in ${logs}`);
       expect(await standin.calls()).toContain(`kind export logs ${logs} --name ${clusterName}`);
       expect(await readdir(logs)).toEqual([`${clusterName}-control-plane`, `${clusterName}-worker`]);
@@ -252,7 +249,7 @@ describe.skipIf(kindE2e)('kind provider: failures', { tags: ['001-FR-006', '001-
     const error = await failureOf(provider.up(ctx));
     expect(error.reason).toBe('ClusterCreateFailed');
     expect(error.message).toBe(`kind cluster \`${clusterName}\`: create cluster failed`);
-    const logs = kindLogsDir(ctx.artifactsDir);
+    const logs = failureLogsDir(ctx.artifactsDir, 'kind');
     expect(error.hint).toBe(`kind's logs are in ${logs}`);
     const calls = await standin.calls();
     expect(calls.slice(-2)).toEqual([
