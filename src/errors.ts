@@ -92,7 +92,7 @@ export function describeError(error: unknown): string {
         : typeof current === 'string'
           ? current
           : JSON.stringify(current);
-    lines.push(depth === 0 ? message : `  caused by: ${firstLine(message)}`);
+    lines.push(depth === 0 ? message : `  caused by: ${causeLine(message)}`);
     if (depth === 0 && current instanceof InclusterError && current.hint)
       lines.push(`  hint: ${current.hint}`);
     current = current instanceof Error ? current.cause : undefined;
@@ -104,11 +104,21 @@ export function describeError(error: unknown): string {
 /** Longest cause line shown; the full text is in the error's `cause` for a debugger. */
 const MAX_CAUSE_LENGTH = 300;
 
+/** The first line of `text`: a one-line reason from a message that may go on for pages. */
+export function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
+
+/** The first line of describeError(error), the error's own message: for one line of a report. */
+export function describeErrorBriefly(error: unknown): string {
+  return firstLine(describeError(error));
+}
+
 /**
  * The first line of a cause, shortened: some libraries put a whole HTTP response (status, body,
  * every header) into an error's message, which buries the sentence above it that explains.
  */
-function firstLine(message: string): string {
+function causeLine(message: string): string {
   const lines = message.trim().split('\n');
   const first = lines[0]!.trim();
   const shortened = first.length > MAX_CAUSE_LENGTH ? `${first.slice(0, MAX_CAUSE_LENGTH)}…` : first;

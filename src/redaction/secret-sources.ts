@@ -5,6 +5,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as KubeClientModule from '../kube/client.ts';
+import { describeErrorBriefly } from '../errors.ts';
 import { hasKubeCredentials } from '../kube/credentials.ts';
 import type { Redactor } from './redactor.ts';
 
@@ -79,12 +80,8 @@ export async function readSecretValues(
       .filter((_, i) => results[i]?.status === 'fulfilled')
       .map((r) => `${r.namespace}/${r.name}`);
     const failed = results.find((r) => r.status === 'rejected');
-    return failed ? { read, skipped: reasonOf(failed.reason) } : { read };
+    return failed ? { read, skipped: describeErrorBriefly(failed.reason) } : { read };
   } catch (error) {
-    return { read: [], skipped: reasonOf(error) };
+    return { read: [], skipped: describeErrorBriefly(error) };
   }
-}
-
-function reasonOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

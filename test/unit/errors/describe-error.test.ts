@@ -1,7 +1,7 @@
 // What a user reads when a command fails: the message, its hint, and the chain of causes, each
 // cause on one line however much text a library packed into it.
 import { describe, expect, test } from 'vitest';
-import { describeError, InfrastructureError } from '../../../src/errors.ts';
+import { describeError, describeErrorBriefly, firstLine, InfrastructureError } from '../../../src/errors.ts';
 
 describe('describeError', { tags: ['001-FR-045', '001-FR-015'] }, () => {
   test('prints the message, the hint and every cause, one line each', () => {
@@ -35,5 +35,18 @@ describe('describeError', { tags: ['001-FR-045', '001-FR-015'] }, () => {
     const text = describeError(new Error('outer', { cause: new Error('x'.repeat(1000)) }));
     expect(text.split('\n')[1]!.length).toBeLessThan(330);
     expect(text).toMatch(/x… \(…\)$/);
+  });
+});
+
+describe('describeErrorBriefly', { tags: ['001-FR-045', '001-FR-015'] }, () => {
+  test('is the first line of the message, without hint or causes', () => {
+    const error = new InfrastructureError('Unreachable', 'cannot reach the API server\nat https://x:6443', {
+      cause: new Error('fetch failed'),
+      hint: 'start the cluster',
+    });
+    expect(describeErrorBriefly(error)).toBe('cannot reach the API server');
+    expect(describeErrorBriefly('plain text\nmore')).toBe('plain text');
+    expect(firstLine('one\ntwo')).toBe('one');
+    expect(firstLine('')).toBe('');
   });
 });
