@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ensureClusterImages, stopDockerEngine } from '../src/cluster/providers/local/images/index.ts';
 import { runCommand } from '../src/process/exec.ts';
-import { formatDuration, Status } from '../src/progress/status.ts';
+import { formatDuration } from '../src/duration.ts';
+import { Status } from '../src/progress/status.ts';
 
 const flag = process.argv.indexOf('--containerd');
 const containerdSocket = flag > 0 ? process.argv[flag + 1] : undefined;

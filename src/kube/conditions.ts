@@ -3,21 +3,16 @@
 // what it needs, including a workload's pods, so a doomed rollout is reported at once (FR-023).
 import type { KubeClient } from './client.ts';
 import type { KubeObject } from './manifests.ts';
-import { conditionOf, containerStatusesOf, describeContainerState, objectRef } from './object-state.ts';
+import { conditionOf, describeContainerState, objectRef } from './object-state.ts';
+import {
+  jobFailure,
+  jobSucceeded,
+  stuckContainer,
+  UNSCHEDULABLE_GRACE_MS,
+  unschedulableSince,
+} from './pod-judgement.ts';
 import type { Condition, ConditionView, Verdict } from './wait.ts';
 import type { WatchSpec } from './watch.ts';
-
-/** Waiting reasons after which a container will not start without someone changing the spec. */
-const FATAL_WAITING = new Set([
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'InvalidImageName',
-  'ErrImageNeverPull',
-  'CrashLoopBackOff',
-]);
-
-/** How long a pod may stay unschedulable before a wait gives up on it (default 30 s). */
-export const UNSCHEDULABLE_GRACE_MS = 30_000;
 
 /** A kind: `Pod`, `Deployment` for well-known ones, or `{ apiVersion, kind }`. */
 export type KindRef = string | { apiVersion: string; kind: string };
@@ -160,7 +155,7 @@ export function jobComplete(
     name,
     `Job ${namespace}/${name} to complete`,
     (job) => {
-      const failed = jobFailure(job);
+      const failed = jobFailedMessage(job);
       if (failed) return { state: 'impossible', reason: 'JobFailed', message: failed, object: job };
       return conditionOf(job, 'Complete')?.status === 'True' ? 'ready' : 'progressing';
     },
@@ -187,11 +182,7 @@ export function jobFinished(
     evaluate(view) {
       const job = view.object('object');
       if (!job) return missing(view, `Job ${namespace}/${name}`);
-      if (
-        conditionOf(job, 'Complete')?.status === 'True' ||
-        conditionOf(job, 'SuccessCriteriaMet')?.status === 'True'
-      )
-        return { state: 'met', value: { succeeded: true, job } };
+      if (jobSucceeded(job)) return { state: 'met', value: { succeeded: true, job } };
       if (jobFailure(job)) return { state: 'met', value: { succeeded: false, job } };
       return firstDoomedPod(view.objects('pods'), view, judge) ?? { state: 'pending' };
     },
@@ -314,7 +305,7 @@ export function namespaceWorkloadsReady(
       'jobs',
       'Job',
       (job) => {
-        const failed = jobFailure(job);
+        const failed = jobFailedMessage(job);
         if (failed)
           return {
             state: 'impossible',
@@ -485,11 +476,10 @@ function daemonSetRolledOut(d: KubeObject): Readiness {
   return 'ready';
 }
 
-function jobFailure(job: KubeObject): string | undefined {
-  const failed = conditionOf(job, 'Failed');
-  if (failed?.status === 'True')
-    return `the Job failed (${[failed.reason, failed.message].filter(Boolean).join(': ') || 'no reason given'})`;
-  return undefined;
+/** `the Job failed (BackoffLimitExceeded: …)`, or undefined while it has not failed. */
+function jobFailedMessage(job: KubeObject): string | undefined {
+  const failed = jobFailure(job);
+  return failed ? `the Job failed (${failed.reason}: ${failed.message})` : undefined;
 }
 
 /** True when the workload's selector (matchLabels and matchExpressions In/NotIn/Exists) selects the pod. */
@@ -522,43 +512,37 @@ function selects(workloadObject: KubeObject, pod: KubeObject): boolean {
 /** Judges a pod that is not ready yet: doomed (impossible) or still worth waiting for. */
 function podJudge(options: PodJudgement) {
   const grace = options.unschedulableGraceMs ?? UNSCHEDULABLE_GRACE_MS;
-  const unschedulableSince = new Map<string, number>();
+  const unschedulableFirstSeen = new Map<string, number>();
   return (pod: KubeObject, view: ConditionView): Verdict<never> | undefined => {
-    for (const container of containerStatusesOf(pod)) {
-      const reason = container.state?.waiting?.reason;
-      if (reason && FATAL_WAITING.has(reason)) {
-        const previous = container.lastState?.terminated
-          ? `; last run: ${describeContainerState(container.lastState)}`
-          : '';
-        return {
-          state: 'impossible',
-          reason,
-          message: `${objectRef(pod)} container ${container.name} is ${describeContainerState(container.state)}${previous}`,
-          object: pod,
-        };
-      }
+    const stuck = stuckContainer(pod);
+    if (stuck) {
+      const { container } = stuck;
+      const previous = container.lastState?.terminated
+        ? `; last run: ${describeContainerState(container.lastState)}`
+        : '';
+      return {
+        state: 'impossible',
+        reason: stuck.reason,
+        message: `${objectRef(pod)} container ${container.name} is ${describeContainerState(container.state)}${previous}`,
+        object: pod,
+      };
     }
-    const scheduled = conditionOf(pod, 'PodScheduled');
     const key = pod.metadata.name ?? '';
-    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-      const transition = scheduled.lastTransitionTime
-        ? new Date(scheduled.lastTransitionTime).getTime()
-        : Number.NaN;
-      const firstSeen = unschedulableSince.get(key) ?? view.now;
-      unschedulableSince.set(key, firstSeen);
-      const since = Number.isNaN(transition) ? firstSeen : Math.min(firstSeen, transition);
-      const waited = view.now - since;
-      if (waited >= grace)
-        return {
-          state: 'impossible',
-          reason: 'Unschedulable',
-          message: `${objectRef(pod)} cannot be scheduled: ${scheduled.message ?? 'no reason given'}`,
-          object: pod,
-        };
-      return { state: 'pending', detail: 'unschedulable', recheckInMs: grace - waited };
+    const spell = unschedulableSince(pod, view.now, unschedulableFirstSeen.get(key));
+    if (!spell) {
+      unschedulableFirstSeen.delete(key);
+      return undefined;
     }
-    unschedulableSince.delete(key);
-    return undefined;
+    if (!unschedulableFirstSeen.has(key)) unschedulableFirstSeen.set(key, view.now);
+    const waited = view.now - spell.since;
+    if (waited >= grace)
+      return {
+        state: 'impossible',
+        reason: 'Unschedulable',
+        message: `${objectRef(pod)} cannot be scheduled: ${spell.message}`,
+        object: pod,
+      };
+    return { state: 'pending', detail: 'unschedulable', recheckInMs: grace - waited };
   };
 }
 

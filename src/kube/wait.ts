@@ -2,32 +2,25 @@
 // arrives; no sleep-polling. A wait that times out or becomes impossible explains itself: the object,
 // the time waited, the last state seen and the object's recent events (FR-022, FR-023).
 import { ExitStatus, InclusterError } from '../errors.ts';
-import { formatDuration } from '../progress/status.ts';
+import { formatDuration } from '../duration.ts';
 import type { KubeClient } from './client.ts';
 import { formatEvent, recentEvents } from './events.ts';
 import type { KubeObject } from './manifests.ts';
 import { describeObjectState } from './object-state.ts';
-import { observe, type WatchSpec } from './watch.ts';
+import {
+  observeUntil,
+  type Observation,
+  type ObservedView,
+  type Settled,
+  type Verdict,
+} from './observation.ts';
+import type { WatchSpec } from './watch.ts';
 
 /** What a condition sees: the current objects of each of its sources. */
-export interface ConditionView {
-  /** Current objects of a source (empty before the first list). */
-  objects(source: string): KubeObject[];
-  /** The single object of a source watched by name, if it exists. */
-  object(source: string): KubeObject | undefined;
-  /** True when an object of the source was seen and then deleted during the wait. */
-  deletedAfterSeen(source: string): boolean;
-  /** Milliseconds since the wait started. */
-  elapsedMs: number;
-  /** Wall-clock now (ms since epoch). */
-  now: number;
-}
+export type ConditionView = ObservedView;
 
 /** The verdict of one evaluation. */
-export type Verdict<T> =
-  | { state: 'met'; value: T }
-  | { state: 'pending'; detail?: string; recheckInMs?: number }
-  | { state: 'impossible'; reason: string; message: string; object?: KubeObject };
+export type { Verdict };
 
 /** A condition: what to watch and how to judge what is seen. Made by the factories in conditions.ts. */
 export interface Condition<T = KubeObject> {
@@ -107,114 +100,34 @@ export class WaitImpossibleError extends InclusterError {
 }
 
 /** Waits until `condition` is met; rejects with WaitTimeoutError, WaitImpossibleError or the abort reason. */
-export function waitFor<T>(condition: Condition<T>, options: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(condition: Condition<T>, options: WaitOptions = {}): Promise<T> {
   const timeout = options.timeout ?? DEFAULT_WAIT_TIMEOUT_MS;
   const started = performance.now();
-  const controller = new AbortController();
-  const names = Object.keys(condition.sources);
-  const stores = new Map(
-    names.map((name) => [
-      name,
-      { objects: new Map<string, KubeObject>(), synced: false, seen: new Set<string>(), deleted: false },
-    ]),
-  );
-  const view: ConditionView = {
-    objects: (source) => [...(stores.get(source)?.objects.values() ?? [])],
-    object: (source) => stores.get(source)?.objects.values().next().value,
-    deletedAfterSeen: (source) => stores.get(source)?.deleted ?? false,
-    get elapsedMs() {
-      return performance.now() - started;
-    },
-    get now() {
-      return Date.now();
-    },
-  };
-
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    let recheck: NodeJS.Timeout | undefined;
-    const settle = (outcome: () => void | Promise<void>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearTimeout(recheck);
-      options.signal?.removeEventListener('abort', onAbort);
-      controller.abort();
-      void Promise.resolve()
-        .then(outcome)
-        .catch((error: unknown) => reject(asError(error)));
-    };
-    const evaluate = () => {
-      if (settled || [...stores.values()].some((s) => !s.synced)) return;
-      let verdict: Verdict<T>;
-      try {
-        verdict = condition.evaluate(view);
-      } catch (error) {
-        settle(() => reject(asError(error)));
-        return;
-      }
-      if (verdict.state === 'met') settle(() => resolve(verdict.value));
-      else if (verdict.state === 'impossible')
-        settle(async () => {
-          const details = await failureDetails(condition, stores, started, verdict.object);
-          reject(new WaitImpossibleError(condition.description, verdict.reason, verdict.message, details));
-        });
-      else if (verdict.recheckInMs !== undefined) {
-        // A time-based verdict (e.g. unschedulable past its grace period) needs one more look later.
-        clearTimeout(recheck);
-        recheck = setTimeout(evaluate, Math.max(10, verdict.recheckInMs));
-      }
-    };
-    const onAbort = () =>
-      settle(() =>
-        reject(
-          options.signal?.reason instanceof Error
-            ? options.signal.reason
-            : new Error(`waiting for ${condition.description} was aborted`),
-        ),
-      );
-    const timer = setTimeout(
-      () =>
-        settle(async () => {
-          reject(
-            new WaitTimeoutError(condition.description, await failureDetails(condition, stores, started)),
-          );
-        }),
-      timeout,
-    );
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    for (const [name, spec] of Object.entries(condition.sources)) {
-      const store = stores.get(name)!;
-      observe(
-        condition.client,
-        spec,
-        {
-          onSync(objects) {
-            const fresh = new Map(objects.map((o) => [keyOf(o), o]));
-            for (const key of store.seen) if (!fresh.has(key)) store.deleted = true;
-            store.objects = fresh;
-            for (const key of fresh.keys()) store.seen.add(key);
-            store.synced = true;
-            evaluate();
-          },
-          onEvent(type, object) {
-            const key = keyOf(object);
-            if (type === 'DELETED') {
-              store.objects.delete(key);
-              if (store.seen.has(key)) store.deleted = true;
-            } else {
-              store.objects.set(key, { ...object, apiVersion: spec.apiVersion, kind: spec.kind });
-              store.seen.add(key);
-            }
-            evaluate();
-          },
-        },
-        controller.signal,
-      ).catch((error: unknown) => settle(() => reject(asError(error))));
-    }
+  const timedOut = Symbol('timed out');
+  const observation = observeUntil(condition.client, condition.sources, (view) => condition.evaluate(view), {
+    signal: options.signal,
   });
+  const timer = setTimeout(() => observation.stop(timedOut), timeout);
+  let verdict: Settled<T>;
+  try {
+    verdict = await observation.settled;
+  } catch (error) {
+    if (error === timedOut)
+      throw new WaitTimeoutError(
+        condition.description,
+        await failureDetails(condition, observation, started),
+      );
+    if (options.signal?.aborted)
+      throw options.signal.reason instanceof Error
+        ? options.signal.reason
+        : new Error(`waiting for ${condition.description} was aborted`);
+    throw asError(error);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (verdict.state === 'met') return verdict.value;
+  const details = await failureDetails(condition, observation, started, verdict.object);
+  throw new WaitImpossibleError(condition.description, verdict.reason, verdict.message, details);
 }
 
 function asError(error: unknown): Error {
@@ -227,7 +140,7 @@ function keyOf(object: KubeObject): string {
 
 async function failureDetails(
   condition: Condition<unknown>,
-  stores: Map<string, { objects: Map<string, KubeObject> }>,
+  observation: Observation<unknown>,
   started: number,
   focus?: KubeObject,
 ): Promise<WaitFailureDetails> {
@@ -243,7 +156,7 @@ async function failureDetails(
     lastState.push(...describeObjectState(o));
   };
   if (focus) describe(focus);
-  for (const store of stores.values()) for (const o of [...store.objects.values()].slice(0, 8)) describe(o);
+  for (const objects of observation.current().values()) for (const o of objects.slice(0, 8)) describe(o);
   if (lastState.length === 0) lastState.push(`${object}: not seen (it does not exist)`);
   let events: string[] = [];
   const namespace = subject.namespace ?? focus?.metadata.namespace;

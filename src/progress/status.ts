@@ -1,6 +1,7 @@
 // Progress for people: one status line per phase, with its duration when it ends. A spinner on a
 // terminal, plain lines elsewhere (CI logs). Progress goes to stderr; results go to stdout.
 import type { Writable } from 'node:stream';
+import { formatDuration } from '../duration.ts';
 import yoctoSpinner from 'yocto-spinner';
 
 export interface PhaseTiming {
@@ -76,13 +77,4 @@ export class Status {
       this.stream.write(`${message}\n`);
     }
   }
-}
-
-/** 850 ms → "850ms", 12.3 s → "12.3s", 125 s → "2m05s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes}m${String(seconds).padStart(2, '0')}s`;
 }

@@ -1,9 +1,8 @@
 // `incluster up`: bring up (or reuse) the cluster, preload images, deploy the services.
 import type { Command } from 'commander';
 import { ExitStatus, UsageError } from '../../errors.ts';
-import { formatDuration } from '../../progress/status.ts';
+import { formatDuration, parseDuration } from '../../duration.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
-import { parseDuration } from '../duration.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
 import { addProviderOption } from '../provider-option.ts';

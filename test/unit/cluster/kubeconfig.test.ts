@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { mergeInto, mergeKubeconfig } from '../../../src/cluster/kubeconfig.ts';
-import { parseDuration } from '../../../src/cli/duration.ts';
+import { parseDuration } from '../../../src/duration.ts';
 
 describe('up: the admin kubeconfig is merged when the user asks', { tags: ['001-FR-001'] }, () => {
   test('entries with the same name are replaced, others kept, and the new context becomes current', () => {

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { formatDuration, Status } from '../../../src/progress/status.ts';
+import { formatDuration } from '../../../src/duration.ts';
+import { Status } from '../../../src/progress/status.ts';
 
 function capture() {
   const stream = new PassThrough();

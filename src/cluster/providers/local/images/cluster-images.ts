@@ -4,7 +4,8 @@
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InfrastructureError } from '../../../../errors.ts';
-import { formatDuration, type Status } from '../../../../progress/status.ts';
+import { formatDuration } from '../../../../duration.ts';
+import type { Status } from '../../../../progress/status.ts';
 import { busyboxRecipe } from './busybox-image.ts';
 import {
   importArchiveIntoContainerd,
