@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The process entry point: the only place that sets the exit status and wires signals.
+import { ExitStatus } from '../errors.ts';
 import { runCli } from './program.ts';
 
 const controller = new AbortController();
@@ -8,7 +9,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     interrupts += 1;
     // The first signal asks commands to clean up; a second one stops waiting for them.
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) process.exit(ExitStatus.interrupted);
     process.stderr.write(`\nincluster: ${signal} received, cleaning up (send again to stop at once)\n`);
     controller.abort(new Error(`interrupted by ${signal}`));
   });

@@ -49,7 +49,7 @@ export async function applyManifests(
 export async function deleteObjects(
   client: KubeClient,
   objects: readonly (ManifestObject | KubeObject)[],
-  options: { namespace?: string; signal?: AbortSignal } = {},
+  options: { namespace?: string; signal?: AbortSignal; gracePeriodSeconds?: number } = {},
 ): Promise<string[]> {
   const deleted: string[] = [];
   // Reverse order: dependents before what they depend on (Namespaces and CRDs last).
@@ -65,7 +65,12 @@ export async function deleteObjects(
     if (!name) continue;
     try {
       await client.request(HttpMethod.DELETE, objectPath(info, namespace, name), {
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: 'Background',
+          gracePeriodSeconds: options.gracePeriodSeconds,
+        },
         signal: options.signal,
       });
       deleted.push(`${object.kind}/${namespace ? `${namespace}/` : ''}${name}`);

@@ -1,7 +1,7 @@
 // `incluster run`: build the runner image, run the suite as a Job in the cluster, copy results out.
 import type { Command } from 'commander';
 import { InfrastructureError, UsageError } from '../../errors.ts';
-import { formatDuration } from '../../progress/status.ts';
+import { formatDuration } from '../../duration.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
@@ -55,16 +55,12 @@ export function runCommand(ctx: CommandContext): Command {
           `the ${cluster.selection.name} cluster ${cluster.loaded.config.cluster.name} is not running`,
           { hint: `bring it up first: incluster up --provider ${cluster.selection.name}` },
         );
-      const { INTERRUPTED_EXIT_STATUS, runSuite } = await import('../../runner/run.ts');
+      const { runSuite } = await import('../../runner/run.ts');
       const result = await runSuite({
-        config: cluster.loaded.config,
-        root: cluster.loaded.root,
+        ...cluster.providerContext,
         provider: cluster.selection.provider,
         access,
-        status,
         onLog: (line) => status.info(line),
-        env: io.env,
-        signal: io.signal,
         shards,
         timeoutSeconds,
         keep: options.keep,
@@ -91,7 +87,7 @@ export function runCommand(ctx: CommandContext): Command {
         }
         println(io.stdout, `  results: ${result.dir}`);
       }
-      return result.exitStatus === INTERRUPTED_EXIT_STATUS ? INTERRUPTED_EXIT_STATUS : result.exitStatus;
+      return result.exitStatus;
     },
   });
 }

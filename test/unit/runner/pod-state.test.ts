@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../../src/kube/manifests.ts';
 import { decideVerdict } from '../../../src/runner/outcome.ts';
-import { classifyPod, holderRunning, jobFailureOf, shardIndexOf } from '../../../src/runner/pod-state.ts';
+import { jobFailure } from '../../../src/kube/pod-judgement.ts';
+import { classifyPod, holderRunning, shardIndexOf } from '../../../src/runner/pod-state.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(join(import.meta.dirname, 'pods', `${name}.json`), 'utf8')) as KubeObject;
@@ -64,11 +65,11 @@ describe('classifying runner pods', { tags: ['001-FR-015'] }, () => {
         ],
       },
     };
-    expect(jobFailureOf(job)).toEqual({
+    expect(jobFailure(job)).toEqual({
       reason: 'DeadlineExceeded',
       message: 'Job was active longer than specified deadline',
     });
-    expect(jobFailureOf({ ...job, status: {} })).toBeUndefined();
+    expect(jobFailure({ ...job, status: {} })).toBeUndefined();
     // As a 1.34 controller reports it while it is still terminating the pods.
     const terminating = {
       ...job,
@@ -85,7 +86,7 @@ describe('classifying runner pods', { tags: ['001-FR-015'] }, () => {
         terminating: 1,
       },
     };
-    expect(jobFailureOf(terminating)?.reason).toBe('DeadlineExceeded');
+    expect(jobFailure(terminating)?.reason).toBe('DeadlineExceeded');
   });
 });
 

@@ -1,0 +1,111 @@
+// What a run created in the cluster, in the order it was created, and the one release step that
+// removes it: the same on success, on failure and on an interrupt (FR-017). An object is written
+// into the ledger just before its apply is sent, so one whose request was in flight when an
+// interrupt came is released too; releasing something that never arrived is a harmless 404.
+import { applyManifests, deleteObjects } from '../kube/apply.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { deleted } from '../kube/conditions.ts';
+import type { KubeObject } from '../kube/manifests.ts';
+import { objectRef } from '../kube/object-state.ts';
+import { waitFor } from '../kube/wait.ts';
+
+/** How long a forced release waits for what it deleted to be gone. */
+const GONE_TIMEOUT_MS = 30_000;
+
+/** How a release ends the run's objects. */
+export interface ReleaseOptions {
+  /** An interrupt: no grace for the pods, and wait until everything is gone. */
+  force: boolean;
+  /** --keep: leave everything for inspection (when forced, only the Job and its pods go). */
+  keep: boolean;
+  signal: AbortSignal;
+}
+
+/** What a release did, for the run's message. */
+export interface Released {
+  deleted: string[];
+  /** Pods of the run's Jobs deleted on a forced release. */
+  pods: number;
+  /** Objects still terminating when the wait ran out. */
+  lingering: string[];
+}
+
+/** The run's created objects, applied through it and released in reverse. */
+export class Ledger {
+  private readonly entries: KubeObject[] = [];
+  private readonly client: KubeClient;
+
+  constructor(client: KubeClient) {
+    this.client = client;
+  }
+
+  /** What was created (or sent to be), in order. */
+  get created(): readonly KubeObject[] {
+    return this.entries;
+  }
+
+  /** Applies objects one by one, writing each into the ledger before its request is sent. */
+  async apply(objects: readonly KubeObject[], signal: AbortSignal): Promise<void> {
+    for (const object of objects) {
+      signal.throwIfAborted();
+      this.entries.push(object);
+      await applyManifests(this.client, [object], { signal });
+    }
+  }
+
+  /** Deletes what the ledger holds, newest first; forced, also the Jobs' pods, waiting until gone. */
+  async release(options: ReleaseOptions): Promise<Released> {
+    const released: Released = { deleted: [], pods: 0, lingering: [] };
+    const targets = [...this.entries]
+      .reverse()
+      .filter((object) => !options.keep || (options.force && object.kind === 'Job'));
+    // Jobs, their pods and namespaces take a moment to go; RBAC, Secrets and accounts go at once.
+    const awaited: KubeObject[] = [];
+    for (const object of targets) {
+      if (object.kind === 'Job' && options.force) {
+        const pods = await this.deletePodsOf(object);
+        released.pods += pods.length;
+        awaited.push(...pods);
+      }
+      const done = await deleteObjects(this.client, [object], {
+        signal: options.signal,
+        gracePeriodSeconds: options.force ? 0 : undefined,
+      }).catch(() => [] as string[]);
+      released.deleted.push(...done);
+      if (['Job', 'Namespace'].includes(object.kind)) awaited.push(object);
+    }
+    if (options.force) released.lingering = await this.waitUntilGone(awaited, options.signal);
+    return released;
+  }
+
+  /** Background propagation leaves a Job's pods to the garbage collector: on an interrupt, now. */
+  private async deletePodsOf(job: KubeObject): Promise<KubeObject[]> {
+    const namespace = job.metadata.namespace ?? 'default';
+    const labelSelector = `job-name=${job.metadata.name ?? ''}`;
+    const pods = await this.client.core
+      .listNamespacedPod({ namespace, labelSelector })
+      .catch(() => ({ items: [] }));
+    if (pods.items.length === 0) return [];
+    await this.client.core
+      .deleteCollectionNamespacedPod({ namespace, labelSelector, gracePeriodSeconds: 0 })
+      .catch(() => undefined);
+    return pods.items.map((pod) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: pod.metadata?.name ?? '', namespace },
+    }));
+  }
+
+  /** Waits for each object to be gone; returns those still there when the wait ran out. */
+  private async waitUntilGone(objects: readonly KubeObject[], signal: AbortSignal): Promise<string[]> {
+    const lingering: string[] = [];
+    for (const object of objects) {
+      const { namespace, name = '' } = object.metadata;
+      const kind = { apiVersion: object.apiVersion, kind: object.kind };
+      await waitFor(deleted(this.client, kind, namespace, name), { timeout: GONE_TIMEOUT_MS, signal }).catch(
+        () => lingering.push(objectRef(object)),
+      );
+    }
+    return lingering;
+  }
+}

@@ -1,0 +1,74 @@
+// What every phase of a run reads: the options it was started with, the names derived from its id,
+// the client, and the ledger of what it created. Built once by the driver (run.ts); phases read it
+// and return data, they never write into it, so the report is assembled in one place.
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ClusterAccess, ClusterProvider, ProviderContext } from '../cluster/provider.ts';
+import { createKubeClient, type KubeClient } from '../kube/client.ts';
+import { Ledger } from './ledger.ts';
+
+/** How `incluster run` was asked to run: the CLI's provider context plus the run's own choices. */
+export interface RunSuiteOptions extends Omit<ProviderContext, 'artifactsDir'> {
+  provider: ClusterProvider;
+  access: ClusterAccess;
+  /** Where each log line of the tests goes (already prefixed with its shard). */
+  onLog: (line: string) => void;
+  shards?: number;
+  /** Overrides runner.timeout (seconds). */
+  timeoutSeconds?: number;
+  /** Keep the namespace, Job and pods after the run. */
+  keep?: boolean;
+  /** Arguments for the test runner (after `--`). */
+  runnerArgs?: readonly string[];
+  /** Use this image as it is: no build, no load (e.g. a prebuilt image the nodes already have). */
+  image?: { reference: string; pullPolicy: 'Never' | 'IfNotPresent' };
+  runId?: string;
+  /** Sync changed sources into the last image with the same dependencies (default true; kind, local). */
+  syncSources?: boolean;
+}
+
+/** One run's fixed facts and shared handles. */
+export interface RunContext {
+  readonly options: RunSuiteOptions;
+  readonly runId: string;
+  /** The run's own namespace. */
+  readonly namespace: string;
+  /** test-results/<run-id>/, absolute. */
+  readonly dir: string;
+  readonly shards: number;
+  readonly startedAt: Date;
+  readonly client: KubeClient;
+  readonly ledger: Ledger;
+  /** The provider's context for this run: the CLI's, with logs exported into the run's directory. */
+  readonly providerContext: ProviderContext;
+}
+
+/** Derives the run's names, creates its results directory and its client. */
+export async function createRunContext(options: RunSuiteOptions): Promise<RunContext> {
+  const runId = options.runId ?? newRunId();
+  const dir = resolve(options.root, options.config.artifacts.dir, runId);
+  await mkdir(dir, { recursive: true });
+  const client = createKubeClient({
+    kubeconfig: options.access.kubeconfigPath,
+    context: options.access.context,
+    env: options.env,
+  });
+  return {
+    options,
+    runId,
+    namespace: `incluster-run-${runId}`,
+    dir,
+    shards: options.shards ?? options.config.runner.shards,
+    startedAt: new Date(),
+    client,
+    ledger: new Ledger(client),
+    providerContext: { ...options, artifactsDir: dir },
+  };
+}
+
+/** A run id that sorts by time and is unique enough to name a namespace: `20261124-150312-a1b2`. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}

@@ -1,0 +1,191 @@
+// The run pipeline on a fake cluster: the phases run in order, the report is built from what they
+// returned, and whatever the run created is released newest first, on success, on failure and on
+// an interrupt in any phase (FR-017). The real-cluster suites prove the same against a kubelet;
+// these pin the order and the bookkeeping, which only a fake can interrupt at every step.
+import { PassThrough } from 'node:stream';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { configSchema } from '../../../src/config/schema.ts';
+import type { ClusterProvider } from '../../../src/cluster/provider.ts';
+import { Status } from '../../../src/progress/status.ts';
+import { runSuite } from '../../../src/runner/run.ts';
+import { startFakeCluster, type FakeCluster } from './fake-cluster.ts';
+
+let cluster: FakeCluster;
+afterEach(async () => {
+  await cluster?.api.close();
+});
+
+/** A Status that interrupts the run the moment a phase whose name starts with `at` begins. */
+class InterruptingStatus extends Status {
+  readonly started: string[] = [];
+  private readonly at: string | undefined;
+  private readonly controller: AbortController;
+  constructor(at: string | undefined, controller: AbortController) {
+    super(new PassThrough(), { interactive: false });
+    this.at = at;
+    this.controller = controller;
+  }
+  override start(name: string): void {
+    this.started.push(name);
+    if (this.at && name.startsWith(this.at)) this.controller.abort(new Error('interrupted by SIGINT'));
+    super.start(name);
+  }
+}
+
+const provider = { name: 'existing' } as unknown as ClusterProvider;
+
+async function run(options: { interruptAt?: string; keep?: boolean; shards?: number } = {}) {
+  cluster = await startFakeCluster();
+  const controller = new AbortController();
+  const status = new InterruptingStatus(options.interruptAt, controller);
+  const root = process.env.TMPDIR ?? '/tmp';
+  const result = await runSuite({
+    config: configSchema.parse({ namespace: 'services' }),
+    root,
+    status,
+    env: {},
+    signal: controller.signal,
+    provider,
+    access: { provider: 'existing', clusterName: 'fake', kubeconfigPath: cluster.api.kubeconfig },
+    onLog: () => undefined,
+    image: { reference: 'incluster-runner:0123456789abcdef', pullPolicy: 'Never' },
+    keep: options.keep,
+    shards: options.shards,
+  });
+  return { result, status };
+}
+
+const PHASES = [
+  'Creating namespace',
+  'Granting the runner its RBAC rules',
+  'Giving the runner the postgres-credentials Secret',
+  'Creating Job',
+  'Running the suite',
+  'Merging results',
+];
+
+describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, () => {
+  test('runs its phases in order, then releases what it created, newest first', async () => {
+    const { result, status } = await run({ shards: 2 });
+    expect(result.exitStatus, result.report.message).toBe(0);
+    expect(status.started.map((name) => PHASES.find((p) => name.startsWith(p)) ?? name)).toEqual([
+      ...PHASES,
+      `Deleting namespace ${result.report.namespace}`,
+    ]);
+    const ns = result.report.namespace;
+    expect(cluster.applied).toEqual([
+      `/api/v1/namespaces/${ns}`,
+      `/api/v1/namespaces/${ns}/serviceaccounts/incluster-runner`,
+      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/incluster-runner`,
+      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/incluster-runner`,
+      expect.stringMatching(
+        /^\/apis\/rbac.authorization.k8s.io\/v1\/namespaces\/services\/roles\/incluster-runner-/,
+      ),
+      expect.stringMatching(
+        /^\/apis\/rbac.authorization.k8s.io\/v1\/namespaces\/services\/rolebindings\/incluster-runner-/,
+      ),
+      `/api/v1/namespaces/${ns}/secrets/postgres-credentials`,
+      `/apis/batch/v1/namespaces/${ns}/jobs/incluster-runner`,
+    ]);
+    expect(cluster.deleted).toEqual([...cluster.applied].reverse());
+    expect(cluster.objects.has(`/api/v1/namespaces/${ns}`)).toBe(false);
+  });
+
+  test('builds the report once, from what the phases returned', async () => {
+    const { result } = await run({ shards: 2 });
+    const report = JSON.parse(
+      await readFile(join(result.dir, 'report.json'), 'utf8'),
+    ) as typeof result.report;
+    expect(report).toMatchObject({
+      outcome: 'passed',
+      exitStatus: 0,
+      cluster: { serverVersion: 'v1.34.4-fake', name: 'fake' },
+      image: { reference: 'incluster-runner:0123456789abcdef', built: false },
+      shards: [
+        { index: 0, state: 'ended', exitCode: 0, node: 'fake-node', testDurationMs: 1000 },
+        { index: 1, state: 'ended', exitCode: 0, node: 'fake-node' },
+      ],
+    });
+    expect(report.phases.map((p) => p.name)).toContain('Merging results');
+  });
+
+  for (const [index, phase] of PHASES.entries())
+    test(`an interrupt as "${phase}" begins releases exactly what was created before, in reverse`, async () => {
+      const { result } = await run({ interruptAt: phase });
+      expect(result.exitStatus).toBe(130);
+      expect(result.report.outcome).toBe('interrupted');
+      // Every phase before this one created what it creates; this one nothing.
+      const before = { 0: 0, 1: 1, 2: 6, 3: 7, 4: 8, 5: 8 }[index];
+      expect(cluster.applied).toHaveLength(before!);
+      expect(cluster.deleted).toEqual([...cluster.applied].reverse());
+      if (before === 0) expect(result.report.message).toContain('nothing had been created');
+      else expect(result.report.message).toContain(`namespace ${result.report.namespace}`);
+      const left = [...cluster.objects.keys()].filter((path) => path.includes(result.report.namespace));
+      expect(left).toEqual([]);
+    });
+
+  test('an interrupt while an apply is in flight releases that object too', async () => {
+    cluster = await startFakeCluster();
+    const controller = new AbortController();
+    cluster.onApply = (path) => {
+      if (path.includes('/rolebindings/')) controller.abort(new Error('interrupted by SIGTERM'));
+    };
+    const result = await runSuite({
+      config: configSchema.parse({ namespace: 'services' }),
+      root: process.env.TMPDIR ?? '/tmp',
+      status: new Status(new PassThrough(), { interactive: false }),
+      env: {},
+      signal: controller.signal,
+      provider,
+      access: { provider: 'existing', clusterName: 'fake', kubeconfigPath: cluster.api.kubeconfig },
+      onLog: () => undefined,
+      image: { reference: 'incluster-runner:0123456789abcdef', pullPolicy: 'Never' },
+    });
+    expect(result.exitStatus).toBe(130);
+    const ns = result.report.namespace;
+    expect(cluster.applied.at(-1)).toBe(
+      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/incluster-runner`,
+    );
+    expect(cluster.deleted).toEqual([...cluster.applied].reverse());
+  });
+
+  test('with --keep, an interrupt stops the Job and its pods but keeps the namespace', async () => {
+    const { result } = await run({ interruptAt: 'Running the suite', keep: true });
+    expect(result.exitStatus).toBe(130);
+    const ns = result.report.namespace;
+    expect(cluster.deleted).toEqual([`/apis/batch/v1/namespaces/${ns}/jobs/incluster-runner`]);
+    expect([...cluster.objects.keys()].filter((p) => p.includes(`/namespaces/${ns}/pods/`))).toEqual([]);
+    expect(cluster.objects.has(`/api/v1/namespaces/${ns}`)).toBe(true);
+  });
+
+  test('a failing phase releases what was created and the report names the failure', async () => {
+    cluster = await startFakeCluster();
+    cluster.onApply = (path) => {
+      if (path.includes('/jobs/')) return 'admission webhook refused the Job';
+    };
+    const error = await runSuite({
+      config: configSchema.parse({ namespace: 'services' }),
+      root: process.env.TMPDIR ?? '/tmp',
+      status: new Status(new PassThrough(), { interactive: false }),
+      env: {},
+      signal: new AbortController().signal,
+      provider,
+      access: { provider: 'existing', clusterName: 'fake', kubeconfigPath: cluster.api.kubeconfig },
+      onLog: () => undefined,
+      image: { reference: 'incluster-runner:0123456789abcdef', pullPolicy: 'Never' },
+      runId: '20261201-000000-fail',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(cluster.applied).toHaveLength(7);
+    expect(cluster.deleted).toEqual([...cluster.applied].reverse());
+    const dir = join(process.env.TMPDIR ?? '/tmp', 'test-results', '20261201-000000-fail');
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as {
+      outcome: string;
+      message: string;
+    };
+    expect(report.outcome).toBe('infrastructure');
+    expect(report.message).toContain('admission webhook refused the Job');
+  });
+});
