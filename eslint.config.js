@@ -28,6 +28,12 @@ export default tseslint.config(
     },
   },
   {
+    // The run path and the kube layer stay readable in one screen per function (the architecture
+    // issue's bound): a longer one is a pipeline step waiting to be named.
+    files: ['src/runner/**/*.ts', 'src/kube/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 150, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -18,7 +18,7 @@ import {
   RequestContext,
   Watch,
 } from '@kubernetes/client-node';
-import { InfrastructureError, UsageError } from '../errors.ts';
+import { firstLine, InfrastructureError, UsageError } from '../errors.ts';
 import { describeKubeError, statusOf } from './api-error.ts';
 import {
   clientCertificateProblem,
@@ -91,7 +91,10 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
       try {
         part.loadFromFile(file);
       } catch (error) {
-        throw new UsageError(`kubeconfig ${file} cannot be read: ${firstLine(error)}`, { cause: error });
+        throw new UsageError(
+          `kubeconfig ${file} cannot be read: ${firstLine(error instanceof Error ? error.message : String(error))}`,
+          { cause: error },
+        );
       }
       if (part !== kc) kc.mergeConfig(part);
     }
@@ -270,8 +273,4 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

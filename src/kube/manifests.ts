@@ -4,7 +4,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { UsageError } from '../errors.ts';
+import { firstLine, UsageError } from '../errors.ts';
 
 /** Any Kubernetes object, as plain JSON. */
 export interface KubeObject {
@@ -70,7 +70,7 @@ export function parseManifests(text: string, file = '<inline>'): ManifestObject[
     if (error) {
       const at = error.linePos?.[0]?.line ?? line;
       throw new UsageError(
-        `${file}:${at}: document ${index + 1} is not valid YAML: ${error.message.split('\n')[0]}`,
+        `${file}:${at}: document ${index + 1} is not valid YAML: ${firstLine(error.message)}`,
       );
     }
     const data: unknown = doc.toJS();

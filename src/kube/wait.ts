@@ -1,7 +1,7 @@
 // Waiting for a condition, backed by watches (FR-021): every change is evaluated the moment it
 // arrives; no sleep-polling. A wait that times out or becomes impossible explains itself: the object,
 // the time waited, the last state seen and the object's recent events (FR-022, FR-023).
-import { ExitStatus, InclusterError } from '../errors.ts';
+import { describeErrorBriefly, ExitStatus, InclusterError } from '../errors.ts';
 import { formatDuration } from '../duration.ts';
 import type { KubeClient } from './client.ts';
 import { formatEvent, recentEvents } from './events.ts';
@@ -172,9 +172,7 @@ async function failureDetails(
         : all;
       events = relevant.slice(-12).map(formatEvent);
     } catch (error) {
-      events = [
-        `(events could not be read: ${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
-      ];
+      events = [`(events could not be read: ${describeErrorBriefly(error)})`];
     }
   }
   return { object, elapsedMs, lastState, events };

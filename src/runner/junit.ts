@@ -2,6 +2,7 @@
 // written, properties (such as the `requirements` of FR-036) and failure messages included; only
 // the root <testsuites> and its totals are recomputed from the test cases themselves.
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { firstLine } from '../errors.ts';
 
 /** Totals over test cases, as JUnit reports them. */
 export interface TestCounts {
@@ -80,7 +81,7 @@ export function mergeJUnit(inputs: readonly JUnitInput[], name: string): MergedJ
       if (failure) {
         const message = failure[':@']?.message ?? textOf(failure);
         failed.push(
-          `${suite[':@']?.name ?? '?'} › ${testcase[':@']?.name ?? '?'}: ${message.trim().split('\n')[0] ?? ''}`,
+          `${suite[':@']?.name ?? '?'} › ${testcase[':@']?.name ?? '?'}: ${firstLine(message.trim())}`,
         );
       }
     }

@@ -2,7 +2,8 @@
 // redacted; sources are synced into a pod the moment its holder container runs (the supervisor
 // says when); each shard's /artifacts is copied out the moment it ends; then the holders are told
 // to exit so the Job can finish and its TTL start.
-import { describeError } from '../../errors.ts';
+import { delay } from '../../delay.ts';
+import { describeErrorBriefly } from '../../errors.ts';
 import { copyFromPod } from '../../kube/copy.ts';
 import { execInPod } from '../../kube/exec.ts';
 import { streamLogs } from '../../kube/logs.ts';
@@ -46,7 +47,7 @@ export async function followShards(ctx: RunContext, sources: Buffer | undefined)
             : `${end.state.reason}: ${end.state.message}`;
         // The log stream trails the pod status by a moment: let the last lines through first.
         const ran = end.state.state === 'ended' || end.state.collectable;
-        if (ran) await Promise.race([logs.get(end.index), delay(LOG_TAIL_MS)]);
+        if (ran) await Promise.race([logs.get(end.index), delay(LOG_TAIL_MS, undefined, { unref: true })]);
         status.info(`[shard ${end.index}] ${line}`);
         const name = end.pod?.metadata.name;
         if (name && ran) artifacts.set(end.index, await collect(ctx, name, end.index));
@@ -57,7 +58,10 @@ export async function followShards(ctx: RunContext, sources: Buffer | undefined)
     throw error;
   }
   // Logs of a pod that never started end by themselves; wait briefly for the last lines.
-  await Promise.race([Promise.allSettled(logs.values()), delay(LOG_STRAGGLERS_MS)]);
+  await Promise.race([
+    Promise.allSettled(logs.values()),
+    delay(LOG_STRAGGLERS_MS, undefined, { unref: true }),
+  ]);
   status.end(true);
   await releaseHolders(ctx, ends);
   return { ends, artifacts };
@@ -77,7 +81,7 @@ async function followLogs(ctx: RunContext, pod: KubeObject, index: number): Prom
     });
   } catch (error) {
     if (!options.signal.aborted)
-      options.status.info(`[shard ${index}] (logs unavailable: ${firstLine(error)})`);
+      options.status.info(`[shard ${index}] (logs unavailable: ${describeErrorBriefly(error)})`);
   }
 }
 
@@ -98,7 +102,8 @@ async function syncSources(ctx: RunContext, pod: KubeObject, index: number, arch
     );
     if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}: ${result.stderr.trim()}`);
   } catch (error) {
-    if (!signal.aborted) status.info(`[shard ${index}] sources could not be synced: ${firstLine(error)}`);
+    if (!signal.aborted)
+      status.info(`[shard ${index}] sources could not be synced: ${describeErrorBriefly(error)}`);
   }
 }
 
@@ -116,7 +121,7 @@ async function collect(ctx: RunContext, pod: string, index: number): Promise<Sha
     return { files: copy.files.filter((f) => f !== '.'), bytes: copy.bytes, rejected: copy.rejected };
   } catch (error) {
     if (signal.aborted) throw error;
-    const why = firstLine(error);
+    const why = describeErrorBriefly(error);
     status.info(`[shard ${index}] artifacts could not be copied: ${why}`);
     return { files: [], bytes: 0, rejected: [], error: why };
   }
@@ -139,12 +144,4 @@ async function releaseHolders(ctx: RunContext, ends: readonly ShardEnd[]): Promi
 /** Where a shard's artifacts land: test-results/<run-id>/shard-<i>/. */
 export function shardDir(ctx: RunContext, index: number): string {
   return `${ctx.dir}/shard-${index}`;
-}
-
-function firstLine(error: unknown): string {
-  return describeError(error).split('\n')[0] ?? '';
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
