@@ -22,14 +22,13 @@ import {
   type ManifestObject,
 } from '../kube/manifests.ts';
 import { waitFor } from '../kube/wait.ts';
+import { CLUSTER_LABEL, managedByLabels } from '../ownership.ts';
 import { ensurePostgresSecret } from '../services/postgres-credentials.ts';
 import { exportFailureLogs } from './failure-logs.ts';
 import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
 
 /** The image of the short-lived pod that checks cluster DNS; present on local clusters, pulled on kind. */
 export const DNS_PROBE_IMAGE = 'docker.io/library/busybox:1.35';
-/** Labels on everything incluster creates in a cluster. */
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'incluster' } as const;
 
 export interface BringUpOptions {
   /** Apply the service manifests and wait for them (default true). */
@@ -138,7 +137,7 @@ export function namespaceObject(name: string, clusterName: string): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name, labels: { ...MANAGED_BY, 'incluster.dev/cluster': clusterName } },
+    metadata: { name, labels: managedByLabels({ [CLUSTER_LABEL]: clusterName }) },
   };
 }
 
@@ -167,7 +166,7 @@ export async function checkClusterDns(
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace, labels: { ...MANAGED_BY } },
+    metadata: { name, namespace, labels: managedByLabels() },
     spec: {
       restartPolicy: 'Never',
       securityContext: {

@@ -9,6 +9,7 @@ import { canLoadImages } from '../cluster/provider.ts';
 import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { MANAGED_BY_SELECTOR } from '../ownership.ts';
 import { CommandError, runCommand } from '../process/exec.ts';
 import { baseImageIds, baseImages, dockerImageId, type ImageIdLookup } from './base-images.ts';
 import { contentHash, contextEntries } from './context.ts';
@@ -141,7 +142,7 @@ export async function buildRunnerImage(options: BuildOptions): Promise<RunnerIma
   for (const [key, value] of Object.entries(await effectiveBuildArgs(options)))
     args.push('--build-arg', `${key}=${value}`);
   // The label lets `docker image prune --filter label=…` clean old runner images up.
-  args.push('--label', 'app.kubernetes.io/managed-by=incluster', options.contextDir);
+  args.push('--label', MANAGED_BY_SELECTOR, options.contextDir);
   try {
     await runCommand('docker', args, {
       env,

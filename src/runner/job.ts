@@ -16,11 +16,9 @@
 import type { Config } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { KubeObject } from '../kube/manifests.ts';
+import { CLUSTER_LABEL, managedByLabels, RUN_ID_LABEL } from '../ownership.ts';
 import { SYNC_SCRIPT } from './sources.ts';
 
-/** Labels on everything a run creates, so a run's objects can be found and swept. */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const RUN_ID_LABEL = 'incluster.dev/run-id';
 /** Name of the Job, its ServiceAccount, Role and RoleBinding (one run per namespace). */
 export const RUNNER_NAME = 'incluster-runner';
 /** The container that runs the suite, and the one that keeps /artifacts readable afterwards. */
@@ -70,7 +68,7 @@ export interface RunnerSpec {
 
 /** The labels stamped on every object of a run. */
 export function runLabels(runId: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: 'incluster', [RUN_ID_LABEL]: runId, 'app.kubernetes.io/name': RUNNER_NAME };
+  return managedByLabels({ [RUN_ID_LABEL]: runId, 'app.kubernetes.io/name': RUNNER_NAME });
 }
 
 /** The run's namespace, enforcing the restricted Pod Security Standard on everything in it. */
@@ -82,7 +80,7 @@ export function runNamespace(spec: Pick<RunnerSpec, 'namespace' | 'runId' | 'clu
       name: spec.namespace,
       labels: {
         ...runLabels(spec.runId),
-        'incluster.dev/cluster': spec.clusterName,
+        [CLUSTER_LABEL]: spec.clusterName,
         'pod-security.kubernetes.io/enforce': 'restricted',
         'pod-security.kubernetes.io/enforce-version': 'latest',
         'pod-security.kubernetes.io/warn': 'restricted',

@@ -1,11 +1,11 @@
 // What every phase of a run reads: the options it was started with, the names derived from its id,
 // the client, and the ledger of what it created. Built once by the driver (run.ts); phases read it
 // and return data, they never write into it, so the report is assembled in one place.
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ClusterAccess, ClusterProvider, ProviderContext } from '../cluster/provider.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
+import { newRunId } from '../ownership.ts';
 import { Ledger } from './ledger.ts';
 
 /** How `incluster run` was asked to run: the CLI's provider context plus the run's own choices. */
@@ -65,10 +65,4 @@ export async function createRunContext(options: RunSuiteOptions): Promise<RunCon
     ledger: new Ledger(client),
     providerContext: { ...options, artifactsDir: dir },
   };
-}
-
-/** A run id that sorts by time and is unique enough to name a namespace: `20261124-150312-a1b2`. */
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
 }

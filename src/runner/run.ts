@@ -20,7 +20,7 @@ import { mergeResults, type MergedResults } from './phases/merge-results.ts';
 import type { RunReport } from './report.ts';
 import { createRunContext, type RunContext, type RunSuiteOptions } from './run-context.ts';
 
-export { newRunId, type RunSuiteOptions } from './run-context.ts';
+export type { RunSuiteOptions } from './run-context.ts';
 
 /** What a run produced: its exit status, report and results directory. */
 export interface RunSuiteResult {

@@ -8,18 +8,17 @@ import { join } from 'node:path';
 import { InfrastructureError } from '../../../errors.ts';
 import { createKubeClient, type KubeClient } from '../../../kube/client.ts';
 import { isNotFound, isConflict, describeKubeError } from '../../../kube/api-error.ts';
+import { CLUSTER_LABEL, labelSelector, managedByLabels } from '../../../ownership.ts';
 import type { ClusterAccess, ClusterProvider, ProviderContext } from '../../provider.ts';
 
 /** Labels on every namespace the existing provider creates; `down` selects on all of them. */
 export function ownerLabels(clusterName: string): Record<string, string> {
-  return { 'app.kubernetes.io/managed-by': 'incluster', 'incluster.dev/cluster': clusterName };
+  return { ...managedByLabels(), [CLUSTER_LABEL]: clusterName };
 }
 
 /** The label selector `down` deletes by. */
 export function ownerSelector(clusterName: string): string {
-  return Object.entries(ownerLabels(clusterName))
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',');
+  return labelSelector(ownerLabels(clusterName));
 }
 
 /** What the existing provider depends on; tests may inject a client. */
