@@ -1,7 +1,19 @@
 #!/usr/bin/env node
 // The process entry point: the only place that sets the exit status and wires signals.
 import { ExitStatus } from '../errors.ts';
-import { runCli } from './program.ts';
+import { nodeVersionProblem, requiredNode } from './node-version.ts';
+
+// Before the rest of the CLI is loaded: on a too-old Node.js its dependencies fail with errors that
+// name neither Node.js nor the version needed.
+const required = requiredNode();
+const tooOld = required ? nodeVersionProblem(process.versions.node, required) : undefined;
+if (tooOld) {
+  process.stderr.write(
+    `incluster: ${tooOld}\n  hint: install a newer Node.js (the current LTS works), e.g. from https://nodejs.org or with your version manager (nvm install --lts)\n`,
+  );
+  process.exit(ExitStatus.infrastructure);
+}
+const { runCli } = await import('./program.ts');
 
 const controller = new AbortController();
 let interrupts = 0;

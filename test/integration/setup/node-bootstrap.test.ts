@@ -28,7 +28,7 @@ async function withEnvSh(script: string, cache: string) {
 
 describe('set-up: a supported Node.js without installing anything by hand', { tags: ['001-FR-046'] }, () => {
   test.skipIf(!systemNode)(
-    'with the system Node older than 22.12, env.sh installs the pinned Node 24 and puts it first',
+    'with the system Node older than 22.19, env.sh installs the pinned Node 24 and puts it first',
     async () => {
       const { stdout: systemVersion } = await run(systemNode!, ['--version']);
       // The machine this runs on must really have an old system Node for the test to prove anything.
@@ -54,8 +54,8 @@ describe('set-up: a supported Node.js without installing anything by hand', { ta
     const engines = (
       JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { engines: { node: string } }
     ).engines.node;
-    expect(engines).toBe('>=22.12');
+    expect(engines).toBe('>=22.19');
     const [major, minor] = pinned.split('.').map(Number);
-    expect(major! > 22 || (major === 22 && minor! >= 12)).toBe(true);
+    expect(major! > 22 || (major === 22 && minor! >= 19)).toBe(true);
   });
 });
