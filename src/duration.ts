@@ -14,6 +14,11 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
+/** Whole seconds, at least 1, for Kubernetes fields counted in seconds: 90 500 ms → 91. */
+export function wholeSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
 /** 850 ms → "850ms", 12.3 s → "12.3s", 125 s → "2m05s". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

@@ -1,6 +1,5 @@
 // What `up`, `down` and `run` share: the config, the chosen provider (and why), and the context a
 // provider works in.
-import { resolve } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { ProviderContext } from '../cluster/provider.ts';
 import { Status } from '../progress/status.ts';
@@ -31,7 +30,7 @@ export async function clusterCommandContext(
     status,
     env: io.env,
     signal: io.signal,
-    artifactsDir: resolve(loaded.root, loaded.config.artifacts.dir),
+    artifactsDir: loaded.config.artifacts.dir,
   };
   return { loaded, selection, providerContext, status };
 }

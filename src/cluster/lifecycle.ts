@@ -2,7 +2,6 @@
 // proves it works (every node Ready, cluster DNS resolves a Service name from a pod), preloads the
 // configured images, and deploys the services and waits for them. On failure the cluster's logs are
 // exported to `<artifacts.dir>/<provider>-logs/` (failure-logs.ts) before the error goes up (FR-006).
-import { resolve } from 'node:path';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import { describeKubeError } from '../kube/api-error.ts';
 import { applyManifests } from '../kube/apply.ts';
@@ -129,7 +128,7 @@ export async function deployServices(
 export async function loadServiceManifests(
   ctx: Pick<ProviderContext, 'config' | 'root'>,
 ): Promise<ManifestObject[]> {
-  return loadManifests(ctx.config.services.manifests.map((p) => resolve(ctx.root, p)));
+  return loadManifests(ctx.config.services.manifests);
 }
 
 /** The namespace incluster creates for the services, labelled so `down` on a shared cluster finds it. */

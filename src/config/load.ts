@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { configAt, resolveConfigPaths } from './resolve.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export const CONFIG_FILE_NAME = 'incluster.config.yaml';
@@ -33,7 +34,7 @@ export function findConfigFile(startDir: string): string | undefined {
 /** Loads the config from `file`, or finds it from `cwd`; defaults apply when there is none. */
 export async function loadConfig(options: { cwd: string; file?: string }): Promise<LoadedConfig> {
   const file = options.file ? resolve(options.cwd, options.file) : findConfigFile(options.cwd);
-  if (!file) return { config: configSchema.parse({}), file: undefined, root: resolve(options.cwd) };
+  if (!file) return { config: configAt(options.cwd), file: undefined, root: resolve(options.cwd) };
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -54,7 +55,7 @@ export function parseConfig(text: string, file: string): Config {
   }
   const data: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success) return resolveConfigPaths(result.data, dirname(resolve(file)));
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String);
   // An unknown key is reported at the key itself, not at its parent.

@@ -3,16 +3,19 @@
 // editors (schema/incluster.config.schema.json) is generated from this file by `npm run schema`.
 import { z } from 'zod';
 import { PROVIDER_CHOICES, PROVIDER_NAMES } from '../cluster/provider-names.ts';
+import { DURATION_PATTERN, parseDuration } from '../duration.ts';
 
 /** kind release and node image we pin; the image digest comes from that release's notes. */
 export const KIND_VERSION = 'v0.33.0';
 export const KIND_NODE_IMAGE =
   'kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed';
 
+/** A duration as written ("90s", "10m"), turned into milliseconds when the config loads. */
 const duration = z
   .string()
-  .regex(/^\d+(ms|s|m|h)$/, 'a duration such as "90s", "10m" or "1h"')
-  .describe('A duration: a whole number followed by ms, s, m or h.');
+  .regex(DURATION_PATTERN, 'a duration such as "90s", "10m" or "1h"')
+  .describe('A duration: a whole number followed by ms, s, m or h.')
+  .transform((text) => parseDuration(text) ?? 0);
 
 const quantity = z
   .string()
@@ -77,7 +80,7 @@ export const configSchema = z
           .array(z.string())
           .default(['testing/k8s/services/'])
           .describe('Files or directories of YAML manifests applied by `up`.'),
-        timeout: duration.default('5m'),
+        timeout: duration.prefault('5m'),
       })
       .prefault({}),
     images: z
@@ -101,8 +104,8 @@ export const configSchema = z
           .default(['npx', 'vitest', 'run'])
           .describe('Command run in the runner container.'),
         shards: z.int().min(1).max(64).default(1),
-        timeout: duration.default('30m'),
-        ttlAfterFinished: duration.default('10m'),
+        timeout: duration.prefault('30m'),
+        ttlAfterFinished: duration.prefault('10m'),
         resources: z
           .strictObject({
             requests: z
@@ -142,9 +145,9 @@ export const configSchema = z
       .strictObject({
         keepOnFailure: z.boolean().default(false),
         namespaceTtl: duration
-          .default('1h')
+          .prefault('1h')
           .describe('Expiry stamped on test namespaces; `sweep` deletes them after it.'),
-        deleteTimeout: duration.default('60s'),
+        deleteTimeout: duration.prefault('60s'),
       })
       .prefault({}),
     artifacts: z

@@ -16,7 +16,6 @@ import {
   forgetBaseImage,
   imageReference,
   rememberBaseImage,
-  resolveBuildPaths,
   type BuildOptions,
   type DeliveredImage,
 } from './image.ts';
@@ -43,11 +42,11 @@ export async function planImage(ctx: RunContext, cluster: ClusterFacts): Promise
       pods: options.image,
       report: { reference: options.image.reference, clusterReference: options.image.reference, built: false },
     };
-  const paths = resolveBuildPaths(options.root, options.config.runner);
   // The base images' IDs are part of every hash below; the engine is asked once per image.
   const baseImageId = rememberLookups(dockerImageId(options.env, options.signal));
   const build: BuildOptions = {
-    ...paths,
+    contextDir: options.config.runner.context,
+    dockerfile: options.config.runner.dockerfile,
     repository: options.config.runner.image,
     env: options.env,
     baseImageId,

@@ -3,7 +3,7 @@
 // `:latest`, then put where the cluster's node can run it (FR-010, FR-011).
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ClusterProvider, ProviderContext } from '../cluster/provider.ts';
 import { canLoadImages } from '../cluster/provider.ts';
 import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
@@ -292,14 +292,6 @@ export function normalizeImageName(image: string): string {
     image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (hasRegistry) return image;
   return image.includes('/') ? `docker.io/${image}` : `docker.io/library/${image}`;
-}
-
-/** Resolves the config's paths against its root; the Dockerfile may live outside the context. */
-export function resolveBuildPaths(
-  root: string,
-  runner: { dockerfile: string; context: string },
-): { contextDir: string; dockerfile: string } {
-  return { contextDir: resolve(root, runner.context), dockerfile: resolve(root, runner.dockerfile) };
 }
 
 async function imageId(

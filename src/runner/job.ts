@@ -14,7 +14,6 @@
 // (backoffLimit 0) and thereby killing the shards still running. If incluster itself dies, the
 // Job's activeDeadlineSeconds still ends the pods, and its TTL removes the Job.
 import type { Config } from '../config/schema.ts';
-import { UsageError } from '../errors.ts';
 import type { KubeObject } from '../kube/manifests.ts';
 import { CLUSTER_LABEL, managedByLabels, RUN_ID_LABEL } from '../ownership.ts';
 import { SYNC_SCRIPT } from './sources.ts';
@@ -286,16 +285,4 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
       },
     },
   };
-}
-
-/** `30m` → 1800; the config's durations are validated by the schema, the flag's here. */
-export function parseDurationSeconds(text: string, what: string): number {
-  const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
-  if (!match)
-    throw new UsageError(`${what} must be a duration such as "90s", "10m" or "1h", got \`${text}\``);
-  const value = Number(match[1]);
-  const unit = match[2];
-  const seconds =
-    unit === 'ms' ? value / 1000 : unit === 's' ? value : unit === 'm' ? value * 60 : value * 3600;
-  return Math.max(1, Math.ceil(seconds));
 }

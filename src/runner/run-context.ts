@@ -2,7 +2,7 @@
 // the client, and the ledger of what it created. Built once by the driver (run.ts); phases read it
 // and return data, they never write into it, so the report is assembled in one place.
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ClusterAccess, ClusterProvider, ProviderContext } from '../cluster/provider.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { newRunId } from '../ownership.ts';
@@ -47,7 +47,7 @@ export interface RunContext {
 /** Derives the run's names, creates its results directory and its client. */
 export async function createRunContext(options: RunSuiteOptions): Promise<RunContext> {
   const runId = options.runId ?? newRunId();
-  const dir = resolve(options.root, options.config.artifacts.dir, runId);
+  const dir = join(options.config.artifacts.dir, runId);
   await mkdir(dir, { recursive: true });
   const client = createKubeClient({
     kubeconfig: options.access.kubeconfigPath,

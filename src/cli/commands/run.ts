@@ -1,7 +1,7 @@
 // `incluster run`: build the runner image, run the suite as a Job in the cluster, copy results out.
 import type { Command } from 'commander';
 import { InfrastructureError, UsageError } from '../../errors.ts';
-import { formatDuration } from '../../duration.ts';
+import { formatDuration, parseDuration, wholeSeconds } from '../../duration.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
@@ -41,11 +41,12 @@ export function runCommand(ctx: CommandContext): Command {
       const shards = options.shards === undefined ? undefined : Number(options.shards);
       if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 64))
         throw new UsageError(`--shards must be a whole number from 1 to 64, got \`${options.shards}\``);
-      const timeoutSeconds =
-        options.timeout === undefined
-          ? undefined
-          : // Loaded here: the runner's modules are heavy, and every other command would pay for them.
-            (await import('../../runner/job.ts')).parseDurationSeconds(options.timeout, '--timeout');
+      const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+      if (options.timeout !== undefined && timeoutMs === undefined)
+        throw new UsageError(
+          `--timeout must be a duration such as "90s", "10m" or "1h", got \`${options.timeout}\``,
+        );
+      const timeoutSeconds = timeoutMs === undefined ? undefined : wholeSeconds(timeoutMs);
       const cluster = await clusterCommandContext(io, options);
       const { status } = cluster;
       const access = await cluster.selection.provider.access(cluster.providerContext);

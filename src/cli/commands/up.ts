@@ -44,10 +44,12 @@ export function upCommand(ctx: CommandContext): Command {
     action: async (options) => {
       const { io } = ctx;
       const cluster = await clusterCommandContext(io, options);
-      const timeoutText = options.timeout ?? cluster.loaded.config.services.timeout;
-      const servicesTimeoutMs = parseDuration(timeoutText);
+      const servicesTimeoutMs =
+        options.timeout === undefined
+          ? cluster.loaded.config.services.timeout
+          : parseDuration(options.timeout);
       if (servicesTimeoutMs === undefined)
-        throw new UsageError(`--timeout must be a duration such as 90s or 10m, got \`${timeoutText}\``);
+        throw new UsageError(`--timeout must be a duration such as 90s or 10m, got \`${options.timeout}\``);
       const { bringUp } = await import('../../cluster/lifecycle.ts');
       const started = performance.now();
       const result = await bringUp(cluster.selection.provider, cluster.providerContext, {

@@ -1,5 +1,6 @@
 // Phase 6: the Indexed Job, one pod per shard, from everything the earlier phases decided.
-import { parseDurationSeconds, RUNNER_NAME, runnerJob, type RunnerSpec } from '../job.ts';
+import { wholeSeconds } from '../../duration.ts';
+import { RUNNER_NAME, runnerJob, type RunnerSpec } from '../job.ts';
 import type { ImagePlan } from '../image-plan.ts';
 import type { RunContext } from '../run-context.ts';
 
@@ -16,9 +17,8 @@ export function runnerSpec(ctx: RunContext, image: ImagePlan, secret: string | u
     command: config.runner.command,
     runnerArgs: ctx.options.runnerArgs ?? [],
     shards: ctx.shards,
-    timeoutSeconds:
-      ctx.options.timeoutSeconds ?? parseDurationSeconds(config.runner.timeout, 'runner.timeout'),
-    ttlSeconds: parseDurationSeconds(config.runner.ttlAfterFinished, 'runner.ttlAfterFinished'),
+    timeoutSeconds: ctx.options.timeoutSeconds ?? wholeSeconds(config.runner.timeout),
+    ttlSeconds: wholeSeconds(config.runner.ttlAfterFinished),
     resources: config.runner.resources,
     artifactsSizeLimit: config.runner.artifactsSizeLimit,
     env: config.runner.env,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
+import { configAt } from '../../../src/config/resolve.ts';
 import { configSchema } from '../../../src/config/schema.ts';
 import { createKubeClient } from '../../../src/kube/client.ts';
 import { Status } from '../../../src/progress/status.ts';
@@ -30,7 +31,7 @@ async function tempDir(prefix: string): Promise<string> {
 
 function context(namespace: string): ProviderContext {
   return {
-    config: configSchema.parse({ cluster: { name: clusterName, provider: 'existing' }, namespace }),
+    config: configAt(process.cwd(), { cluster: { name: clusterName, provider: 'existing' }, namespace }),
     root: process.cwd(),
     status: new Status(new PassThrough(), { interactive: false }),
     env: process.env,

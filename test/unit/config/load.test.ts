@@ -10,8 +10,9 @@ describe('incluster.config.yaml', { tags: ['001-FR-044'] }, () => {
     const config = parseConfig('', 'incluster.config.yaml');
     expect(config.cluster.name).toBe('floe-test');
     expect(config.namespace).toBe('floe-test');
-    expect(config.services.manifests).toEqual(['testing/k8s/services/']);
-    expect(config.artifacts.dir).toBe('test-results');
+    // Paths come out absolute, against the directory of the file (here the working directory).
+    expect(config.services.manifests).toEqual([join(process.cwd(), 'testing/k8s/services')]);
+    expect(config.artifacts.dir).toBe(join(process.cwd(), 'test-results'));
     expect(config.cluster.kind.nodeImage).toMatch(/^kindest\/node:v1\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
   });
 

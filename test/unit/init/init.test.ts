@@ -69,11 +69,11 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
       [...EXPECTED, ...services.map((f) => `testing/k8s/services/${f}`)].sort(),
     );
     for (const path of Object.keys(files)) expect(result.outcome(path), path).toBe('created');
-    const config = parseConfig(files['incluster.config.yaml']!, 'incluster.config.yaml');
-    expect(config.cluster.kind.config).toBe('testing/k8s/kind-config.yaml');
-    expect(config.runner.dockerfile).toBe('testing/Dockerfile');
-    expect(existsSync(join(dir, config.runner.dockerfile))).toBe(true);
-    expect(existsSync(join(dir, config.cluster.kind.config))).toBe(true);
+    const config = parseConfig(files['incluster.config.yaml']!, join(dir, 'incluster.config.yaml'));
+    expect(config.cluster.kind.config).toBe(join(dir, 'testing/k8s/kind-config.yaml'));
+    expect(config.runner.dockerfile).toBe(join(dir, 'testing/Dockerfile'));
+    expect(existsSync(config.runner.dockerfile)).toBe(true);
+    expect(existsSync(config.cluster.kind.config)).toBe(true);
     // The spec template is in our spec format, and the example test names its requirement.
     expect(files['specs/001-example/spec.md']).toMatch(/^- \*\*001-FR-001\*\* \S/m);
     expect(files['test/integration/example.test.ts']).toContain(`tags: ['001-FR-001']`);

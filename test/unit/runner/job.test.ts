@@ -7,7 +7,6 @@ import {
   runnerJob,
   runNamespace,
   testCommand,
-  parseDurationSeconds,
   type RunnerSpec,
 } from '../../../src/runner/job.ts';
 
@@ -219,14 +218,5 @@ describe('namespace and RBAC', { tags: ['001-FR-012'] }, () => {
       ],
     });
     expect(JSON.stringify([role, binding])).not.toContain('ClusterRole');
-  });
-});
-
-describe('durations', { tags: ['001-FR-012'] }, () => {
-  test('--timeout accepts the config format and rejects anything else naming it', () => {
-    expect(parseDurationSeconds('90s', '--timeout')).toBe(90);
-    expect(parseDurationSeconds('10m', '--timeout')).toBe(600);
-    expect(parseDurationSeconds('1h', '--timeout')).toBe(3600);
-    expect(() => parseDurationSeconds('ten', '--timeout')).toThrow('--timeout must be a duration');
   });
 });

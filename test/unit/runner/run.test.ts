@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { configSchema } from '../../../src/config/schema.ts';
+import { configAt } from '../../../src/config/resolve.ts';
 import type { ClusterProvider } from '../../../src/cluster/provider.ts';
 import { Status } from '../../../src/progress/status.ts';
 import { runSuite } from '../../../src/runner/run.ts';
@@ -42,7 +42,7 @@ async function run(options: { interruptAt?: string; keep?: boolean; shards?: num
   const status = new InterruptingStatus(options.interruptAt, controller);
   const root = process.env.TMPDIR ?? '/tmp';
   const result = await runSuite({
-    config: configSchema.parse({ namespace: 'services' }),
+    config: configAt(process.env.TMPDIR ?? '/tmp', { namespace: 'services' }),
     root,
     status,
     env: {},
@@ -133,7 +133,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
       if (path.includes('/rolebindings/')) controller.abort(new Error('interrupted by SIGTERM'));
     };
     const result = await runSuite({
-      config: configSchema.parse({ namespace: 'services' }),
+      config: configAt(process.env.TMPDIR ?? '/tmp', { namespace: 'services' }),
       root: process.env.TMPDIR ?? '/tmp',
       status: new Status(new PassThrough(), { interactive: false }),
       env: {},
@@ -166,7 +166,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
       if (path.includes('/jobs/')) return 'admission webhook refused the Job';
     };
     const error = await runSuite({
-      config: configSchema.parse({ namespace: 'services' }),
+      config: configAt(process.env.TMPDIR ?? '/tmp', { namespace: 'services' }),
       root: process.env.TMPDIR ?? '/tmp',
       status: new Status(new PassThrough(), { interactive: false }),
       env: {},

@@ -4,7 +4,7 @@
 // where they go is failure-logs.ts's rule).
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { InfrastructureError, UsageError } from '../../../errors.ts';
 import { createKubeClient } from '../../../kube/client.ts';
 import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
@@ -91,16 +91,15 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
     async up(ctx) {
       await requireKindTools(ctx.env, ctx.signal);
       const name = ctx.config.cluster.name;
-      const configFile = resolve(ctx.root, ctx.config.cluster.kind.config);
+      const configFile = ctx.config.cluster.kind.config;
       const running = await ctx.status.phase(`kind: look for cluster ${name}`, () => isRunning(ctx));
       if (running) {
         ctx.status.info(`reusing the running kind cluster \`${name}\``);
       } else {
         if (!existsSync(configFile))
-          throw new UsageError(
-            `cluster.kind.config: ${ctx.config.cluster.kind.config} does not exist (looked at ${configFile})`,
-            { hint: '`incluster init` writes the default kind config to testing/k8s/kind-config.yaml' },
-          );
+          throw new UsageError(`cluster.kind.config: ${configFile} does not exist`, {
+            hint: '`incluster init` writes the default kind config to testing/k8s/kind-config.yaml',
+          });
         try {
           await ctx.status.phase('kind: create cluster', () =>
             kind.createCluster(
