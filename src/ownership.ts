@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 /** Set to MANAGED_BY_VALUE on everything incluster creates. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 /** The value of MANAGED_BY_LABEL on everything incluster creates. */
-export const MANAGED_BY_VALUE = 'incluster';
+const MANAGED_BY_VALUE = 'incluster';
 /** The run that created an object: an `incluster run`, or one process using the Vitest fixtures. */
 export const RUN_ID_LABEL = 'incluster.dev/run-id';
 /** The test a namespace belongs to. */

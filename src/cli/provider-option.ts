@@ -22,7 +22,7 @@ export function addProviderOption(
 }
 
 /** Each provider and what it is, aligned, for `--help`. */
-export function providersHelp(choices: readonly ProviderChoice[]): string {
+function providersHelp(choices: readonly ProviderChoice[]): string {
   const width = Math.max(...choices.map((name) => name.length));
   const lines = choices.map((name) => `  ${name.padEnd(width)}  ${PROVIDER_SUMMARIES[name]}`);
   return `\nProviders:\n${lines.join('\n')}`;

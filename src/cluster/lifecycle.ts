@@ -27,7 +27,7 @@ import { exportFailureLogs } from './failure-logs.ts';
 import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
 
 /** The image of the short-lived pod that checks cluster DNS; present on local clusters, pulled on kind. */
-export const DNS_PROBE_IMAGE = 'docker.io/library/busybox:1.35';
+const DNS_PROBE_IMAGE = 'docker.io/library/busybox:1.35';
 
 export interface BringUpOptions {
   /** Apply the service manifests and wait for them (default true). */
@@ -125,14 +125,14 @@ export async function deployServices(
 }
 
 /** Loads and parses the configured service manifests; a malformed one is a UsageError naming file and line. */
-export async function loadServiceManifests(
+async function loadServiceManifests(
   ctx: Pick<ProviderContext, 'config' | 'root'>,
 ): Promise<ManifestObject[]> {
   return loadManifests(ctx.config.services.manifests);
 }
 
 /** The namespace incluster creates for the services, labelled so `down` on a shared cluster finds it. */
-export function namespaceObject(name: string, clusterName: string): KubeObject {
+function namespaceObject(name: string, clusterName: string): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -152,11 +152,7 @@ function registeredNodes(client: KubeClient, signal: AbortSignal): Promise<strin
 }
 
 /** Resolves the kubernetes Service's name from a pod: proves CoreDNS, kube-proxy and pod networking together. */
-export async function checkClusterDns(
-  client: KubeClient,
-  namespace: string,
-  signal: AbortSignal,
-): Promise<void> {
+async function checkClusterDns(client: KubeClient, namespace: string, signal: AbortSignal): Promise<void> {
   await applyManifests(client, [namespaceObject(namespace, 'dns-check')], { signal }).catch(() => undefined);
   // Right after CoreDNS is (re)deployed its Service has no ready endpoint yet, and kube-proxy
   // refuses the lookup; wait (on a watch) until it has one, so the probe tests DNS, not timing.

@@ -8,7 +8,7 @@ import { objectPath, resolveResource } from './discovery.ts';
 import { findPullRisks, type KubeObject, type ManifestObject, type PullWarning } from './manifests.ts';
 
 /** The field manager incluster applies with, so its fields are told apart from other writers'. */
-export const FIELD_MANAGER = 'incluster';
+const FIELD_MANAGER = 'incluster';
 
 /** How objects are applied: target namespace, field manager, extra labels. */
 export interface ApplyOptions {

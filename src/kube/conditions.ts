@@ -42,7 +42,7 @@ const WELL_KNOWN: Record<string, string> = {
 };
 
 /** Resolves a KindRef to apiVersion and kind; `apps/v1/Deployment` is accepted too. */
-export function kindOf(ref: KindRef): { apiVersion: string; kind: string } {
+function kindOf(ref: KindRef): { apiVersion: string; kind: string } {
   if (typeof ref !== 'string') return ref;
   const slash = ref.lastIndexOf('/');
   if (slash > 0) return { apiVersion: ref.slice(0, slash), kind: ref.slice(slash + 1) };

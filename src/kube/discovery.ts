@@ -57,7 +57,7 @@ export function objectPath(info: ResourceInfo, namespace: string | undefined, na
 }
 
 /** `/api/v1` for the core group, `/apis/apps/v1` for the others. */
-export function basePathOf(apiVersion: string): string {
+function basePathOf(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
 }
 

@@ -107,7 +107,7 @@ export function exitCodeOf(status: V1Status | undefined, what = 'exec'): number 
 }
 
 /** The name of the pod's first container. */
-export async function firstContainer(client: KubeClient, namespace: string, pod: string): Promise<string> {
+async function firstContainer(client: KubeClient, namespace: string, pod: string): Promise<string> {
   const object = await client.core.readNamespacedPod({ namespace, name: pod });
   const name = object.spec?.containers[0]?.name;
   if (!name) throw new InfrastructureError('ExecFailed', `pod ${namespace}/${pod} has no containers`);

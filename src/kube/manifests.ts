@@ -125,7 +125,7 @@ interface ContainerLike {
 }
 
 /** The containers of any workload kind: Pod, templates (Deployment, Job, …) and CronJob's nested one. */
-export function containersOf(object: KubeObject): ContainerLike[] {
+function containersOf(object: KubeObject): ContainerLike[] {
   const podSpec = podSpecOf(object);
   if (!podSpec) return [];
   const lists = [podSpec.initContainers, podSpec.containers, podSpec.ephemeralContainers];

@@ -34,7 +34,7 @@ export function objectRef(object: Pick<KubeObject, 'kind' | 'metadata'>): string
 }
 
 /** The object's conditions as plain records. */
-export function conditionsOf(object: KubeObject | undefined): ConditionLike[] {
+function conditionsOf(object: KubeObject | undefined): ConditionLike[] {
   const status = object?.status as { conditions?: ConditionLike[] } | undefined;
   return Array.isArray(status?.conditions) ? status.conditions : [];
 }

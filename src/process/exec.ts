@@ -153,7 +153,7 @@ export async function isOnPath(file: string, env: NodeJS.ProcessEnv = process.en
 }
 
 /** Quotes an argument only when a shell would need it, so error messages can be pasted back. */
-export function quoteForDisplay(arg: string): string {
+function quoteForDisplay(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -81,7 +81,7 @@ export class SecretRelay {
 const RELAY_PREFIX = 'incluster-secrets-';
 
 /** Deletes relay directories whose process (the pid in their name) no longer runs. */
-export function removeOrphanedRelays(parent: string): string[] {
+function removeOrphanedRelays(parent: string): string[] {
   const removed: string[] = [];
   let names: string[];
   try {

@@ -20,7 +20,7 @@ const KUBE_CLIENT_MODULE = new URL(
 ).href;
 
 /** Variable names that say they hold a credential (PGPASSWORD, NPM_TOKEN, AWS_SECRET_ACCESS_KEY, …). */
-export const CREDENTIAL_NAME =
+const CREDENTIAL_NAME =
   /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 
 /** Values that a credential-named variable may hold without being a secret: flags, numbers, paths. */

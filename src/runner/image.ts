@@ -34,7 +34,7 @@ export interface BuildOptions {
 }
 
 /** Where Debian and Ubuntu keep the certificate authorities an administrator added to the host. */
-export const LOCAL_CA_DIR = '/usr/local/share/ca-certificates';
+const LOCAL_CA_DIR = '/usr/local/share/ca-certificates';
 
 /**
  * The build arguments docker receives: the configured ones, plus EXTRA_CA_CERTS with the host's
@@ -42,7 +42,7 @@ export const LOCAL_CA_DIR = '/usr/local/share/ca-certificates';
  * and a fresh base image does not, so `npm ci` in the build would fail; the runner Dockerfile
  * trusts these for its install step only. (A Dockerfile without that ARG ignores it.)
  */
-export async function effectiveBuildArgs(
+async function effectiveBuildArgs(
   options: Pick<BuildOptions, 'buildArgs'>,
   caDir = LOCAL_CA_DIR,
 ): Promise<Record<string, string>> {
@@ -274,7 +274,7 @@ async function readMemo(file: string): Promise<string[]> {
 }
 
 /** True when every node's kubelet lists `image` among its images (kubelets report them with their status). */
-export async function imageOnEveryNode(client: KubeClient, image: string): Promise<boolean> {
+async function imageOnEveryNode(client: KubeClient, image: string): Promise<boolean> {
   const wanted = normalizeImageName(image);
   const nodes = await client.core.listNode().catch(() => undefined);
   if (!nodes || nodes.items.length === 0) return false;

@@ -27,7 +27,7 @@ export const ARTIFACTS_DIR = '/artifacts';
 /** Created (by exec) in the holder container once /artifacts has been copied out. */
 export const COLLECTED_FILE = '/run/incluster/collected';
 /** The non-root user the restricted PSS asks for; the node images' `node` user. */
-export const RUNNER_UID = 1000;
+const RUNNER_UID = 1000;
 /** The annotation the Job controller sets to a pod's completion index. */
 export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 
@@ -66,7 +66,7 @@ export interface RunnerSpec {
 }
 
 /** The labels stamped on every object of a run. */
-export function runLabels(runId: string): Record<string, string> {
+function runLabels(runId: string): Record<string, string> {
   return managedByLabels({ [RUN_ID_LABEL]: runId, 'app.kubernetes.io/name': RUNNER_NAME });
 }
 
@@ -144,7 +144,7 @@ export function copiedSecret(
 }
 
 /** The securityContext every container gets: what the restricted Pod Security Standard requires. */
-export function restrictedContainerSecurity(): Record<string, unknown> {
+function restrictedContainerSecurity(): Record<string, unknown> {
   return {
     runAsNonRoot: true,
     runAsUser: RUNNER_UID,
@@ -156,7 +156,7 @@ export function restrictedContainerSecurity(): Record<string, unknown> {
 }
 
 /** The environment of the test container: services, credentials by secretKeyRef, run and shard. */
-export function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
+function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
   const env: Record<string, unknown>[] = [
     { name: 'CI', value: 'true' },
     { name: 'INCLUSTER_RUN_ID', value: spec.runId },
@@ -208,7 +208,7 @@ export function testCommand(spec: Pick<RunnerSpec, 'command' | 'runnerArgs' | 's
  * The holder's command: wait for the collected-file, then exit 0. A TERM (Ctrl-C cleanup, the Job's
  * deadline) ends it at once: as PID 1 the shell would otherwise ignore it until the grace period.
  */
-export const HOLDER_COMMAND: readonly string[] = [
+const HOLDER_COMMAND: readonly string[] = [
   'sh',
   '-c',
   `trap 'exit 0' TERM INT; while [ ! -e ${COLLECTED_FILE} ]; do sleep 1; done`,

@@ -8,8 +8,8 @@ import { pack } from 'tar-stream';
 import { contextEntries } from './context.ts';
 
 /** Where the synced sources arrive in the pod (the holder's and the test container's shared volume). */
-export const SOURCES_ARCHIVE = '/run/incluster/sources.tar';
-export const SOURCES_READY = '/run/incluster/sources-ready';
+const SOURCES_ARCHIVE = '/run/incluster/sources.tar';
+const SOURCES_READY = '/run/incluster/sources-ready';
 
 /** A tar of the build context's files, without node_modules (the image's own stay in place). */
 export async function packSources(contextDir: string): Promise<Buffer> {

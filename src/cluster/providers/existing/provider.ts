@@ -110,11 +110,7 @@ export function createExistingProvider(options: ExistingProviderOptions = {}): C
 }
 
 /** Creates `name` labelled as ours when it is missing; an existing namespace is used as it is. */
-export async function ensureNamespace(
-  client: KubeClient,
-  name: string,
-  clusterName: string,
-): Promise<boolean> {
+async function ensureNamespace(client: KubeClient, name: string, clusterName: string): Promise<boolean> {
   try {
     await client.core.readNamespace({ name });
     return false;
@@ -131,7 +127,7 @@ export async function ensureNamespace(
 }
 
 /** Deletes every namespace matching `selector`; returns their names. */
-export async function deleteOwnedNamespaces(client: KubeClient, selector: string): Promise<string[]> {
+async function deleteOwnedNamespaces(client: KubeClient, selector: string): Promise<string[]> {
   const list = await client.core.listNamespace({ labelSelector: selector });
   const names = list.items.map((ns) => ns.metadata?.name).filter((n): n is string => Boolean(n));
   for (const name of names) {

@@ -12,10 +12,10 @@ import { isOnPath, runCommand } from '../../../process/exec.ts';
 import { InfrastructureError } from '../../../errors.ts';
 
 /** How to install the pinned kind release; shared by doctor and the provider's errors. */
-export const KIND_INSTALL_HINT = `install kind ${KIND_VERSION}: go install sigs.k8s.io/kind@${KIND_VERSION} (or download the ${KIND_VERSION} release binary onto PATH)`;
+const KIND_INSTALL_HINT = `install kind ${KIND_VERSION}: go install sigs.k8s.io/kind@${KIND_VERSION} (or download the ${KIND_VERSION} release binary onto PATH)`;
 
 /** How to get a Docker engine; kind runs its nodes as Docker containers. */
-export const DOCKER_INSTALL_HINT =
+const DOCKER_INSTALL_HINT =
   'install Docker (Debian: apt-get install docker.io) and start its engine (systemctl start docker)';
 
 /** Whether kind is usable here: a Docker engine that answers and the kind CLI (never creates anything). */

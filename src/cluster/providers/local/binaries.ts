@@ -80,7 +80,7 @@ export async function ensureKubernetesBinaries(
 }
 
 /** Writes the wrapper go.mod: require k8s.io/kubernetes, replace every staging module by its tag. */
-export async function writeWrapperModule(
+async function writeWrapperModule(
   dir: string,
   version: string,
   env: NodeJS.ProcessEnv,

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Name of the cgroup below which the kubelet puts every pod (its `cgroupRoot`). */
-export const CGROUP_ROOT = 'incluster';
+const CGROUP_ROOT = 'incluster';
 const CGROUP_BASE = '/sys/fs/cgroup';
 
 /** Creates /incluster in every v1 hierarchy; a new cpuset must be given its parent's cpus and mems. */

@@ -16,7 +16,7 @@ export interface ComponentSpec {
 }
 
 /** The pause image the kubelet's sandboxes use; built locally, never pulled. */
-export const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
+const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
 
 /** Writes every config file and kubeconfig, and returns the components in start order. */
 export async function prepareComponents(layout: LocalLayout, binDir: string): Promise<ComponentSpec[]> {
@@ -274,7 +274,7 @@ maxPods: 110
 }
 
 /** kube-proxy in iptables mode; it never changes conntrack sysctls. */
-export function kubeProxyConfig(layout: LocalLayout, kubeconfigPath: string): string {
+function kubeProxyConfig(layout: LocalLayout, kubeconfigPath: string): string {
   return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
@@ -292,7 +292,7 @@ oomScoreAdj: 0
 }
 
 /** The scheduler with leader election off (a single replica). */
-export function schedulerConfig(kubeconfigPath: string): string {
+function schedulerConfig(kubeconfigPath: string): string {
   return `apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:

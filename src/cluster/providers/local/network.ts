@@ -55,7 +55,7 @@ export async function tearDownHostNetwork(kubeProxyBinary: string | undefined): 
 }
 
 /** Chains the kubelet itself creates (kube-proxy --cleanup does not know them), in IPv4 and IPv6. */
-export const KUBELET_CHAINS = ['KUBE-FIREWALL', 'KUBE-KUBELET-CANARY', 'KUBE-IPTABLES-HINT'];
+const KUBELET_CHAINS = ['KUBE-FIREWALL', 'KUBE-KUBELET-CANARY', 'KUBE-IPTABLES-HINT'];
 
 async function removeKubeletChains(): Promise<void> {
   for (const binary of ['iptables', 'ip6tables']) {
@@ -125,7 +125,7 @@ export async function guardInstalled(): Promise<boolean> {
 }
 
 /** True when a network interface of that name exists. */
-export async function linkExists(name: string): Promise<boolean> {
+async function linkExists(name: string): Promise<boolean> {
   const result = await runCommand('ip', ['link', 'show', name], { allowFailure: true });
   return result.exitCode === 0;
 }

@@ -14,7 +14,7 @@ import { cacheRoot } from '../../cache.ts';
 import { KUBERNETES_BINARIES, KUBERNETES_VERSION, kubernetesBinDir } from './versions.ts';
 
 /** Debian packages the local provider installs when they are missing (as root). */
-export const LOCAL_DEBIAN_PACKAGES: Record<string, string> = {
+const LOCAL_DEBIAN_PACKAGES: Record<string, string> = {
   containerd: 'containerd',
   runc: 'runc',
   etcd: 'etcd-server',

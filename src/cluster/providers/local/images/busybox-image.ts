@@ -11,7 +11,7 @@ import { moduleText, type ImageRecipe } from './recipe.ts';
 import { isStaticElf, writeRootfsSkeleton } from './static-rootfs.ts';
 
 /** Where Debian's busybox-static installs the binary. */
-export const BUSYBOX_BINARY = '/bin/busybox';
+const BUSYBOX_BINARY = '/bin/busybox';
 
 /** The applet names `busybox --list` printed, without the binary's own name. */
 export function parseAppletList(stdout: string): string[] {

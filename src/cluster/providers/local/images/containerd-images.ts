@@ -12,7 +12,7 @@ import { saveImages } from './docker-cli.ts';
 import { qualifyImageReference } from '../../../image-reference.ts';
 
 /** The namespace the CRI plugin (and so the kubelet) reads images from. */
-export const KUBERNETES_NAMESPACE = 'k8s.io';
+const KUBERNETES_NAMESPACE = 'k8s.io';
 
 /** Which containerd (socket, namespace) an operation addresses. */
 export interface ContainerdOptions {

@@ -12,7 +12,7 @@ import { moduleText, type ImageRecipe } from './recipe.ts';
 import { writeRootfsSkeleton } from './static-rootfs.ts';
 
 /** The Go package CoreDNS is installed from. */
-export const COREDNS_MODULE = 'github.com/coredns/coredns';
+const COREDNS_MODULE = 'github.com/coredns/coredns';
 
 /** Where the CoreDNS binary of `version` is cached. */
 export function corednsBinDir(cacheRoot: string, version: string = COREDNS_VERSION): string {
@@ -25,7 +25,7 @@ export function corednsInstallArgs(version: string = COREDNS_VERSION): string[] 
 }
 
 /** Returns the cached CoreDNS binary, building it with `go install` the first time. */
-export async function ensureCorednsBinary(
+async function ensureCorednsBinary(
   cacheRoot: string,
   env: NodeJS.ProcessEnv,
   options: { signal?: AbortSignal; progress?: (detail: string) => void } = {},

@@ -10,10 +10,10 @@ import { DEBIAN_BASE_IMAGE, DEBIAN_SUITE } from './image-names.ts';
 import { moduleText, type ImageRecipe } from './recipe.ts';
 
 /** Packages added to minbase: TLS roots, which both the node and the postgres images want. */
-export const DEBIAN_BASE_INCLUDE = ['ca-certificates'];
+const DEBIAN_BASE_INCLUDE = ['ca-certificates'];
 
 /** dpkg rules that keep documentation and translations out of later `apt-get install`s. */
-export const SLIM_DPKG_EXCLUDES = `path-exclude /usr/share/man/*
+const SLIM_DPKG_EXCLUDES = `path-exclude /usr/share/man/*
 path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
@@ -22,7 +22,7 @@ path-include /usr/share/doc/*/copyright
 `;
 
 /** apt rules for images: no recommends, no downloaded packages left behind. */
-export const IMAGE_APT_CONFIG = `APT::Install-Recommends "false";
+const IMAGE_APT_CONFIG = `APT::Install-Recommends "false";
 APT::Install-Suggests "false";
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
 `;

@@ -81,7 +81,7 @@ export function pickDebianMirror(sources: readonly AptSource[]): DebianMirror | 
 }
 
 /** Reads apt's configured sources under `aptDir` (sources.list and sources.list.d/*.list|*.sources). */
-export async function readAptSources(aptDir = '/etc/apt'): Promise<AptSource[]> {
+async function readAptSources(aptDir = '/etc/apt'): Promise<AptSource[]> {
   const sources: AptSource[] = [];
   const read = async (file: string) => readFile(file, 'utf8').catch(() => '');
   sources.push(...parseOneLineSources(await read(join(aptDir, 'sources.list'))));

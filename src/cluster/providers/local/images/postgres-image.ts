@@ -9,7 +9,7 @@ import { DEBIAN_BASE_IMAGE, POSTGRES_IMAGE } from './image-names.ts';
 import { moduleText, type ImageRecipe } from './recipe.ts';
 
 /** The PostgreSQL major version Debian bookworm ships. */
-export const POSTGRES_MAJOR = '15';
+const POSTGRES_MAJOR = '15';
 
 /**
  * The entrypoint. Official-image variables: POSTGRES_USER (default postgres), POSTGRES_PASSWORD
