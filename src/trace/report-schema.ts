@@ -23,6 +23,9 @@ const requirementEntry = z.object({
     .describe('The fingerprint recorded in the baseline; null when the requirement is not in it.'),
   suspect: z.boolean().describe('The text changed since its tests were last confirmed.'),
   status: z.enum(['covered', 'uncovered']),
+  failedTests: z
+    .array(z.number().int().min(0))
+    .describe('Indexes into `tests` of its tests that failed in the run evidence; empty without evidence.'),
   verdict: z
     .enum(['passed', 'failed', 'unverified', 'not-run'])
     .nullable()
@@ -48,7 +51,21 @@ const testEntry = z.object({
 });
 
 const problemEntry = z.object({
-  kind: z.enum(['untagged-test', 'unknown-id', 'malformed-id', 'unresolved-tags']),
+  kind: z
+    .enum([
+      'untagged-test',
+      'unknown-id',
+      'malformed-id',
+      'unresolved-tags',
+      'invalid-api',
+      'uncalled-test',
+      'no-tests',
+      'vitest-config',
+      'test-set',
+    ])
+    .describe(
+      'invalid-api: a call Vitest 5 rejects when it loads the file; uncalled-test: a test in a function nothing calls (reported, not counted, does not fail the gate); no-tests: a test file without tests; vitest-config: a part of the Vitest config that cannot be resolved statically; test-set: a file where trace.tests and Vitest disagree.',
+    ),
   ...location,
   column: z.number().int().min(1),
   id: z.string().nullable(),
@@ -62,6 +79,11 @@ const gateFailure = z.object({
     'unknown-ids',
     'malformed-ids',
     'unresolved-tags',
+    'invalid-api',
+    'no-tests',
+    'vitest-config',
+    'test-set',
+    'no-requirements',
     'failed-requirements',
     'evidence-module-errors',
     'suspect-links',
@@ -76,6 +98,15 @@ export const reportSchema = z
     settings: z.object({
       specs: z.array(z.string()),
       tests: z.array(z.string()),
+      testSet: z
+        .object({
+          from: z.enum(['vitest', 'trace.tests']),
+          vitestConfig: z.string().nullable(),
+          projects: z.array(z.string()),
+        })
+        .describe(
+          "Where the test files came from: Vitest's config (or defaults), or the trace.tests override.",
+        ),
       idPattern: z.string(),
       threshold: z.number().min(0).max(100),
       allowUntagged: z.boolean(),
@@ -92,6 +123,13 @@ export const reportSchema = z
       unknownIds: z.number().int(),
       malformedIds: z.number().int(),
       unresolvedTags: z.number().int(),
+      invalidApis: z.number().int(),
+      uncalledTests: z.number().int(),
+      emptyFiles: z.number().int(),
+      testSetProblems: z
+        .number()
+        .int()
+        .describe('Vitest config parts not resolvable, and trace.tests disagreements.'),
       suspectRequirements: z.number().int(),
       suspectLinks: z.number().int(),
       evidence: z

@@ -49,11 +49,7 @@ export function buildReport(input: ReportInput): TraceReport {
   const changed = new Set(diff.changed);
   const outcomeOf = evidence ? outcomeFinder(evidence.data) : undefined;
 
-  const problems: ReportProblem[] = collection.problems.map((p) => ({
-    kind: 'unresolved-tags',
-    ...p,
-    id: null,
-  }));
+  const problems: ReportProblem[] = collection.problems.map((p) => ({ ...p, id: null }));
   const testsById = new Map<string, number[]>();
   // A suite has few distinct tags and many tests: classify each tag once.
   const kinds = new Map<string, ReturnType<typeof format.classify>>();
@@ -89,7 +85,9 @@ export function buildReport(input: ReportInput): TraceReport {
         }
       }
     }
-    if (requirementLike === 0)
+    // A test whose declaration already has a problem (a tag that cannot be resolved, a removed API)
+    // is not also untagged: one problem per cause.
+    if (requirementLike === 0 && !test.reported)
       problems.push({
         kind: 'untagged-test',
         file: test.file,
@@ -119,6 +117,7 @@ export function buildReport(input: ReportInput): TraceReport {
   const requirements: ReportRequirement[] = registry.requirements.map((requirement) => {
     const linked = testsById.get(requirement.id) ?? [];
     return {
+      failedTests: linked.filter((index) => tests[index]!.outcome === 'failed'),
       id: requirement.id,
       title: requirement.title,
       text: requirement.text,
@@ -136,7 +135,8 @@ export function buildReport(input: ReportInput): TraceReport {
   problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   const covered = requirements.filter((r) => r.status === 'covered').length;
   const total = requirements.length;
-  const percentage = total === 0 ? 100 : Math.floor((covered / total) * 1000) / 10;
+  // No requirements is not 100% of them: a spec without requirements proves nothing.
+  const percentage = total === 0 ? 0 : Math.floor((covered / total) * 1000) / 10;
   const count = (kind: ReportProblem['kind']) => problems.filter((p) => p.kind === kind).length;
   const suspectRequirements = requirements.filter((r) => r.suspect);
   const summary: TraceReport['summary'] = {
@@ -150,6 +150,10 @@ export function buildReport(input: ReportInput): TraceReport {
     unknownIds: count('unknown-id'),
     malformedIds: count('malformed-id'),
     unresolvedTags: count('unresolved-tags'),
+    invalidApis: count('invalid-api'),
+    uncalledTests: count('uncalled-test'),
+    emptyFiles: count('no-tests'),
+    testSetProblems: count('vitest-config') + count('test-set'),
     suspectRequirements: suspectRequirements.length,
     suspectLinks: suspectRequirements.reduce((sum, r) => sum + r.tests.length, 0),
     evidence: evidence
@@ -171,13 +175,14 @@ export function buildReport(input: ReportInput): TraceReport {
     settings: {
       specs: settings.specs,
       tests: settings.tests,
+      testSet: collection.source,
       idPattern: format.source,
       threshold: settings.threshold,
       allowUntagged: settings.allowUntagged,
       baseline: settings.baseline,
     },
     summary,
-    gate: decideGate(summary, settings, requirements),
+    gate: decideGate(summary, settings, requirements, problems),
     baseline: { file: settings.baseline, present: baseline !== undefined, ...diff },
     requirements,
     tests,
@@ -189,9 +194,17 @@ function decideGate(
   summary: TraceReport['summary'],
   settings: ReportInput['settings'],
   requirements: ReportRequirement[],
+  problems: readonly ReportProblem[],
 ): TraceReport['gate'] {
+  const problemsOf = (kind: ReportProblem['kind']) => problems.filter((p) => p.kind === kind).length;
   const failures: GateFailure[] = [];
-  if (summary.percentage < settings.threshold)
+  if (summary.requirements === 0)
+    failures.push({
+      code: 'no-requirements',
+      message:
+        'the spec files define no requirements (a requirement is a list item starting with its bold ID)',
+    });
+  else if (summary.percentage < settings.threshold)
     failures.push({
       code: 'below-threshold',
       message: `coverage ${summary.percentage}% is below the threshold of ${settings.threshold}% (${summary.uncovered} uncovered)`,
@@ -215,6 +228,28 @@ function decideGate(
     failures.push({
       code: 'unresolved-tags',
       message: `${plural(summary.unresolvedTags, 'test')} with tags that cannot be resolved statically`,
+    });
+  if (summary.invalidApis > 0)
+    failures.push({
+      code: 'invalid-api',
+      message: `${plural(summary.invalidApis, 'call')} that Vitest 5 rejects when it loads the file`,
+    });
+  if (summary.emptyFiles > 0)
+    failures.push({
+      code: 'no-tests',
+      message: `${plural(summary.emptyFiles, 'test file')} without tests`,
+    });
+  const configProblems = problemsOf('vitest-config');
+  if (configProblems > 0)
+    failures.push({
+      code: 'vitest-config',
+      message: `the Vitest config cannot be resolved statically (${plural(configProblems, 'problem')}): the test set is not known`,
+    });
+  const setProblems = problemsOf('test-set');
+  if (setProblems > 0)
+    failures.push({
+      code: 'test-set',
+      message: `trace.tests and the Vitest config disagree on ${plural(setProblems, 'file')}`,
     });
   if (summary.evidence && summary.evidence.failed > 0) {
     const failed = requirements.filter((r) => r.verdict === 'failed').map((r) => r.id);

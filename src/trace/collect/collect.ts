@@ -4,10 +4,21 @@
 import { relative } from 'node:path';
 import { visitorKeys } from 'oxc-parser';
 import { globSync } from 'tinyglobby';
-import { CollectionCache, textHash } from './cache.ts';
+import { CollectionCache, collectorIdentity, textHash } from './cache.ts';
 import { Evaluator, OPAQUE_FUNCTION, Unresolved } from './evaluate.ts';
-import { ModuleGraph, readSource, unwrap, type AstNode, type SourceModule } from './source-module.ts';
+import { childScope, hoist, lookup, parameterScope, patternNames, type Scope } from './scope.ts';
+import {
+  ModuleGraph,
+  nameOf,
+  readSource,
+  unwrap,
+  type AstNode,
+  type Binding,
+  type ImportResolution,
+  type SourceModule,
+} from './source-module.ts';
 import { TestApiResolver, type DeclaringApi, type TestMode } from './test-api.ts';
+import { resolveVitestTestSet } from './vitest-project.ts';
 
 /** One test as declared in the source. */
 export interface CollectedTest {
@@ -26,14 +37,33 @@ export interface CollectedTest {
   mode: TestMode;
   each: boolean;
   conditional: boolean;
+  /**
+   * A problem was reported for this declaration (a tag that cannot be resolved, a removed API): it
+   * is not also counted as untagged, one problem per cause.
+   */
+  reported?: boolean;
 }
 
-/** Something in a test file the collector could not resolve; it fails the trace gate. */
+/**
+ * Something in a test file the collector could not resolve, or that Vitest would not run as
+ * written. Every kind fails the trace gate except `uncalled-test`, which is reported and not counted.
+ */
 export interface CollectionProblem {
+  kind: 'unresolved-tags' | 'invalid-api' | 'uncalled-test' | 'no-tests' | 'vitest-config' | 'test-set';
   file: string;
   line: number;
   column: number;
   message: string;
+}
+
+/** Where the test files came from. */
+export interface TestSetSource {
+  /** `vitest`: what Vitest's config selects; `trace.tests`: the override in incluster.config.yaml. */
+  from: 'vitest' | 'trace.tests';
+  /** Vitest's config file, relative to the root; null when there is none (Vitest's defaults). */
+  vitestConfig: string | null;
+  /** Vitest's projects, by name. */
+  projects: string[];
 }
 
 /** The result of collecting a suite. */
@@ -44,14 +74,23 @@ export interface Collection {
   problems: CollectionProblem[];
   /** How many files were taken from the cache instead of parsed (0 without a cache). */
   reused: number;
+  source: TestSetSource;
 }
 
 export interface CollectOptions {
   /** Directory the globs and reported paths are relative to. */
   root: string;
-  /** Globs of test files (`trace.tests`); default `test/**\/*.test.ts`. */
+  /**
+   * Globs of test files (`trace.tests`): an override of what Vitest's configuration selects. Without
+   * them, the test set is Vitest's: its config resolved statically, or its defaults.
+   */
   include?: readonly string[];
   exclude?: readonly string[];
+  /**
+   * With `include`: report each file where the override and Vitest's config disagree (a file Vitest
+   * runs that the override misses, or one it counts that Vitest never runs); they fail the gate.
+   */
+  compareWithVitest?: boolean;
   /**
    * Reuse what unchanged files declared in an earlier collection (node_modules/.cache/incluster),
    * and record this one. Off by default; `incluster trace` turns it on.
@@ -61,10 +100,12 @@ export interface CollectOptions {
 
 /** Finds the test files and collects their tests; an unparseable file is a UsageError (exit 2). */
 export function collectTests(options: CollectOptions): Collection {
-  const files = collectFileList(options);
-  const cache = options.cache ? CollectionCache.open<FileCollection>(options.root) : undefined;
-  if (!cache) return collectFiles(options.root, files);
-  const context = createWalkContext(options.root);
+  const plan = planCollection(options);
+  const { files, resolution } = plan;
+  const identity = `${collectorIdentity()}:${textHash(resolutionKey(resolution))}`;
+  const cache = options.cache ? CollectionCache.open<FileCollection>(options.root, identity) : undefined;
+  const context = createWalkContext(options.root, resolution);
+  if (!cache) return finish(plan, joinCollections(files.map((file) => collectOneFile(context, file))));
   let reused = 0;
   const collected = files.map((file) => {
     const text = readSource(file);
@@ -80,10 +121,92 @@ export function collectTests(options: CollectOptions): Collection {
     return result;
   });
   cache.save();
-  return { ...joinCollections(collected), reused };
+  return finish(plan, { ...joinCollections(collected), reused });
 }
 
-/** The test files the options select: absolute paths, sorted, so every collection has one order. */
+interface CollectionPlan {
+  files: string[];
+  resolution: ImportResolution;
+  source: TestSetSource;
+  problems: CollectionProblem[];
+}
+
+/** Which files to collect, and the problems of the test set itself (Vitest config, disagreement). */
+function planCollection(options: CollectOptions): CollectionPlan {
+  const { root } = options;
+  const vitest = resolveVitestTestSet(root);
+  const vitestConfig = vitest.configFile ? toRelative(root, vitest.configFile) : null;
+  const projects = vitest.projects.map((p) => p.name);
+  const configProblems: CollectionProblem[] = vitest.problems.map((p) => ({
+    kind: 'vitest-config',
+    file: toRelative(root, p.file),
+    line: p.line,
+    column: p.column,
+    message: `${p.message}; the test set cannot be known without running the config (set trace.tests to choose it)`,
+  }));
+  if (!options.include) {
+    const exclude = options.exclude?.length
+      ? new Set(collectFileList({ root, include: options.exclude }))
+      : undefined;
+    return {
+      files: exclude ? vitest.files.filter((f) => !exclude.has(f)) : vitest.files,
+      resolution: vitest.resolution,
+      source: { from: 'vitest', vitestConfig, projects },
+      problems: configProblems,
+    };
+  }
+  const files = collectFileList(options);
+  const problems: CollectionProblem[] = [];
+  if (options.compareWithVitest && configProblems.length === 0) {
+    const mine = new Set(files);
+    const theirs = new Set(vitest.files);
+    const where = vitestConfig ?? "Vitest's defaults";
+    for (const file of vitest.files)
+      if (!mine.has(file))
+        problems.push(
+          setProblem(
+            root,
+            file,
+            `Vitest runs this file (${where}) but trace.tests does not match it: its tests are not checked`,
+          ),
+        );
+    for (const file of files)
+      if (!theirs.has(file))
+        problems.push(
+          setProblem(
+            root,
+            file,
+            `trace.tests matches this file but Vitest does not run it (${where}): its tests are not coverage`,
+          ),
+        );
+  }
+  return {
+    files,
+    resolution: vitest.resolution,
+    source: { from: 'trace.tests', vitestConfig, projects },
+    problems,
+  };
+}
+
+function setProblem(root: string, file: string, message: string): CollectionProblem {
+  return { kind: 'test-set', file: toRelative(root, file), line: 1, column: 1, message };
+}
+
+function finish(plan: CollectionPlan, collection: Omit<Collection, 'source'>): Collection {
+  return {
+    ...collection,
+    problems: [...plan.problems, ...collection.problems],
+    source: plan.source,
+  };
+}
+
+function resolutionKey(resolution: ImportResolution): string {
+  return JSON.stringify(resolution, (_key, value: unknown) =>
+    value instanceof RegExp ? String(value) : value,
+  );
+}
+
+/** The test files the options' globs select: absolute paths, sorted, so every collection has one order. */
 export function collectFileList(options: CollectOptions): string[] {
   const include = options.include ?? ['test/**/*.test.ts'];
   return globSync([...include], {
@@ -96,10 +219,13 @@ export function collectFileList(options: CollectOptions): string[] {
 /** Collects the tests of the given files (absolute paths). */
 export function collectFiles(root: string, files: readonly string[]): Collection {
   const context = createWalkContext(root);
-  return joinCollections(files.map((file) => collectOneFile(context, file)));
+  return {
+    ...joinCollections(files.map((file) => collectOneFile(context, file))),
+    source: { from: 'trace.tests', vitestConfig: null, projects: [] },
+  };
 }
 
-function joinCollections(collected: readonly FileCollection[]): Collection {
+function joinCollections(collected: readonly FileCollection[]): Omit<Collection, 'source'> {
   return {
     files: collected.map((c) => c.file),
     tests: collected.flatMap((c) => c.tests),
@@ -129,9 +255,9 @@ export interface WalkContext {
   problems: CollectionProblem[];
 }
 
-/** A fresh context for collecting files under `root`. */
-export function createWalkContext(root: string): WalkContext {
-  const graph = new ModuleGraph();
+/** A fresh context for collecting files under `root`, following aliases as `resolution` says. */
+export function createWalkContext(root: string, resolution?: ImportResolution): WalkContext {
+  const graph = new ModuleGraph(resolution);
   return {
     root,
     graph,
@@ -160,21 +286,46 @@ interface SuiteFrame {
   mode: TestMode;
   each: boolean;
   conditional: boolean;
+  /** A problem was reported for an enclosing suite's tags: its tests are not also "untagged". */
+  reported: boolean;
+}
+
+/** Where the walk is: the module whose code it reads, and the scope inside it. */
+interface Env {
+  module: SourceModule;
+  scope: Scope | undefined;
+  /** In another module (a helper the test file calls): the call site in the test file, where Vitest places the tests. */
+  site?: { line: number; column: number };
+  /** Walking a function nothing calls: its tests are reported, not collected. */
+  dead?: string;
+  /** Functions being followed, against recursion. */
+  following: ReadonlySet<AstNode>;
 }
 
 interface FileWalk {
   context: WalkContext;
   module: SourceModule;
   file: string;
-  /** Module-level functions passed to `describe` by name: walked inside that suite, not at top level. */
-  claimed: Set<AstNode>;
+  /** Functions walked where they are called (or passed to `describe`): not reported as uncalled. */
+  called: Set<AstNode>;
+  /** Function bodies the walk entered, so an argument already followed is not walked twice. */
+  entered: Set<AstNode>;
+  /** Functions declared in the test file, with where: those never called are checked for tests. */
+  declared: Map<AstNode, { name: string; env: Env }>;
 }
 
 // `// @module-tag name` or ` * @module-tag name`: Vitest's file-level tags.
 const MODULE_TAG = /(?:\/\/|\*)\s*@module-tag\s+([\w\-/]+)\b/g;
 
 function collectModule(context: WalkContext, module: SourceModule): void {
-  const walk: FileWalk = { context, module, file: toRelative(context.root, module.path), claimed: new Set() };
+  const walk: FileWalk = {
+    context,
+    module,
+    file: toRelative(context.root, module.path),
+    called: new Set(),
+    entered: new Set(),
+    declared: new Map(),
+  };
   const fileTags = [...module.text.matchAll(MODULE_TAG)].map((m) => m[1]!);
   const root: SuiteFrame = {
     names: [],
@@ -182,59 +333,263 @@ function collectModule(context: WalkContext, module: SourceModule): void {
     mode: 'run',
     each: false,
     conditional: false,
+    reported: false,
   };
-  // Module-level function bodies are walked last, so a `describe` that names one can claim it first.
-  const deferred: AstNode[] = [];
-  for (const statement of module.program.body as AstNode[]) {
-    if (moduleFunction(statement)) deferred.push(statement);
-    else visit(walk, statement, root);
+  const env: Env = { module, scope: undefined, following: new Set() };
+  for (const [name, binding] of module.bindings) {
+    const fn = bindingFunction(binding);
+    if (fn) walk.declared.set(fn, { name, env });
   }
-  for (const statement of deferred)
-    if (!walk.claimed.has(moduleFunction(statement)!)) visit(walk, statement, root);
+  const before = context.tests.length;
+  for (const statement of module.program.body as AstNode[]) visit(walk, statement, root, env);
+  // Functions nothing calls: Vitest never declares their tests. Walking one may declare more.
+  const checked = new Set<AstNode>();
+  for (
+    let pending = uncheckedFunctions(walk, checked);
+    pending.length;
+    pending = uncheckedFunctions(walk, checked)
+  ) {
+    for (const [fn, { name, env: where }] of pending) {
+      checked.add(fn);
+      enterFunction(walk, fn, root, { ...where, dead: name }, undefined);
+    }
+  }
+  if (context.tests.length === before && !context.problems.some((p) => p.kind !== 'uncalled-test'))
+    context.problems.push({
+      kind: 'no-tests',
+      file: walk.file,
+      line: 1,
+      column: 1,
+      message: 'this test file declares no tests (Vitest fails it: "No test suite found")',
+    });
 }
 
-/** The function a module-level statement declares (`function f() {}`, `const f = () => {}`), if any. */
-function moduleFunction(statement: AstNode): AstNode | undefined {
-  const node =
-    statement.type === 'ExportNamedDeclaration' && statement.declaration
-      ? (statement.declaration as AstNode)
-      : statement;
-  if (node.type === 'FunctionDeclaration') return node;
-  if (node.type === 'VariableDeclaration' && (node.declarations as AstNode[]).length === 1) {
-    const init = (node.declarations as AstNode[])[0]!.init as AstNode | null;
-    if (init && (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression')) return init;
+function uncheckedFunctions(walk: FileWalk, checked: Set<AstNode>): [AstNode, { name: string; env: Env }][] {
+  return [...walk.declared].filter(([fn]) => !walk.called.has(fn) && !checked.has(fn));
+}
+
+/** The function a module-level binding holds (`function f() {}`, `const f = () => {}`), if any. */
+function bindingFunction(binding: Binding): AstNode | undefined {
+  if (binding.kind === 'function') return binding.node;
+  if (binding.kind === 'variable' && binding.declaration === 'const' && binding.init) {
+    const init = unwrap(binding.init);
+    if (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression') return init;
   }
   return undefined;
 }
 
-function visit(walk: FileWalk, node: AstNode, frame: SuiteFrame): void {
-  if (node.type === 'CallExpression' && declare(walk, node, frame)) return;
-  const keys = (visitorKeys as Record<string, readonly string[] | undefined>)[node.type] ?? [];
-  for (const key of keys) {
+function isFunction(node: AstNode): boolean {
+  return node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression';
+}
+
+const KEYS = visitorKeys as Record<string, readonly string[] | undefined>;
+
+function visitChildren(walk: FileWalk, node: AstNode, frame: SuiteFrame, env: Env): void {
+  for (const key of KEYS[node.type] ?? []) {
     const child = node[key];
     if (Array.isArray(child)) {
       for (const item of child as (AstNode | null)[])
-        if (item && typeof item.type === 'string') visit(walk, item, frame);
-    } else if (child && typeof (child as AstNode).type === 'string') visit(walk, child as AstNode, frame);
+        if (item && typeof item.type === 'string') visit(walk, item, frame, env);
+    } else if (child && typeof (child as AstNode).type === 'string')
+      visit(walk, child as AstNode, frame, env);
   }
 }
 
+function visit(walk: FileWalk, node: AstNode, frame: SuiteFrame, env: Env): void {
+  switch (node.type) {
+    case 'CallExpression':
+      if (declare(walk, node, frame, env)) return;
+      if (follow(walk, node, frame, env)) return;
+      break;
+    // Named functions are walked where they are called, not where they are written.
+    case 'FunctionDeclaration':
+      return;
+    case 'VariableDeclarator':
+      if ((node.init as AstNode | null) && isFunction(unwrap(node.init as AstNode))) return;
+      break;
+    case 'ArrowFunctionExpression':
+    case 'FunctionExpression':
+      // A callback (`forEach(() => …)`, an IIFE, a method): walked as if it ran, once.
+      enterFunction(walk, node, frame, env, undefined);
+      return;
+    case 'BlockStatement':
+    case 'StaticBlock': {
+      const scope = childScope(env.scope);
+      hoistInto(walk, scope, node.body as AstNode[], env);
+      visitChildren(walk, node, frame, { ...env, scope });
+      return;
+    }
+    case 'ForStatement':
+    case 'ForInStatement':
+    case 'ForOfStatement': {
+      const scope = childScope(env.scope);
+      const head = (node.init ?? node.left) as AstNode | null;
+      if (head?.type === 'VariableDeclaration')
+        for (const declarator of head.declarations as AstNode[])
+          for (const name of patternNames(declarator.id as AstNode))
+            scope.names.set(name, { kind: 'unknown', reason: `\`${name}\` is a loop variable` });
+      visitChildren(walk, node, frame, { ...env, scope });
+      return;
+    }
+    case 'CatchClause': {
+      const scope = childScope(env.scope);
+      if (node.param)
+        for (const name of patternNames(node.param as AstNode))
+          scope.names.set(name, { kind: 'unknown', reason: `\`${name}\` is a caught error` });
+      visitChildren(walk, node, frame, { ...env, scope });
+      return;
+    }
+    default:
+  }
+  visitChildren(walk, node, frame, env);
+}
+
+/** Declares a block's names in `scope`, remembering the functions among them. */
+function hoistInto(walk: FileWalk, scope: Scope, statements: readonly AstNode[], env: Env): void {
+  hoist(scope, statements, env.module);
+  if (env.module !== walk.module) return;
+  for (const [name, binding] of scope.names)
+    if (binding.kind === 'function' && !walk.declared.has(binding.node))
+      walk.declared.set(binding.node, { name, env: { ...env, scope } });
+}
+
+/** Walks a function's body in a scope of its parameters (bound to `call`'s arguments, if given). */
+function enterFunction(
+  walk: FileWalk,
+  fn: AstNode,
+  frame: SuiteFrame,
+  env: Env,
+  call: Parameters<typeof parameterScope>[2],
+): void {
+  walk.entered.add(fn);
+  const scope = parameterScope(fn, env.scope, call);
+  const body = fn.body as AstNode;
+  const inner: Env = { ...env, scope, following: new Set([...env.following, fn]) };
+  if (body.type === 'BlockStatement' || body.type === 'FunctionBody') {
+    hoistInto(walk, scope, body.body as AstNode[], inner);
+    for (const statement of body.body as AstNode[]) visit(walk, statement, frame, inner);
+  } else visit(walk, body, frame, inner);
+}
+
+/**
+ * A call of a function the walk can see (declared in an enclosing scope, at module level, or
+ * exported by a local module): its body is walked here, with its parameters bound to the
+ * arguments, so the tests it declares get this suite's names and tags, as they do in Vitest.
+ */
+function follow(walk: FileWalk, call: AstNode, frame: SuiteFrame, env: Env): boolean {
+  if (env.dead) return false;
+  const target = calledFunction(walk, call.callee as AstNode, env);
+  if (!target || env.following.has(target.fn)) return false;
+  walk.called.add(target.fn);
+  const args = call.arguments as AstNode[];
+  const site = env.site ?? (target.module === walk.module ? undefined : env.module.position(call.start));
+  enterFunction(
+    walk,
+    target.fn,
+    frame,
+    { ...env, module: target.module, scope: target.scope, site },
+    {
+      args,
+      scope: env.scope,
+      module: env.module,
+    },
+  );
+  // Callbacks the function did not call itself (it passed them on, to `forEach` say) still run.
+  for (const arg of args) {
+    const node = unwrap(arg);
+    if (isFunction(node) && !walk.entered.has(node)) enterFunction(walk, node, frame, env, undefined);
+  }
+  return true;
+}
+
+interface CalledFunction {
+  fn: AstNode;
+  module: SourceModule;
+  scope: Scope | undefined;
+}
+
+/** The function a callee names, if the walk can see its body. */
+function calledFunction(walk: FileWalk, callee: AstNode, env: Env, depth = 0): CalledFunction | undefined {
+  const node = unwrap(callee);
+  if (depth > 8 || node.type !== 'Identifier') return undefined;
+  const name = nameOf(node);
+  const local = lookup(env.scope, name);
+  if (local?.kind === 'function') return { fn: local.node, module: local.module, scope: local.scope };
+  if (local?.kind === 'expr') {
+    if (!local.node) return undefined;
+    const value = unwrap(local.node);
+    if (isFunction(value)) return { fn: value, module: local.module, scope: local.scope };
+    return calledFunction(walk, value, { ...env, module: local.module, scope: local.scope }, depth + 1);
+  }
+  if (local) return undefined;
+  return moduleFunction(walk, env.module, name, depth);
+}
+
+function moduleFunction(
+  walk: FileWalk,
+  module: SourceModule,
+  name: string,
+  depth: number,
+): CalledFunction | undefined {
+  const binding = module.bindings.get(name);
+  if (!binding || depth > 8) return undefined;
+  const fn = bindingFunction(binding);
+  if (fn) return { fn, module, scope: undefined };
+  if (binding.kind !== 'import' || binding.source === 'vitest') return undefined;
+  const target = walk.context.graph.loadImport(module, binding.source);
+  return target ? exportedFunction(walk, target, binding.imported, depth + 1) : undefined;
+}
+
+function exportedFunction(
+  walk: FileWalk,
+  module: SourceModule,
+  name: string,
+  depth: number,
+): CalledFunction | undefined {
+  const entry = module.exports.get(name);
+  if (entry && 'local' in entry) return moduleFunction(walk, module, entry.local, depth);
+  const sources = entry ? [entry.source] : module.starExports;
+  for (const source of sources) {
+    const target = walk.context.graph.loadImport(module, source);
+    const found = target && exportedFunction(walk, target, entry ? entry.imported : name, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Handles a call that declares a test or suite; returns false for any other call. */
-function declare(walk: FileWalk, call: AstNode, frame: SuiteFrame): boolean {
-  const { module, context } = walk;
-  const api = context.api.resolve(call.callee as AstNode, module);
-  if (!api || (api.kind !== 'test' && api.kind !== 'describe')) return false;
+function declare(walk: FileWalk, call: AstNode, frame: SuiteFrame, env: Env): boolean {
+  const { context } = walk;
+  const { module } = env;
+  const api = context.api.resolve(call.callee as AstNode, module, env.scope);
+  if (!api) return false;
+  const at = env.site ?? module.position(call.start);
+  if (api.kind === 'invalid') {
+    problem(walk, at, api.message, 'invalid-api');
+    return true;
+  }
+  if (api.kind !== 'test' && api.kind !== 'describe') return false;
   const args = call.arguments as AstNode[];
   if (args.length === 0 || args[0]!.type === 'SpreadElement') return false;
-  const at = module.position(call.start);
-  const name = nameOfTest(walk, args[0]!);
-  const { tags, mode: optionMode, body } = readArguments(walk, args.slice(1), at);
-  const own = resolveMode(api, optionMode);
+  const name = nameOfTest(walk, env, args[0]!);
+  if (env.dead) {
+    if (api.kind === 'test')
+      problem(
+        walk,
+        at,
+        `test "${[...frame.names, name].join(' > ')}" is declared in \`${env.dead}\`, which nothing calls: Vitest never runs it, so it is not coverage`,
+        'uncalled-test',
+      );
+  }
+  const read = readArguments(walk, env, args.slice(1), at);
+  const own = resolveMode(api, read.mode);
   const mode: TestMode = frame.mode !== 'run' && own !== 'only' ? frame.mode : own;
-  const allTags = unique([...frame.tags, ...tags]);
+  const allTags = unique([...frame.tags, ...read.tags]);
   const names = [...frame.names, name];
+  const reported = frame.reported || read.reported;
   if (api.kind === 'test') {
-    context.tests.push({
+    if (env.dead) return true;
+    const test: CollectedTest = {
       file: walk.file,
       line: at.line,
       column: at.column,
@@ -242,10 +597,12 @@ function declare(walk: FileWalk, call: AstNode, frame: SuiteFrame): boolean {
       suites: frame.names,
       fullName: names.join(' > '),
       tags: allTags,
-      mode: api.mode === 'todo' || optionMode === 'todo' ? 'todo' : mode,
+      mode: api.mode === 'todo' || read.mode === 'todo' ? 'todo' : mode,
       each: frame.each || api.each,
       conditional: frame.conditional || api.conditional,
-    });
+    };
+    if (reported) test.reported = true;
+    context.tests.push(test);
     return true; // a test's body declares no tests
   }
   const inner: SuiteFrame = {
@@ -254,8 +611,9 @@ function declare(walk: FileWalk, call: AstNode, frame: SuiteFrame): boolean {
     mode,
     each: frame.each || api.each,
     conditional: frame.conditional || api.conditional,
+    reported,
   };
-  if (body) visitBody(walk, body, inner);
+  if (read.body) visitBody(walk, read.body, inner, env);
   return true;
 }
 
@@ -264,50 +622,44 @@ function resolveMode(api: DeclaringApi, optionMode: TestMode | undefined): TestM
   return optionMode ?? 'run';
 }
 
-/** Walks a suite's callback, or the module-level function it names. */
-function visitBody(walk: FileWalk, body: AstNode, frame: SuiteFrame): void {
+/** Walks a suite's callback, or the function it names. */
+function visitBody(walk: FileWalk, body: AstNode, frame: SuiteFrame, env: Env): void {
   const node = unwrap(body);
-  if (node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression') {
-    visit(walk, node.body as AstNode, frame);
+  if (isFunction(node)) {
+    enterFunction(walk, node, frame, env, undefined);
     return;
   }
-  if (node.type === 'Identifier') {
-    const binding = walk.module.bindings.get(node.name as string);
-    const fn =
-      binding?.kind === 'function'
-        ? binding.node
-        : binding?.kind === 'variable' && binding.init
-          ? unwrap(binding.init)
-          : undefined;
-    if (
-      fn &&
-      (fn.type === 'FunctionDeclaration' ||
-        fn.type === 'ArrowFunctionExpression' ||
-        fn.type === 'FunctionExpression')
-    ) {
-      walk.claimed.add(fn);
-      visit(walk, fn.body as AstNode, frame);
-    }
+  const target = calledFunction(walk, node, env);
+  if (target && !env.following.has(target.fn)) {
+    walk.called.add(target.fn);
+    enterFunction(walk, target.fn, frame, { ...env, module: target.module, scope: target.scope }, undefined);
   }
 }
 
-/** Reads `(options?, fn?)` or `(fn, options | timeout)` after the name. */
+/** Reads `(options?, fn?)` or `(fn, timeout?)` after the name. */
 function readArguments(
   walk: FileWalk,
+  env: Env,
   rest: AstNode[],
   at: { line: number; column: number },
-): { tags: string[]; mode: TestMode | undefined; body: AstNode | undefined } {
-  const { module, context } = walk;
+): { tags: string[]; mode: TestMode | undefined; body: AstNode | undefined; reported: boolean } {
+  const { context } = walk;
+  const { module, scope } = env;
   let body: AstNode | undefined;
   let tags: string[] = [];
   let mode: TestMode | undefined;
+  let reported = false;
+  const report = (message: string, kind: CollectionProblem['kind'] = 'unresolved-tags') => {
+    reported = true;
+    problem(walk, at, message, kind);
+  };
   rest.forEach((arg, index) => {
     const node = unwrap(arg);
-    if (node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression') {
+    if (isFunction(node)) {
       body = node;
       return;
     }
-    const value = context.evaluator.evaluate(node, module);
+    const value = context.evaluator.evaluate(node, module, scope);
     const last = index === rest.length - 1;
     if (value === OPAQUE_FUNCTION || typeof value === 'number' || value === undefined) {
       if (value === OPAQUE_FUNCTION) body = node;
@@ -320,48 +672,68 @@ function readArguments(
         body = node;
         return;
       }
-      problem(walk, at, `cannot resolve the options of this test: ${explain(walk, value)}`);
+      report(`cannot resolve the options of this test: ${explain(walk, value)}`);
       return;
     }
     if (typeof value !== 'object' || value === null) return;
+    if (body) {
+      // Vitest 4 removed `test(name, fn, { … })`: it throws when the file loads.
+      report(
+        'options after the test function (`test(name, fn, { … })`) were removed in Vitest 4: Vitest fails this file when it loads it; pass them second',
+        'invalid-api',
+      );
+      return;
+    }
     const options = value as Record<string, unknown>;
-    tags = readTags(walk, options.tags, at);
+    const read = readTags(walk, options.tags, at);
+    tags = read.tags;
+    if (read.reported) reported = true;
     for (const flag of ['skip', 'only', 'todo'] as const) if (options[flag] === true) mode = flag;
   });
-  return { tags, mode, body };
+  return { tags, mode, body, reported };
 }
 
-function readTags(walk: FileWalk, value: unknown, at: { line: number; column: number }): string[] {
-  if (value === undefined) return [];
-  if (typeof value === 'string') return [value];
+function readTags(
+  walk: FileWalk,
+  value: unknown,
+  at: { line: number; column: number },
+): { tags: string[]; reported: boolean } {
+  if (value === undefined) return { tags: [], reported: false };
+  if (typeof value === 'string') return { tags: [value], reported: false };
   if (value instanceof Unresolved) {
     problem(walk, at, `cannot resolve the tags of this test: ${explain(walk, value)}`);
-    return [];
+    return { tags: [], reported: true };
   }
   if (!Array.isArray(value)) {
     problem(walk, at, 'tags must be a string or an array of strings');
-    return [];
+    return { tags: [], reported: true };
   }
   const tags: string[] = [];
+  let reported = false;
   for (const item of value as unknown[]) {
     if (typeof item === 'string') tags.push(item);
-    else if (item instanceof Unresolved)
-      problem(walk, at, `cannot resolve a tag of this test: ${explain(walk, item)}`);
-    else problem(walk, at, `a tag is not a string: ${JSON.stringify(item) ?? typeof item}`);
+    else {
+      reported = true;
+      if (item instanceof Unresolved)
+        problem(walk, at, `cannot resolve a tag of this test: ${explain(walk, item)}`);
+      else problem(walk, at, `a tag is not a string: ${JSON.stringify(item) ?? typeof item}`);
+    }
   }
-  return tags;
+  return { tags, reported };
 }
 
-function nameOfTest(walk: FileWalk, arg: AstNode): string {
+function nameOfTest(walk: FileWalk, env: Env, arg: AstNode): string {
   const node = unwrap(arg);
-  const { module, context } = walk;
+  const { module } = env;
   if (node.type === 'Literal') return String(node.value);
   if (node.type === 'TemplateLiteral') {
     // Keep `${…}` placeholders as written: the name of a looped test is its template.
     return module.text.slice(node.start + 1, node.end - 1);
   }
-  const value = context.evaluator.evaluate(node, module);
+  const value = walk.context.evaluator.evaluate(node, module, env.scope);
   if (typeof value === 'string' || typeof value === 'number') return String(value);
+  // A function as name: Vitest uses its name.
+  if (node.type === 'Identifier' && value === OPAQUE_FUNCTION) return nameOf(node);
   return module.text.slice(node.start, node.end);
 }
 
@@ -373,8 +745,13 @@ function explain(walk: FileWalk, value: Unresolved): string {
   return `${value.reason} (${where})`;
 }
 
-function problem(walk: FileWalk, at: { line: number; column: number }, message: string): void {
-  walk.context.problems.push({ file: walk.file, line: at.line, column: at.column, message });
+function problem(
+  walk: FileWalk,
+  at: { line: number; column: number },
+  message: string,
+  kind: CollectionProblem['kind'] = 'unresolved-tags',
+): void {
+  walk.context.problems.push({ kind, file: walk.file, line: at.line, column: at.column, message });
 }
 
 function unique(items: readonly string[]): string[] {

@@ -2,6 +2,7 @@
 // objects, spreads, template strings, and constants (in the same file or imported from another
 // one). Anything else evaluates to an Unresolved value that says where and why, so the collector
 // can report it instead of silently losing IDs.
+import { lookup, type Scope } from './scope.ts';
 import type { AstNode, ModuleGraph, SourceModule } from './source-module.ts';
 import { nameOf, unwrap } from './source-module.ts';
 
@@ -20,19 +21,27 @@ export class Unresolved {
 /** A function or class: fine as a test body, never a tag. */
 export const OPAQUE_FUNCTION: unique symbol = Symbol('function');
 
+/** Returned by {@link Evaluator.special} for an expression it leaves to the general rules. */
+export const UNHANDLED: unique symbol = Symbol('unhandled');
+
 /** Evaluates expressions of one collection run, caching module-level constants. */
 export class Evaluator {
-  private readonly graph: ModuleGraph;
+  protected readonly graph: ModuleGraph;
   private readonly constants = new Map<string, unknown>();
-  private readonly inProgress = new Set<string>();
+  private readonly inProgress = new Set<unknown>();
 
   constructor(graph: ModuleGraph) {
     this.graph = graph;
   }
 
-  /** The value of `node` in `module`, with Unresolved in place of whatever cannot be known. */
-  evaluate(node: AstNode, module: SourceModule): unknown {
+  /**
+   * The value of `node` in `module` (inside `scope`, for names declared in functions and blocks),
+   * with Unresolved in place of whatever cannot be known.
+   */
+  evaluate(node: AstNode, module: SourceModule, scope?: Scope): unknown {
     const n = unwrap(node);
+    const special = this.special(n, module, scope);
+    if (special !== UNHANDLED) return special;
     switch (n.type) {
       case 'Literal':
         return n.regex ? new Unresolved('a regular expression', module, n) : n.value;
@@ -41,7 +50,7 @@ export class Evaluator {
         const expressions = n.expressions as AstNode[];
         let text = (quasis[0]!.value as { cooked: string | null }).cooked ?? '';
         for (let i = 0; i < expressions.length; i += 1) {
-          const part = this.evaluate(expressions[i]!, module);
+          const part = this.evaluate(expressions[i]!, module, scope);
           if (part instanceof Unresolved) return part;
           if (typeof part !== 'string' && typeof part !== 'number')
             return new Unresolved('a template with a non-constant part', module, expressions[i]!);
@@ -54,11 +63,11 @@ export class Evaluator {
         for (const element of n.elements as (AstNode | null)[]) {
           if (!element) continue;
           if (element.type === 'SpreadElement') {
-            const spread = this.evaluate(element.argument as AstNode, module);
+            const spread = this.evaluate(element.argument as AstNode, module, scope);
             if (spread instanceof Unresolved) out.push(spread);
             else if (Array.isArray(spread)) out.push(...(spread as unknown[]));
             else out.push(new Unresolved('a spread of something that is not an array', module, element));
-          } else out.push(this.evaluate(element, module));
+          } else out.push(this.evaluate(element, module, scope));
         }
         return out;
       }
@@ -66,18 +75,20 @@ export class Evaluator {
         const out: Record<string, unknown> = {};
         for (const property of n.properties as AstNode[]) {
           if (property.type === 'SpreadElement') {
-            const spread = this.evaluate(property.argument as AstNode, module);
+            const spread = this.evaluate(property.argument as AstNode, module, scope);
             if (spread instanceof Unresolved) return spread; // it may hold `tags`
             if (spread && typeof spread === 'object') Object.assign(out, spread);
             continue;
           }
           const key = property.computed
-            ? this.evaluate(property.key as AstNode, module)
+            ? this.evaluate(property.key as AstNode, module, scope)
             : nameOf(property.key as AstNode);
           if (key instanceof Unresolved) return key;
           const value = property.value as AstNode;
           out[String(key)] =
-            property.method || property.kind !== 'init' ? OPAQUE_FUNCTION : this.evaluate(value, module);
+            property.method || property.kind !== 'init'
+              ? OPAQUE_FUNCTION
+              : this.evaluate(value, module, scope);
         }
         return out;
       }
@@ -86,11 +97,13 @@ export class Evaluator {
       case 'ClassExpression':
         return OPAQUE_FUNCTION;
       case 'Identifier':
-        return this.identifier(nameOf(n), module, n);
+        return this.identifier(nameOf(n), module, n, scope);
       case 'MemberExpression': {
-        const object = this.evaluate(n.object as AstNode, module);
+        const object = this.evaluate(n.object as AstNode, module, scope);
         if (object instanceof Unresolved) return object;
-        const key = n.computed ? this.evaluate(n.property as AstNode, module) : nameOf(n.property as AstNode);
+        const key = n.computed
+          ? this.evaluate(n.property as AstNode, module, scope)
+          : nameOf(n.property as AstNode);
         if (key instanceof Unresolved) return key;
         if (object === null || (typeof object !== 'object' && typeof object !== 'string'))
           return new Unresolved(`a property of a non-constant value`, module, n);
@@ -103,8 +116,8 @@ export class Evaluator {
       }
       case 'BinaryExpression': {
         if (n.operator !== '+') return new Unresolved(`an expression (${n.operator as string})`, module, n);
-        const left = this.evaluate(n.left as AstNode, module);
-        const right = this.evaluate(n.right as AstNode, module);
+        const left = this.evaluate(n.left as AstNode, module, scope);
+        const right = this.evaluate(n.right as AstNode, module, scope);
         if (left instanceof Unresolved) return left;
         if (right instanceof Unresolved) return right;
         return (left as string) + (right as string);
@@ -121,19 +134,55 @@ export class Evaluator {
           nameOf(callee.property as AstNode) === 'freeze' &&
           args.length === 1
         )
-          return this.evaluate(args[0]!, module);
+          return this.evaluate(args[0]!, module, scope);
         return new Unresolved(`a function call (${describe(module, n)})`, module, n);
       }
+      case 'TSEnumDeclaration':
+        return this.enumMembers(n, module, scope);
+      case 'UnaryExpression':
+        if (n.operator === '-' || n.operator === '+') {
+          const value = this.evaluate(n.argument as AstNode, module, scope);
+          if (typeof value === 'number') return n.operator === '-' ? -value : value;
+        }
+        return new Unresolved(`an expression (${describe(module, n)})`, module, n);
       default:
         return new Unresolved(`a run-time expression (${describe(module, n)})`, module, n);
     }
   }
 
-  /** The value of a name: a module-level const, an import of one, or undefined. */
-  private identifier(name: string, module: SourceModule, node: AstNode): unknown {
+  /**
+   * A hook for evaluators of other files (a Vitest config) that know a few run-time functions; the
+   * default knows none.
+   */
+  protected special(_node: AstNode, _module: SourceModule, _scope: Scope | undefined): unknown {
+    return UNHANDLED;
+  }
+
+  /** An enum as the object of its members; members without an initializer count on from the last number. */
+  private enumMembers(n: AstNode, module: SourceModule, scope: Scope | undefined): unknown {
+    const members = ((n.body as AstNode | undefined)?.members ?? n.members ?? []) as AstNode[];
+    const out: Record<string, unknown> = {};
+    let next: unknown = 0;
+    for (const member of members) {
+      const key = nameOf(member.id as AstNode);
+      const init = member.initializer as AstNode | null;
+      const value = init ? this.evaluate(init, module, scope) : next;
+      out[key] = value;
+      next =
+        typeof value === 'number'
+          ? value + 1
+          : new Unresolved(`enum member after \`${key}\` has no value`, module, member);
+    }
+    return out;
+  }
+
+  /** The value of a name: a const of an enclosing scope, a module-level const, an import of one. */
+  private identifier(name: string, module: SourceModule, node: AstNode, scope?: Scope): unknown {
     if (name === 'undefined') return undefined;
+    const local = lookup(scope, name);
+    if (local) return this.localValue(name, local, module, node);
     const binding = module.bindings.get(name);
-    if (!binding) return new Unresolved(`\`${name}\` is not a module-level constant`, module, node);
+    if (!binding) return new Unresolved(`\`${name}\` is not declared in this file (a global)`, module, node);
     const key = `${module.path}\0${name}`;
     if (this.constants.has(key)) return this.constants.get(key);
     if (this.inProgress.has(key)) return new Unresolved(`\`${name}\` refers to itself`, module, node);
@@ -162,11 +211,43 @@ export class Evaluator {
     return value;
   }
 
-  /** The value of an export of another module, following re-exports. */
+  /** The value of a name declared inside a function or block. */
+  private localValue(
+    name: string,
+    local: NonNullable<ReturnType<typeof lookup>>,
+    module: SourceModule,
+    node: AstNode,
+  ): unknown {
+    if (local.kind === 'unknown') return new Unresolved(local.reason, module, node);
+    if (local.kind === 'function') return OPAQUE_FUNCTION;
+    if (!local.node) return undefined;
+    if (this.inProgress.has(local)) return new Unresolved(`\`${name}\` refers to itself`, module, node);
+    this.inProgress.add(local);
+    const value = this.evaluate(local.node, local.module, local.scope);
+    this.inProgress.delete(local);
+    return value;
+  }
+
+  /** The value of an export of another module, following re-exports; JSON modules are read as data. */
   private imported(source: string, name: string, from: SourceModule, node: AstNode): unknown {
+    const json = this.graph.loadJson(from, source);
+    if (json !== undefined) {
+      if (json instanceof Error)
+        return new Unresolved(`\`${source}\` is not valid JSON: ${json.message}`, from, node);
+      if (name === 'default') return json.value;
+      if (name === '*') return { default: json.value, ...(json.value as object) };
+      return (
+        (json.value as Record<string, unknown> | null)?.[name] ??
+        new Unresolved(`no \`${name}\` in ${source}`, from, node)
+      );
+    }
     const target = this.graph.loadImport(from, source);
     if (!target)
-      return new Unresolved(`\`${name}\` comes from \`${source}\`, which is not a local module`, from, node);
+      return new Unresolved(
+        `\`${name}\` comes from \`${source}\`, ${this.graph.whyNotLocal(from, source)}`,
+        from,
+        node,
+      );
     if (name === '*') {
       const namespace: Record<string, unknown> = {};
       for (const exported of target.exports.keys())

@@ -1,7 +1,9 @@
 // Recognizes Vitest's test and suite functions however a file reaches them: imported from
 // `vitest` (also renamed or through `import * as`), as globals, derived with `test.extend(...)`,
 // imported from a local fixtures module, or chained (`.skip`, `.only`, `.todo`, `.each(...)`,
-// `.for(...)`, `.skipIf(...)`, `.concurrent`, …).
+// `.for(...)`, `.skipIf(...)`, `.concurrent`, `test.describe`, …). Exactly Vitest 5's surface: a
+// chain Vitest 5 does not have (`test.sequential`) is reported, since it fails the file at load.
+import { lookup, type Scope } from './scope.ts';
 import type { AstNode, ModuleGraph, SourceModule } from './source-module.ts';
 import { nameOf, unwrap } from './source-module.ts';
 
@@ -20,10 +22,37 @@ export interface DeclaringApi {
 
 /** What an expression is, as far as declaring tests goes. */
 export type ApiValue =
-  DeclaringApi | { kind: 'namespace' } | { kind: 'each' | 'condition' | 'extend'; base: DeclaringApi };
+  | DeclaringApi
+  | { kind: 'namespace' }
+  | { kind: 'each' | 'condition' | 'extend'; base: DeclaringApi }
+  /** A member Vitest 5's test or suite API does not have: calling it throws when the file loads. */
+  | { kind: 'invalid'; message: string };
 
 const MODE_MODIFIERS: Record<string, TestMode> = { skip: 'skip', only: 'only', todo: 'todo' };
-const NEUTRAL_MODIFIERS = new Set(['concurrent', 'sequential', 'fails', 'shuffle']);
+// Vitest 5's chainable flags (createChainable in @vitest/runner), per kind.
+const NEUTRAL_MODIFIERS: Record<DeclaringApi['kind'], ReadonlySet<string>> = {
+  test: new Set(['concurrent', 'fails']),
+  describe: new Set(['concurrent', 'shuffle']),
+};
+// Members of the test API that return the same test function (fixtures overridden, not declared).
+const SAME_TEST = new Set(['override', 'scoped']);
+// Members that are not test declarations (hooks, fixture plumbing): calling them declares nothing.
+const NOT_DECLARING = new Set([
+  'beforeEach',
+  'afterEach',
+  'beforeAll',
+  'afterAll',
+  'aroundEach',
+  'aroundAll',
+  'name',
+  'length',
+  'call',
+  'apply',
+  'bind',
+]);
+const REMOVED: Record<string, string> = {
+  sequential: 'was removed in Vitest 5 (tests of a file run in order unless `.concurrent`)',
+};
 
 /** Resolves expressions to test APIs, caching module-level bindings. */
 export class TestApiResolver {
@@ -34,37 +63,63 @@ export class TestApiResolver {
     this.graph = graph;
   }
 
-  /** What `node` (a callee, usually) is in `module`, or undefined when it is not a test API. */
-  resolve(node: AstNode, module: SourceModule): ApiValue | undefined {
+  /**
+   * What `node` (a callee, usually) is in `module`, inside `scope`, or undefined when it is not a
+   * test API.
+   */
+  resolve(node: AstNode, module: SourceModule, scope?: Scope): ApiValue | undefined {
     const n = unwrap(node);
     switch (n.type) {
-      case 'Identifier':
-        return this.binding(nameOf(n), module);
+      case 'Identifier': {
+        const name = nameOf(n);
+        const local = lookup(scope, name);
+        if (!local) return this.binding(name, module);
+        if (local.kind === 'expr')
+          return local.node ? this.resolve(local.node, local.module, local.scope) : undefined;
+        // A parameter or `let` named like a test function: Vitest's own naming convention decides.
+        return local.kind === 'unknown' ? byName(name) : undefined;
+      }
       case 'MemberExpression': {
         if (n.computed) return undefined;
         const property = nameOf(n.property as AstNode);
-        const object = this.resolve(n.object as AstNode, module);
+        const object = this.resolve(n.object as AstNode, module, scope);
         if (!object) return undefined;
         if (object.kind === 'namespace') return vitestExport(property);
+        if (object.kind === 'invalid') return object;
         if (object.kind !== 'test' && object.kind !== 'describe') return undefined;
         const mode = MODE_MODIFIERS[property];
         if (mode) return { ...object, mode };
-        if (NEUTRAL_MODIFIERS.has(property)) return object;
+        if (NEUTRAL_MODIFIERS[object.kind].has(property)) return object;
         if (property === 'each' || property === 'for') return { kind: 'each', base: object };
         if (property === 'skipIf' || property === 'runIf') return { kind: 'condition', base: object };
-        if (property === 'extend' && object.kind === 'test') return { kind: 'extend', base: object };
-        return undefined;
+        if (object.kind === 'test') {
+          if (property === 'extend') return { kind: 'extend', base: object };
+          if (SAME_TEST.has(property)) return object;
+          // `test.describe` is Vitest's `describe` (an extended test's too).
+          if (property === 'describe' || property === 'suite') return fresh('describe');
+        }
+        if (NOT_DECLARING.has(property)) return undefined;
+        const removed = REMOVED[property];
+        const chain = module.text.slice(n.start, n.end);
+        return {
+          kind: 'invalid',
+          message: removed
+            ? `\`${chain}\` ${removed}: Vitest fails this file when it loads it`
+            : `\`${chain}\` is not part of Vitest 5's ${object.kind} API: Vitest fails this file when it loads it`,
+        };
       }
       case 'CallExpression': {
-        const callee = this.resolve(n.callee as AstNode, module);
+        const callee = this.resolve(n.callee as AstNode, module, scope);
         if (!callee) return undefined;
+        if (callee.kind === 'invalid') return callee;
+        if (callee.kind === 'test' && SAME_TEST.has(memberName(n.callee as AstNode) ?? '')) return callee;
         if (callee.kind === 'each') return { ...callee.base, each: true };
         if (callee.kind === 'condition') return { ...callee.base, conditional: true };
         if (callee.kind === 'extend') return { ...callee.base, mode: 'run' };
         return undefined;
       }
       case 'TaggedTemplateExpression': {
-        const tag = this.resolve(n.tag as AstNode, module);
+        const tag = this.resolve(n.tag as AstNode, module, scope);
         return tag?.kind === 'each' ? { ...tag.base, each: true } : undefined;
       }
       default:
@@ -122,6 +177,11 @@ export class TestApiResolver {
     }
     return undefined;
   }
+}
+
+function memberName(node: AstNode): string | undefined {
+  const n = unwrap(node);
+  return n.type === 'MemberExpression' && !n.computed ? nameOf(n.property as AstNode) : undefined;
 }
 
 function vitestExport(name: string): DeclaringApi | undefined {

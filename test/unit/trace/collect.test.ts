@@ -125,7 +125,7 @@ describe('unresolvable tags', { tags: ['001-FR-032', '001-FR-031'] }, () => {
       'test/broken.test.ts': "import { test } from 'vitest';\n\ntest('x', () => {\n",
     });
     expect(() => collectTests({ root })).toThrow(UsageError);
-    expect(() => collectTests({ root })).toThrow(/broken\.test\.ts:\d+: cannot parse/);
+    expect(() => collectTests({ root })).toThrow(/broken\.test\.ts:\d+:\d+: cannot parse/);
   });
 
   test('positions are 1-based lines and columns', () => {
