@@ -1,7 +1,9 @@
 // Run-time evidence: which tests ran, with which requirement IDs, and how they ended. Written by
 // the RequirementsReporter as traceability.json (one file per run or shard), merged across shards,
-// and read by `incluster trace --require-passing`.
+// and read by `incluster trace --require-passing`. JUnit XML whose test cases carry a `requirements`
+// property is accepted too, so a suite of any runner (pytest, JUnit, Go) can feed the gate.
 import { readFile } from 'node:fs/promises';
+import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 
@@ -44,7 +46,10 @@ export type RunEvidence = z.output<typeof evidenceSchema>;
 /** The verdict on one requirement from run evidence. */
 export type RequirementVerdict = 'passed' | 'failed' | 'unverified' | 'not-run';
 
-/** Reads and validates a traceability.json; a missing or malformed file is a UsageError (exit 2). */
+/**
+ * Reads and validates a traceability.json, or a JUnit XML file with requirement properties; a
+ * missing or malformed file is a UsageError (exit 2).
+ */
 export async function readEvidence(file: string): Promise<RunEvidence> {
   let text: string;
   try {
@@ -52,6 +57,13 @@ export async function readEvidence(file: string): Promise<RunEvidence> {
   } catch (error) {
     throw new UsageError(`cannot read run evidence ${file}`, { cause: error });
   }
+  if (
+    text
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .startsWith('<')
+  )
+    return readJUnitEvidence(file, text);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -66,6 +78,77 @@ export async function readEvidence(file: string): Promise<RunEvidence> {
     );
   }
   return parsed.data;
+}
+
+type XmlNode = Record<string, unknown>;
+
+/**
+ * Evidence from JUnit XML: one test per `<testcase>`, its IDs from `<property name="requirements"
+ * value="ID1,ID2"/>` (or `requirement`, repeated or comma/space-separated), its outcome from
+ * `<failure>`/`<error>`/`<skipped>`. `file` is the test case's `file` attribute, else its
+ * `classname`. A file with no `<testcase>` at all is refused: it is not evidence of anything.
+ */
+export function readJUnitEvidence(file: string, text: string): RunEvidence {
+  let document: XmlNode;
+  try {
+    document = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      parseAttributeValue: false,
+      isArray: (name) => ['testsuite', 'testcase', 'property', 'properties'].includes(name),
+    }).parse(text, true) as XmlNode;
+  } catch (error) {
+    throw new UsageError(`${file} is neither traceability JSON nor well-formed JUnit XML`, { cause: error });
+  }
+  const tests: EvidenceTest[] = [];
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node as XmlNode)) {
+      if (key === 'testcase') for (const testcase of value as XmlNode[]) tests.push(junitCase(testcase));
+      else if (key === 'testsuite' || key === 'testsuites') for (const child of [value].flat()) visit(child);
+    }
+  };
+  visit(document);
+  if (!tests.length && !/<testsuites?[\s>]/.test(text))
+    throw new UsageError(`${file}: not JUnit XML (no <testsuites> or <testsuite>)`);
+  return {
+    schemaVersion: EVIDENCE_SCHEMA_VERSION,
+    kind: 'incluster-trace-evidence',
+    createdAt: new Date().toISOString(),
+    shards: [],
+    tests,
+    moduleErrors: [],
+  };
+}
+
+/** An attribute's or element's text; anything else (a nested element) is empty. */
+function text(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
+function junitCase(testcase: XmlNode): EvidenceTest {
+  const properties = ((testcase.properties as XmlNode[] | undefined) ?? []).flatMap(
+    (p) => (p.property as XmlNode[] | undefined) ?? [],
+  );
+  const ids = properties
+    .filter((p) => p.name === 'requirements' || p.name === 'requirement')
+    .flatMap((p) => text(p.value ?? p['#text']).split(/[\s,]+/))
+    .filter(Boolean);
+  const has = (key: string) => testcase[key] !== undefined;
+  const outcome: TestOutcome =
+    has('failure') || has('error') ? 'failed' : has('skipped') ? 'skipped' : 'passed';
+  const line = Number(testcase.line);
+  const time = Number(testcase.time);
+  return {
+    file: text(testcase.file ?? testcase.classname),
+    ...(Number.isInteger(line) && line > 0 ? { line } : {}),
+    fullName: text(testcase.name),
+    project: '',
+    ids: [...new Set(ids)],
+    tags: [...new Set(ids)],
+    outcome,
+    ...(Number.isFinite(time) ? { durationMs: time * 1000 } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,8 @@
 // The whole trace of a project, as `incluster trace` (and `incluster run`) need it: read the specs,
 // collect the tests, read the baseline and any run evidence, and build the report.
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { Config } from '../config/schema.ts';
 import { diffBaseline, readBaseline, writeBaseline, type BaselineDiff } from './baseline.ts';
 import { collectTests } from './collect/collect.ts';
@@ -14,6 +16,11 @@ export interface TraceProjectOptions {
   root: string;
   /** The `trace` section of the configuration. */
   trace: Config['trace'];
+  /**
+   * The incluster.config.yaml the settings came from (default: the root's, if any): `trace.tests`
+   * overrides Vitest's test set only when that file sets it.
+   */
+  configFile?: string;
   /** Overrides `trace.threshold`. */
   threshold?: number;
   /** traceability.json files (one per shard) whose failed requirements fail the gate. */
@@ -37,7 +44,12 @@ export interface ProjectTrace {
 export async function traceProject(options: TraceProjectOptions): Promise<ProjectTrace> {
   const { root, trace } = options;
   const registry = loadRegistry({ root, specs: trace.specs, idPattern: trace.idPattern });
-  const collection = collectTests({ root, include: trace.tests, cache: options.cache ?? true });
+  const override = setsTraceTests(options.configFile ?? join(root, 'incluster.config.yaml'));
+  const collection = collectTests({
+    root,
+    ...(override ? { include: trace.tests, compareWithVitest: true } : {}),
+    cache: options.cache ?? true,
+  });
   const baselineFile = resolve(root, trace.lockFile);
   let baseline = await readBaseline(baselineFile);
   let confirmed: ProjectTrace['confirmed'];
@@ -53,7 +65,8 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
   const evidence = evidenceFiles.length
     ? {
         data: mergeEvidence(await Promise.all(evidenceFiles.map((f) => readEvidence(resolve(root, f))))),
-        files: evidenceFiles,
+        // Relative to the root, so a report reads the same on every machine.
+        files: evidenceFiles.map((f) => relative(root, resolve(root, f)).split('\\').join('/') || f),
       }
     : undefined;
   const report = buildReport({
@@ -63,7 +76,7 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
     evidence,
     settings: {
       specs: trace.specs,
-      tests: trace.tests,
+      tests: override ? trace.tests : [],
       threshold: options.threshold ?? trace.threshold,
       allowUntagged: trace.allowUntagged,
       baseline: trace.lockFile,
@@ -71,4 +84,20 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
     },
   });
   return { report, confirmed, reusedFiles: collection.reused };
+}
+
+/** True when the config file writes `trace.tests` itself (the schema's default is not an override). */
+function setsTraceTests(file: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  try {
+    const data = parseYaml(text) as { trace?: { tests?: unknown } } | null;
+    return data?.trace?.tests !== undefined;
+  } catch {
+    return false; // loadConfig has already reported a malformed file
+  }
 }

@@ -39,8 +39,12 @@ export interface RegistryOptions {
   idPattern?: string;
 }
 
-// `- **001-FR-001** text` (also `*` bullets); the bold token is checked against the ID format.
-const REQUIREMENT_LINE = /^(\s*)[-*]\s+\*\*([^*]+)\*\*\s*(.*)$/;
+// `- **001-FR-001** text`, in every Markdown list-item form (`-`, `*`, `+`, `1.`, `1)`); the bold
+// token is checked against the ID format. A colon or dash after the ID (`**ID**: text`, `**ID:**`)
+// separates it from the text and is not part of either.
+const REQUIREMENT_LINE = /^(\s*)(?:[-*+]|\d{1,9}[.)])\s+\*\*([^*]+)\*\*\s*(.*)$/;
+const LIST_ITEM = /^\s*(?:[-*+]|\d{1,9}[.)])\s/;
+const SEPARATOR = /^(?:[:\u2013\u2014]|-(?=\s))\s*/;
 
 /** Reads every spec file matched by the globs; duplicate or malformed IDs are a UsageError (exit 2). */
 export function loadRegistry(options: RegistryOptions): Registry {
@@ -49,7 +53,7 @@ export function loadRegistry(options: RegistryOptions): Registry {
   const files = globSync([...globs], { cwd: options.root, absolute: true }).sort();
   if (files.length === 0)
     throw new UsageError(`no spec files match ${globs.map((g) => `\`${g}\``).join(', ')}`, {
-      hint: `looked under ${options.root}; set trace.specs in incluster.config.yaml`,
+      hint: `looked under ${options.root}${candidateHint(options.root, format)}; set trace.specs in incluster.config.yaml`,
     });
   const requirements: Requirement[] = [];
   for (const file of files) {
@@ -93,7 +97,7 @@ export function parseSpec(text: string, file: string, format: IdFormat): Require
     if (inFence) continue;
     const match = REQUIREMENT_LINE.exec(line);
     if (!match) continue;
-    const token = match[2]!.trim();
+    const token = match[2]!.trim().replace(/:$/, '');
     const kind = format.classify(token);
     if (kind === 'other') continue;
     if (kind === 'malformed')
@@ -102,12 +106,12 @@ export function parseSpec(text: string, file: string, format: IdFormat): Require
       );
     const idLine = index + 1;
     // Continuation lines: indented deeper than the bullet, not a new item, not blank.
-    const parts = [match[3]!.trim()];
+    const parts = [match[3]!.trim().replace(SEPARATOR, '')];
     const indent = match[1]!.length;
     while (index + 1 < lines.length) {
       const next = lines[index + 1]!;
       const nextIndent = /^\s*/.exec(next)![0].length;
-      if (!next.trim() || nextIndent <= indent || /^\s*[-*+]\s/.test(next)) break;
+      if (!next.trim() || nextIndent <= indent || LIST_ITEM.test(next)) break;
       parts.push(next.trim());
       index += 1;
     }
@@ -134,6 +138,29 @@ export function fingerprintOf(text: string): string {
 function titleOf(text: string): string {
   const sentence = /^(.*?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
   return sentence.length > 120 ? `${sentence.slice(0, 117)}…` : sentence;
+}
+
+/** Names Markdown files that hold requirement-looking items, when the globs matched nothing. */
+function candidateHint(root: string, format: IdFormat): string {
+  const found: string[] = [];
+  for (const file of globSync(['**/*.md'], { cwd: root, ignore: ['**/node_modules/**', '**/.git/**'] })) {
+    if (found.length >= 3) break;
+    let text: string;
+    try {
+      text = readFileSync(`${root}/${file}`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (
+      text
+        .split(/\r?\n/)
+        .some((line) => format.classify(REQUIREMENT_LINE.exec(line)?.[2]?.trim() ?? '') === 'id')
+    )
+      found.push(file);
+  }
+  return found.length
+    ? ` (requirements found in ${found.join(', ')})`
+    : ' (no Markdown file there lists a requirement ID)';
 }
 
 function toPosix(path: string): string {

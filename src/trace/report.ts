@@ -41,6 +41,17 @@ export function displayStatus(requirement: ReportRequirement): string {
   return requirement.status === 'uncovered' ? 'uncovered' : (requirement.verdict ?? requirement.status);
 }
 
+/**
+ * The one line that says how the gate went and, when it failed, why: "Gate failed: failed
+ * requirements: 001-FR-002; 1 test without a requirement ID (8 of 8 requirements covered, 100%)".
+ */
+export function gateHeadline(report: TraceReport): string {
+  const s = report.summary;
+  const coverage = `${s.covered} of ${s.requirements} requirements covered (${s.percentage}%, threshold ${report.settings.threshold}%)`;
+  if (report.gate.passed) return `Gate passed: ${coverage}`;
+  return `Gate failed: ${report.gate.failures.map((f) => f.message).join('; ')}. ${coverage}`;
+}
+
 /** Builds the report and decides the gate. */
 export function buildReport(input: ReportInput): TraceReport {
   const { registry, collection, baseline, evidence, settings } = input;

@@ -49,7 +49,7 @@ export function traceCommand(ctx: CommandContext): Command {
         )
         .option(
           '--require-passing <file>',
-          'run evidence (traceability.json from the RequirementsReporter); a requirement with a failed test fails the gate; repeat for shards',
+          'run evidence: traceability.json from the RequirementsReporter, or JUnit XML whose test cases carry a `requirements` property (any runner); a requirement with a failed test fails the gate; repeat for shards',
           (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
         )
         .option(
@@ -68,7 +68,7 @@ export function traceCommand(ctx: CommandContext): Command {
       const { io } = ctx;
       const format = parseFormat(options.format);
       const threshold = options.threshold === undefined ? undefined : parseThreshold(options.threshold);
-      const { config, root } = await loadConfig({ cwd: io.cwd, file: options.config });
+      const { config, root, file } = await loadConfig({ cwd: io.cwd, file: options.config });
       // Loaded here, not at the top, so other commands do not pay for the parser at start-up.
       const { traceProject } = await import('../../trace/project-trace.ts');
       const { renderTable } = await import('../../trace/render/table.ts');
@@ -77,6 +77,7 @@ export function traceCommand(ctx: CommandContext): Command {
         traceProject({
           root,
           trace: config.trace,
+          configFile: file,
           threshold,
           evidenceFiles: (options.requirePassing ?? []).map((f) => resolve(io.cwd, f)),
           confirm: options.confirm,

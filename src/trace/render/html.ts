@@ -1,14 +1,34 @@
 // The report as one self-contained HTML page (no network, no external files): a summary, the
 // requirements with their tests, the tests with their requirements, status colours, and a filter
-// box that narrows both tables as you type.
-import type { TraceReport } from '../report-schema.ts';
+// box. Every table is in the HTML itself, so the page reads where scripts are blocked (CI artifact
+// viewers with a strict content security policy); the inline script only filters. Long lists are
+// collapsed into <details>, so a page of 10,000 tests opens at its summary.
+import type { ReportProblem, ReportRequirement, ReportTest, TraceReport } from '../report-schema.ts';
+import { displayStatus, gateHeadline } from '../report.ts';
 
-/** Renders the page; the report is embedded as JSON and drawn by an inline script. */
+/** Test lists longer than this are collapsed under a summary line. */
+const COLLAPSE_AFTER = 5;
+/** Tables with more rows than this start collapsed. */
+const COLLAPSE_TABLE_AFTER = 200;
+
+/** Renders the page. */
 export function renderHtml(report: TraceReport): string {
-  // `<` is escaped so no string in the data can close the script element.
-  const data = JSON.stringify(report).replaceAll('<', '\\u003c');
   const s = report.summary;
   const verdict = report.gate.passed ? 'passed' : 'failed';
+  const cards: [string, string | number][] = [
+    ['Requirements', s.requirements],
+    ['Covered', s.covered],
+    ['Uncovered', s.uncovered],
+    ['Coverage', `${s.percentage}%`],
+    ['Tests', s.tests],
+    ['Untagged', s.untaggedTests],
+    ['Unknown IDs', s.unknownIds],
+    ['Suspect links', s.suspectLinks],
+  ];
+  if (s.evidence) cards.push(['Failed', s.evidence.failed], ['Unverified', s.evidence.unverified]);
+  const requirementRows = report.requirements.map((r) => requirementRow(report, r)).join('\n');
+  const testRows = report.tests.map(testRow).join('\n');
+  const problemRows = report.problems.map(problemRow).join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -20,32 +40,86 @@ export function renderHtml(report: TraceReport): string {
 <body>
 <header>
   <h1>Requirement traceability</h1>
-  <p class="gate gate-${verdict}" data-testid="gate">Gate ${verdict}: ${s.covered} of ${s.requirements} requirements covered (${s.percentage}%, threshold ${report.settings.threshold}%)</p>
-  <div class="cards" id="cards"></div>
-  <ul class="failures" id="failures"></ul>
+  <p class="gate gate-${verdict}" data-testid="gate">${escape(gateHeadline(report))}</p>
+  <div class="cards" id="cards">${cards.map(([label, value]) => `<div class="card"><b>${escape(String(value))}</b>${escape(label)}</div>`).join('')}</div>
+  <ul class="failures" id="failures">${report.gate.failures.map((f) => `<li>${escape(f.message)}</li>`).join('')}</ul>
   <label class="filter">Filter <input id="filter" type="search" placeholder="ID, words of a requirement, test name or file" autocomplete="off" autofocus></label>
   <span id="shown" class="shown"></span>
 </header>
 <main>
   <section>
     <h2>Requirements → tests</h2>
-    <table id="requirements"><thead><tr><th>ID</th><th>Status</th><th>Requirement</th><th>Tests</th></tr></thead><tbody></tbody></table>
+    ${table('requirements', ['ID', 'Status', 'Requirement', 'Tests'], requirementRows, report.requirements.length)}
   </section>
   <section>
     <h2>Tests → requirements</h2>
-    <table id="tests"><thead><tr><th>Test</th><th>Location</th><th>Requirements</th><th>Outcome</th></tr></thead><tbody></tbody></table>
+    ${table('tests', ['Test', 'Location', 'Requirements', 'Outcome'], testRows, report.tests.length)}
   </section>
-  <section id="problems-section">
+  <section id="problems-section"${report.problems.length ? '' : ' hidden'}>
     <h2>Problems</h2>
-    <table id="problems"><thead><tr><th>Where</th><th>Kind</th><th>Detail</th></tr></thead><tbody></tbody></table>
+    ${table('problems', ['Where', 'Kind', 'Detail'], problemRows, report.problems.length)}
   </section>
 </main>
-<footer>Report schema v${report.schemaVersion}, generated ${report.generatedAt}</footer>
-<script type="application/json" id="report-data">${data}</script>
+<footer>Report schema v${report.schemaVersion}, generated ${escape(report.generatedAt)}</footer>
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+function table(id: string, columns: string[], rows: string, count: number): string {
+  const head = `<thead><tr>${columns.map((c) => `<th>${c}</th>`).join('')}</tr></thead>`;
+  const empty = `<tr class="empty" hidden><td colspan="${columns.length}">No matching rows</td></tr>`;
+  const html = `<table id="${id}">${head}<tbody>\n${rows}\n${empty}</tbody></table>`;
+  return count > COLLAPSE_TABLE_AFTER
+    ? `<details class="table"><summary>${count} rows</summary>${html}</details>`
+    : html;
+}
+
+function chip(status: string, label = status): string {
+  return `<span class="chip s-${escape(status)}">${escape(label)}</span>`;
+}
+
+function location(test: Pick<ReportTest, 'file' | 'line'>): string {
+  return `<span class="loc">${escape(`${test.file}:${test.line}`)}</span>`;
+}
+
+function requirementRow(report: TraceReport, r: ReportRequirement): string {
+  const status = displayStatus(r);
+  const linked = r.tests.map((i) => report.tests[i]!);
+  const items = linked.map((t) => `<li>${escape(t.fullName)} ${location(t)}</li>`).join('');
+  const list = `<ul class="tests">${items}</ul>`;
+  const tests = !linked.length
+    ? chip('none', 'no tests')
+    : linked.length > COLLAPSE_AFTER
+      ? `<details><summary>${linked.length} tests</summary>${list}</details>`
+      : list;
+  const failed = r.failedTests.map((i) => report.tests[i]!);
+  const failedList = failed.length
+    ? `<div class="failed-tests">Failed: <ul>${failed.map((t) => `<li>${escape(t.fullName)} ${location(t)}</li>`).join('')}</ul></div>`
+    : '';
+  return `<tr data-status="${escape(status)}"><td class="id">${escape(r.id)}</td><td>${chip(status)}${r.suspect ? chip('suspect') : ''}</td><td>${escape(r.text)}<div class="loc">${escape(`${r.file}:${r.line}`)}</div></td><td>${failedList}${tests}</td></tr>`;
+}
+
+function testRow(t: ReportTest): string {
+  const ids = [
+    ...t.ids.map((id) => chip(t.suspect ? 'suspect' : 'covered', id)),
+    ...t.invalidIds.map((id) => chip('failed', `unknown ${id}`)),
+  ];
+  const outcome = t.outcome ?? (t.mode === 'run' || t.mode === 'only' ? null : t.mode);
+  return `<tr><td>${escape(t.fullName)}</td><td class="loc">${escape(`${t.file}:${t.line}`)}</td><td>${ids.length ? ids.join('') : chip('uncovered', 'untagged')}</td><td>${outcome ? chip(outcome) : ''}</td></tr>`;
+}
+
+function problemRow(p: ReportProblem): string {
+  return `<tr><td class="loc">${escape(`${p.file}:${p.line}:${p.column}`)}</td><td>${chip(p.kind === 'uncalled-test' ? 'skipped' : 'failed', p.kind)}</td><td>${escape(p.message)}</td></tr>`;
+}
+
+function escape(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;');
 }
 
 const STYLE = `
@@ -80,80 +154,21 @@ td.id { white-space: nowrap; font-family: ui-monospace, monospace; }
 .s-suspect { color: var(--sus); background: var(--sus-bg); }
 ul.tests { margin: 0; padding-left: 16px; }
 tr[hidden] { display: none; }
+details > summary { cursor: pointer; color: var(--none); }
+.failed-tests { color: var(--bad); margin-bottom: 4px; }
+.failed-tests ul { margin: 0; padding-left: 16px; }
 tr.empty td { color: var(--none); font-style: italic; }
 footer { color: var(--none); padding: 8px 24px 24px; font-size: 12px; }
 `;
 
-// Plain browser JavaScript: builds the rows from the embedded report, then filters them.
+// Plain browser JavaScript that only filters the rows already in the page; without it the page
+// shows everything.
 const SCRIPT = `
 (function () {
-  var report = JSON.parse(document.getElementById('report-data').textContent);
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    for (var key in attrs || {}) node.setAttribute(key, attrs[key]);
-    (children || []).forEach(function (child) {
-      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-  function chip(status, label) { return el('span', { class: 'chip s-' + status }, [label || status]); }
-  var s = report.summary;
-  var cards = [['Requirements', s.requirements], ['Covered', s.covered], ['Uncovered', s.uncovered],
-    ['Coverage', s.percentage + '%'], ['Tests', s.tests], ['Untagged', s.untaggedTests],
-    ['Unknown IDs', s.unknownIds], ['Suspect links', s.suspectLinks]];
-  if (s.evidence) cards.push(['Failed', s.evidence.failed], ['Unverified', s.evidence.unverified]);
-  cards.forEach(function (c) { document.getElementById('cards').appendChild(el('div', { class: 'card' }, [el('b', {}, [String(c[1])]), c[0]])); });
-  report.gate.failures.forEach(function (f) { document.getElementById('failures').appendChild(el('li', {}, [f.message])); });
-
-  var rows = [];
-  var reqBody = document.querySelector('#requirements tbody');
-  report.requirements.forEach(function (r) {
-    var status = r.status === 'uncovered' ? 'uncovered' : r.verdict || r.status;
-    var tests = el('ul', { class: 'tests' }, r.tests.map(function (i) {
-      var t = report.tests[i];
-      return el('li', {}, [t.fullName + ' ', el('span', { class: 'loc' }, [t.file + ':' + t.line])]);
-    }));
-    var statusCell = el('td', {}, [chip(status)]);
-    if (r.suspect) statusCell.appendChild(chip('suspect'));
-    var row = el('tr', { 'data-status': status }, [
-      el('td', { class: 'id' }, [r.id]), statusCell,
-      el('td', {}, [r.text, el('div', { class: 'loc' }, [r.file + ':' + r.line])]),
-      el('td', {}, r.tests.length ? [tests] : [chip('none', 'no tests')]),
-    ]);
-    reqBody.appendChild(row);
-    rows.push({ row: row, text: [r.id, status, r.text, r.suspect ? 'suspect' : ''].concat(r.tests.map(function (i) {
-      return report.tests[i].fullName + ' ' + report.tests[i].file; })).join(' ').toLowerCase() });
+  var rows = [].slice.call(document.querySelectorAll('tbody tr:not(.empty)')).map(function (row) {
+    return { row: row, text: row.textContent.toLowerCase() + ' ' + (row.getAttribute('data-status') || '') };
   });
-  var testBody = document.querySelector('#tests tbody');
-  report.tests.forEach(function (t) {
-    var ids = t.ids.map(function (id) { return chip(t.suspect ? 'suspect' : 'covered', id); })
-      .concat(t.invalidIds.map(function (id) { return chip('failed', 'unknown ' + id); }));
-    var outcome = t.outcome || (t.mode === 'run' || t.mode === 'only' ? null : t.mode);
-    var row = el('tr', {}, [
-      el('td', {}, [t.fullName]), el('td', { class: 'loc' }, [t.file + ':' + t.line]),
-      el('td', {}, ids.length ? ids : [chip('uncovered', 'untagged')]),
-      el('td', {}, outcome ? [chip(outcome)] : []),
-    ]);
-    testBody.appendChild(row);
-    rows.push({ row: row, text: [t.fullName, t.file, t.ids.join(' '), t.invalidIds.join(' '), outcome || '', ids.length ? '' : 'untagged'].join(' ').toLowerCase() });
-  });
-  var problemBody = document.querySelector('#problems tbody');
-  report.problems.forEach(function (p) {
-    var row = el('tr', {}, [el('td', { class: 'loc' }, [p.file + ':' + p.line + ':' + p.column]), el('td', {}, [chip('failed', p.kind)]), el('td', {}, [p.message])]);
-    problemBody.appendChild(row);
-    rows.push({ row: row, text: [p.file, p.kind, p.message].join(' ').toLowerCase() });
-  });
-  if (!report.problems.length) document.getElementById('problems-section').hidden = true;
-  // Each table says so when the filter leaves it empty, instead of showing a bare header.
-  var placeholders = ['requirements', 'tests', 'problems'].map(function (id) {
-    var table = document.getElementById(id);
-    var columns = table.querySelectorAll('thead th').length;
-    var row = el('tr', { class: 'empty' }, [el('td', { colspan: String(columns) }, ['No matching rows'])]);
-    row.hidden = true;
-    table.querySelector('tbody').appendChild(row);
-    return { body: table.querySelector('tbody'), row: row };
-  });
-
+  var placeholders = [].slice.call(document.querySelectorAll('tbody tr.empty'));
   var input = document.getElementById('filter');
   var shown = document.getElementById('shown');
   function apply() {
@@ -164,9 +179,11 @@ const SCRIPT = `
       entry.row.hidden = !match;
       if (match) visible += 1;
     });
-    placeholders.forEach(function (p) {
-      p.row.hidden = p.body.querySelectorAll('tr:not(.empty):not([hidden])').length > 0;
+    placeholders.forEach(function (row) {
+      row.hidden = row.parentNode.querySelectorAll('tr:not(.empty):not([hidden])').length > 0;
     });
+    // A filter opens the collapsed lists it matched in, so the matches are visible.
+    if (words.length) [].slice.call(document.querySelectorAll('details')).forEach(function (d) { d.open = true; });
     shown.textContent = words.length ? visible + ' of ' + rows.length + ' rows match' : '';
   }
   input.addEventListener('input', apply);

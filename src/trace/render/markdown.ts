@@ -1,14 +1,16 @@
 // The report as Markdown, for pull-request comments and job summaries.
 import type { TraceReport } from '../report-schema.ts';
-import { displayStatus } from '../report.ts';
+import { displayStatus, gateHeadline } from '../report.ts';
+
+/** Lists longer than this go into a collapsed <details> block (GitHub renders it). */
+const COLLAPSE_AFTER = 20;
 
 /** Renders the summary, the requirement table and the problems as Markdown. */
 export function renderMarkdown(report: TraceReport): string {
   const s = report.summary;
   const out: string[] = ['# Requirement traceability', ''];
-  out.push(
-    `**${report.gate.passed ? 'Gate passed' : 'Gate failed'}**: ${s.covered} of ${s.requirements} requirements covered (${s.percentage}%, threshold ${report.settings.threshold}%).`,
-  );
+  const [verdict, ...why] = gateHeadline(report).split(': ');
+  out.push(`**${verdict}**: ${escape(why.join(': '))}`);
   for (const f of report.gate.failures) out.push(`- ${escape(f.message)}`);
   out.push('', '| | Count |', '| --- | ---: |');
   const rows: [string, number][] = [
@@ -25,17 +27,47 @@ export function renderMarkdown(report: TraceReport): string {
   if (s.evidence)
     rows.push(['Failed requirements', s.evidence.failed], ['Unverified requirements', s.evidence.unverified]);
   for (const [label, count] of rows) out.push(`| ${label} | ${count} |`);
-  out.push('', '## Requirements', '', '| ID | Status | Tests | Requirement |', '| --- | --- | ---: | --- |');
-  for (const r of report.requirements) {
-    const status = `${displayStatus(r)}${r.suspect ? ' (suspect)' : ''}`;
-    out.push(`| ${r.id} | ${status} | ${r.tests.length} | ${escape(r.title)} |`);
+  const failed = report.requirements.filter((r) => r.verdict === 'failed');
+  if (failed.length) {
+    out.push('', '## Failed requirements', '');
+    for (const r of failed) {
+      out.push(`- **${r.id}** ${escape(r.title)}`);
+      for (const index of r.failedTests) {
+        const t = report.tests[index]!;
+        out.push(`  - ${escape(t.fullName)} (\`${t.file}:${t.line}\`)`);
+      }
+    }
   }
+  const requirementRows = report.requirements.map((r) => {
+    const status = `${displayStatus(r)}${r.suspect ? ' (suspect)' : ''}`;
+    return `| ${r.id} | ${status} | ${r.tests.length} | ${escape(r.title)} |`;
+  });
+  out.push(
+    '',
+    '## Requirements',
+    '',
+    ...collapse(
+      requirementRows,
+      ['| ID | Status | Tests | Requirement |', '| --- | --- | ---: | --- |'],
+      'requirements',
+    ),
+  );
   if (report.problems.length) {
-    out.push('', '## Problems', '', '| Where | Kind | Detail |', '| --- | --- | --- |');
-    for (const p of report.problems)
-      out.push(`| \`${p.file}:${p.line}\` | ${p.kind} | ${escape(p.message)} |`);
+    const rows = report.problems.map((p) => `| \`${p.file}:${p.line}\` | ${p.kind} | ${escape(p.message)} |`);
+    out.push(
+      '',
+      '## Problems',
+      '',
+      ...collapse(rows, ['| Where | Kind | Detail |', '| --- | --- | --- |'], 'problems'),
+    );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A table, inside <details> when it is long; the blank lines let Markdown render inside the HTML. */
+function collapse(rows: string[], head: string[], what: string): string[] {
+  if (rows.length <= COLLAPSE_AFTER) return [...head, ...rows];
+  return [`<details><summary>${rows.length} ${what}</summary>`, '', ...head, ...rows, '', '</details>'];
 }
 
 function escape(text: string): string {

@@ -10,7 +10,9 @@ export function renderTable(report: TraceReport, options: { full?: boolean } = {
   out.push(
     `Requirements  ${s.requirements} total, ${s.covered} covered (${s.percentage}%), threshold ${report.settings.threshold}%`,
   );
-  out.push(`Tests         ${s.tests} in ${s.testFiles} files, ${s.untaggedTests} untagged`);
+  out.push(
+    `Tests         ${s.tests} in ${s.testFiles} files, ${s.untaggedTests} untagged (${testSetText(report)})`,
+  );
   if (s.evidence)
     out.push(
       `Run evidence  ${s.evidence.tests} tests: ${s.evidence.passed} requirements passed, ${s.evidence.failed} failed, ${s.evidence.unverified} unverified, ${s.evidence.notRun} not run`,
@@ -24,6 +26,23 @@ export function renderTable(report: TraceReport, options: { full?: boolean } = {
       );
     }
   }
+  const failed = report.requirements.filter((r) => r.verdict === 'failed');
+  if (failed.length) {
+    out.push('', `Failed requirements (${failed.length})`);
+    for (const r of failed) {
+      out.push(`  ${r.id}  ${truncate(r.title, 90)}`);
+      for (const index of r.failedTests) {
+        const t = report.tests[index]!;
+        out.push(`    ${t.file}:${t.line}  ${t.fullName}`);
+      }
+    }
+  }
+  if (report.summary.requirements === 0)
+    out.push(
+      '',
+      `No requirements in ${report.settings.specs.join(', ')}: a requirement is a list item that starts with its bold ID`,
+    );
+  if (report.summary.testFiles === 0) out.push('', `No test files: ${testSetText(report)} selects none`);
   const uncovered = report.requirements.filter((r) => r.status === 'uncovered');
   if (uncovered.length) {
     out.push('', `Uncovered requirements (${uncovered.length})`);
@@ -39,6 +58,11 @@ export function renderTable(report: TraceReport, options: { full?: boolean } = {
   section('Unknown requirement IDs', 'unknown-id');
   section('Malformed requirement IDs', 'malformed-id');
   section('Tags that cannot be resolved', 'unresolved-tags');
+  section('Calls Vitest 5 rejects', 'invalid-api');
+  section('Test files without tests', 'no-tests');
+  section('Vitest config', 'vitest-config');
+  section('trace.tests and Vitest disagree', 'test-set');
+  section('Tests in functions nothing calls (not counted)', 'uncalled-test');
   const suspect = report.requirements.filter((r) => r.suspect);
   if (suspect.length) {
     out.push(
@@ -67,6 +91,15 @@ export function renderTable(report: TraceReport, options: { full?: boolean } = {
       : `Gate: FAILED\n${report.gate.failures.map((f) => `  - ${f.message}`).join('\n')}`,
   );
   return `${out.join('\n')}\n`;
+}
+
+/** Where the test files came from, in words. */
+function testSetText(report: TraceReport): string {
+  const set = report.settings.testSet;
+  if (set.from === 'trace.tests') return `trace.tests: ${report.settings.tests.join(', ')}`;
+  const projects =
+    set.projects.length > 1 || set.projects[0] !== 'default' ? `, projects ${set.projects.join(', ')}` : '';
+  return set.vitestConfig ? `from ${set.vitestConfig}${projects}` : "Vitest's default include";
 }
 
 function truncate(text: string, width: number): string {

@@ -139,9 +139,17 @@ describe('HTML report in a real browser', { tags: ['001-FR-034'], timeout: 60_00
       await tab.goto(pathToFileURL(page).href);
       const visibleRows = () => tab.locator('tbody tr:not(.empty):visible');
 
-      expect(await tab.getByTestId('gate').textContent()).toContain(
-        'Gate failed: 3 of 5 requirements covered',
+      // The headline says why the gate failed, not only how much is covered.
+      expect(await tab.getByTestId('gate').textContent()).toMatch(
+        /^Gate failed: coverage 60% is below the threshold .*failed requirements: 001-FR-002\. 3 of 5 requirements covered/,
       );
+      // The failed test is named under its failed requirement.
+      expect(
+        await tab
+          .locator('#requirements tbody tr', { hasText: '001-FR-002' })
+          .locator('.failed-tests')
+          .textContent(),
+      ).toContain('applies manifests');
       expect(await tab.locator('#requirements tbody tr:not(.empty)').count()).toBe(5);
       expect(await tab.locator('#tests tbody tr:not(.empty)').count()).toBe(6);
       const statusOf = (id: string) =>
@@ -183,5 +191,55 @@ describe('HTML report in a real browser', { tags: ['001-FR-034'], timeout: 60_00
       await context.close();
       await rm(profile, { recursive: true, force: true });
     }
+  });
+
+  test(
+    'reads the same with scripts blocked: the tables are in the HTML',
+    { tags: ['001-FR-067'] },
+    async () => {
+      const report = await sampleReport();
+      const outDir = resolve('test-results/trace');
+      await mkdir(outDir, { recursive: true });
+      const page = join(outDir, 'traceability-noscript.html');
+      await writeFile(page, renderHtml(report));
+      const profile = await mkdtemp(join(tmpdir(), 'incluster-chromium-'));
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: CHROMIUM_ARGS,
+        javaScriptEnabled: false,
+      });
+      try {
+        const tab = await context.newPage();
+        await tab.goto(pathToFileURL(page).href);
+        expect(await tab.locator('#requirements tbody tr:not(.empty)').count()).toBe(5);
+        expect(await tab.locator('#tests tbody tr:not(.empty)').count()).toBe(6);
+        expect(await tab.locator('#cards .card').count()).toBeGreaterThan(5);
+        expect(await tab.locator('#failures li').count()).toBe(report.gate.failures.length);
+        expect(await tab.locator('#problems tbody tr:not(.empty)').count()).toBe(report.problems.length);
+      } finally {
+        await context.close();
+        await rm(profile, { recursive: true, force: true });
+      }
+    },
+  );
+
+  test('collapses long test lists and large tables into <details>', { tags: ['001-FR-067'] }, async () => {
+    const report = await sampleReport();
+    const many = Array.from({ length: 250 }, (_, i) => ({
+      ...report.tests[0]!,
+      fullName: `generated ${i}`,
+      line: i + 1,
+    }));
+    const big = { ...report, tests: [...report.tests, ...many] };
+    big.requirements = big.requirements.map((r) =>
+      r.id === '001-FR-001'
+        ? { ...r, tests: [...r.tests, ...many.map((_, i) => report.tests.length + i)] }
+        : r,
+    );
+    const html = renderHtml(big);
+    expect(html).toContain('<details><summary>252 tests</summary>');
+    expect(html).toMatch(/<details class="table"><summary>256 rows<\/summary><table id="tests">/);
+    expect(html).not.toContain('/tmp/'); // paths are relative
   });
 });
