@@ -1,13 +1,29 @@
-// What `incluster init` writes into a repository, and how it decides per file: create what is
-// missing, leave what is identical, never overwrite a user's different file (a conflict, shown as a
-// diff) unless forced. The kind config, service manifests and runner Dockerfile are read from
-// incluster's own package at run time, so a scaffolded copy is identical to the one incluster tests with.
+// What `incluster init` writes into a repository, and how it decides per file. Three kinds of file:
+// - incluster's own (runner Dockerfile, kind config, service manifests, workflow): created when
+//   missing, left when identical, and never overwritten when different (a conflict, shown as a
+//   diff) unless forced;
+// - starting points that become the project's once written (incluster.config.yaml, the spec
+//   template, the example test, .nvmrc): created when missing, then kept as the user edits them;
+// - the user's own files init adds to (Makefile, .gitignore, .dockerignore, the Vitest config):
+//   edited in place, keeping every line of the user's.
+// What goes in them depends on the project (src/init/project.ts): its name, package manager and
+// test locations. The kind config, manifests and runner Dockerfile come from incluster's own package.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { unifiedDiff } from './diff.ts';
-import { mergeGitignore } from './gitignore.ts';
-import { BLOCK_BEGIN, BLOCK_END, mergeMakefile } from './makefile.ts';
+import { DOCKER_IGNORED, mergeGitignore, mergeIgnoreFile } from './gitignore.ts';
+import { includedFiles, inclusterTargets, mergeMakefile } from './makefile.ts';
+import { inspectProject, type ProjectLayout } from './project.ts';
+import {
+  renderConfig,
+  renderDockerfile,
+  renderExampleTest,
+  renderKindConfig,
+  renderVitestConfig,
+  renderWorkflow,
+} from './render.ts';
+import { addWithRequirements } from './vitest-config.ts';
 
 /** incluster's package root: src/init/ (or dist/init/ once built) is two levels below it. */
 export const PACKAGE_ROOT = resolve(import.meta.dirname, '../..');
@@ -17,50 +33,71 @@ export interface ScaffoldFile {
   /** Path relative to the repository root, with forward slashes. */
   path: string;
   content: string;
+  /** A starting point: once it exists it is the project's, and init keeps it. */
+  seed?: boolean;
 }
 
 /** What happened (or, in a dry run, would happen) to one file. */
-export type FileOutcome = 'created' | 'unchanged' | 'conflict' | 'overwritten' | 'appended';
+export type FileOutcome =
+  'created' | 'unchanged' | 'kept' | 'conflict' | 'overwritten' | 'appended' | 'edited' | 'manual';
 
 export interface FileResult {
   path: string;
   outcome: FileOutcome;
-  /** For a conflict (and an overwrite): the change init wanted, as a unified diff. */
+  /** The change init made or wanted, as a unified diff. */
   diff?: string;
   /** Why, for people: e.g. the Makefile targets the user already defines. */
   note?: string;
 }
 
-/** Templates under templates/init/, copied to the same relative path. */
-const TEMPLATE_FILES = [
-  'incluster.config.yaml',
-  // The workflow's setup-node reads the Node.js version from it: the runner image's major.
-  '.nvmrc',
-  '.dockerignore',
-  '.github/workflows/ci.yml',
-  'test/integration/example.test.ts',
-  'specs/001-example/spec.md',
-  'vitest.config.ts',
-];
+/** Outcomes that leave something for the user to do: init exits 1. */
+export const NEEDS_ATTENTION: ReadonlySet<FileOutcome> = new Set(['conflict', 'manual']);
 
-/** Every file init writes, read from the package (templates/init/, testing/k8s/). */
-export async function scaffoldFiles(packageRoot: string = PACKAGE_ROOT): Promise<ScaffoldFile[]> {
-  const files: ScaffoldFile[] = [];
-  for (const path of TEMPLATE_FILES)
-    files.push({ path, content: await readFile(join(packageRoot, 'templates/init', path), 'utf8') });
+/** Every file init writes for `layout`, read from the package (templates/init/, testing/). */
+export async function scaffoldFiles(
+  layout: ProjectLayout,
+  packageRoot: string = PACKAGE_ROOT,
+): Promise<ScaffoldFile[]> {
+  const template = (path: string) => readFile(join(packageRoot, 'templates/init', path), 'utf8');
+  const files: ScaffoldFile[] = [
+    {
+      path: 'incluster.config.yaml',
+      content: renderConfig(await template('incluster.config.yaml'), layout),
+      seed: true,
+    },
+    // The workflow's setup-node reads the Node.js version from it: the runner image's major.
+    { path: '.nvmrc', content: await template('.nvmrc'), seed: true },
+    {
+      path: '.github/workflows/ci.yml',
+      content: renderWorkflow(await template('.github/workflows/ci.yml'), layout),
+    },
+    {
+      path: layout.exampleTest,
+      content: renderExampleTest(await template('test/integration/example.test.ts'), layout),
+      seed: true,
+    },
+    { path: 'specs/001-example/spec.md', content: await template('specs/001-example/spec.md'), seed: true },
+  ];
+  // The project's own Vitest config is edited instead (scaffold() below).
+  if (!layout.vitestConfig)
+    files.push({
+      path: 'vitest.config.ts',
+      content: renderVitestConfig(await template('vitest.config.ts'), layout),
+    });
   // The runner Dockerfile incluster's own `run` is built and tested with; the template only when a
   // build ships without it.
   const dockerfile = join(packageRoot, 'testing/Dockerfile');
-  files.push({
-    path: 'testing/Dockerfile',
-    content: await readFile(
-      existsSync(dockerfile) ? dockerfile : join(packageRoot, 'templates/init/testing/Dockerfile'),
-      'utf8',
-    ),
-  });
+  const npmDockerfile = await readFile(
+    existsSync(dockerfile) ? dockerfile : join(packageRoot, 'templates/init/testing/Dockerfile'),
+    'utf8',
+  );
+  files.push({ path: 'testing/Dockerfile', content: renderDockerfile(npmDockerfile, layout) });
   files.push({
     path: 'testing/k8s/kind-config.yaml',
-    content: await readFile(join(packageRoot, 'testing/k8s/kind-config.yaml'), 'utf8'),
+    content: renderKindConfig(
+      await readFile(join(packageRoot, 'testing/k8s/kind-config.yaml'), 'utf8'),
+      layout,
+    ),
   });
   const services = join(packageRoot, 'testing/k8s/services');
   const manifests = existsSync(services)
@@ -74,43 +111,90 @@ export async function scaffoldFiles(packageRoot: string = PACKAGE_ROOT): Promise
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** Scaffolds into `root`. With `dryRun` nothing is written; with `force` differing files are overwritten. */
-export async function scaffold(
-  root: string,
-  options: { dryRun?: boolean; force?: boolean; packageRoot?: string } = {},
-): Promise<FileResult[]> {
+export interface ScaffoldOptions {
+  /** Write nothing; report what would happen. */
+  dryRun?: boolean;
+  /** Overwrite incluster's files and starting points that differ, and rewrite its Makefile block. */
+  force?: boolean;
+  packageRoot?: string;
+}
+
+/** What init did, and what it learnt about the project. */
+export interface ScaffoldReport {
+  layout: ProjectLayout;
+  results: FileResult[];
+}
+
+type Write = (path: string, content: string) => Promise<void>;
+
+/** Scaffolds into `root`. */
+export async function scaffold(root: string, options: ScaffoldOptions = {}): Promise<ScaffoldReport> {
+  const layout = inspectProject(root);
   const results: FileResult[] = [];
-  const write = async (path: string, content: string) => {
+  const write: Write = async (path, content) => {
     if (options.dryRun) return;
     const target = join(root, path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
   };
-  for (const file of await scaffoldFiles(options.packageRoot)) {
+  for (const file of await scaffoldFiles(layout, options.packageRoot)) {
     const existing = await readIfExists(join(root, file.path));
     if (existing === undefined) {
       await write(file.path, file.content);
       results.push({ path: file.path, outcome: 'created' });
     } else if (existing === file.content) {
       results.push({ path: file.path, outcome: 'unchanged' });
+    } else if (file.seed && !options.force) {
+      results.push({
+        path: file.path,
+        outcome: 'kept',
+        note: 'yours since it was written; --force rewrites it',
+      });
     } else {
       const diff = unifiedDiff(existing, file.content, file.path);
       if (options.force) await write(file.path, file.content);
       results.push({ path: file.path, outcome: options.force ? 'overwritten' : 'conflict', diff });
     }
   }
-  results.push(await scaffoldMakefile(root, options, write));
-  results.push(await scaffoldGitignore(root, write));
-  return results;
+  if (layout.vitestConfig) results.push(await scaffoldVitestConfig(root, layout.vitestConfig, write));
+  results.push(await scaffoldMakefile(root, layout, options, write));
+  results.push(await scaffoldIgnoreFile(root, '.gitignore', write));
+  results.push(await scaffoldIgnoreFile(root, '.dockerignore', write, options.packageRoot));
+  return { layout, results: results.sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
-async function scaffoldGitignore(
+async function scaffoldVitestConfig(root: string, path: string, write: Write): Promise<FileResult> {
+  const existing = (await readIfExists(join(root, path)))!;
+  const edit = addWithRequirements(path, existing);
+  if (edit.kind === 'unchanged') return { path, outcome: 'unchanged' };
+  if (edit.kind === 'manual')
+    return { path, outcome: 'manual', note: `not edited: ${edit.reason}; ${edit.instructions}` };
+  await write(path, edit.text);
+  return {
+    path,
+    outcome: 'edited',
+    diff: unifiedDiff(existing, edit.text, path),
+    note: 'wrapped in withRequirements, the rest as it was',
+  };
+}
+
+async function scaffoldIgnoreFile(
   root: string,
-  write: (path: string, content: string) => Promise<void>,
+  path: '.gitignore' | '.dockerignore',
+  write: Write,
+  packageRoot = PACKAGE_ROOT,
 ): Promise<FileResult> {
-  const path = '.gitignore';
   const existing = await readIfExists(join(root, path));
-  const merged = mergeGitignore(existing);
+  const merged =
+    path === '.gitignore'
+      ? mergeGitignore(existing)
+      : existing === undefined
+        ? await readFile(join(packageRoot, 'templates/init/.dockerignore'), 'utf8')
+        : mergeIgnoreFile(
+            existing,
+            DOCKER_IGNORED,
+            '# written by `incluster init`: kept out of the runner image',
+          );
   if (existing === undefined) {
     await write(path, merged);
     return { path, outcome: 'created' };
@@ -123,34 +207,41 @@ async function scaffoldGitignore(
 
 async function scaffoldMakefile(
   root: string,
+  layout: ProjectLayout,
   options: { force?: boolean },
-  write: (path: string, content: string) => Promise<void>,
+  write: Write,
 ): Promise<FileResult> {
   const path = 'Makefile';
   const existing = await readIfExists(join(root, path));
-  const merged = mergeMakefile(existing);
-  const note = merged.conflicts.length
-    ? `targets already defined by this Makefile, left as they are: ${merged.conflicts.join(', ')}`
+  const includes = existing === undefined ? [] : includedFiles(existing, root);
+  const merged = mergeMakefile(existing, {
+    included: await Promise.all(includes.map((file) => readFile(join(root, file), 'utf8'))),
+    targets: inclusterTargets({ integration: layout.integrationDir, e2e: layout.e2eDir }),
+  });
+  const note = merged.theirs.length
+    ? `targets this Makefile${includes.length ? ` (or ${includes.join(', ')})` : ''} defines, left as they are: ${merged.theirs.join(', ')}`
     : undefined;
   if (existing === undefined) {
     await write(path, merged.text);
     return { path, outcome: 'created' };
   }
-  if (merged.text === existing)
-    return { path, outcome: merged.conflicts.length ? 'conflict' : 'unchanged', note };
+  if (merged.text === existing) return { path, outcome: 'unchanged', note };
   const diff = unifiedDiff(existing, merged.text, path);
-  if (!existing.includes(BLOCK_BEGIN) || !existing.includes(BLOCK_END)) {
+  if (!merged.blockDiffers) {
     // Appending a new block overwrites nothing of the user's.
     await write(path, merged.text);
     return { path, outcome: 'appended', diff, note };
   }
-  // Our block is there but differs (edited, or written by another version): theirs until forced.
+  // Our block is there but differs (edited, or written by another version): theirs until forced,
+  // and then only the block is rewritten.
   if (options.force) await write(path, merged.text);
   return {
     path,
     outcome: options.force ? 'overwritten' : 'conflict',
     diff,
-    note: note ?? 'the incluster block differs',
+    note: [note, options.force ? 'the incluster block rewritten' : 'the incluster block differs']
+      .filter(Boolean)
+      .join('; '),
   };
 }
 

@@ -1,4 +1,6 @@
 // `incluster doctor`: for each provider, which prerequisites are present and which are missing.
+import { readFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitStatus } from '../../errors.ts';
 import { loadConfig } from '../../config/load.ts';
@@ -19,7 +21,7 @@ export function doctorCommand(ctx: CommandContext): Command {
   return defineCommand<DoctorOptions>(ctx, {
     name: 'doctor',
     summary: 'check the prerequisites of each cluster provider',
-    description: `Reports, for each provider (${PROVIDER_NAMES.join(', ')}), which prerequisites are present and which are missing, with the command that fixes each. Exits 0 when the chosen provider (or, without --provider, at least one) is usable, 3 otherwise.`,
+    description: `Reports, for each provider (${PROVIDER_NAMES.join(', ')}), which prerequisites are present and which are missing, with the command that fixes each. It also warns when the runner Dockerfile does not match the project's package manager or lockfile. Exits 0 when the chosen provider (or, without --provider, at least one) is usable, 3 otherwise.`,
     examples: ['incluster doctor', 'incluster doctor --provider local', 'incluster doctor --json'],
     configure: (command) =>
       addProviderOption(command, {
@@ -31,14 +33,42 @@ export function doctorCommand(ctx: CommandContext): Command {
       const wanted = options.provider
         ? [parseProviderFlag(options.provider, PROVIDER_NAMES)]
         : PROVIDER_NAMES;
-      const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
+      const { config, root } = await loadConfig({ cwd: io.cwd, file: options.config });
       // Loaded here: each diagnosis loads only its own provider's checks.
       const { providerRegistry } = await import('../../cluster/providers/registry.ts');
       const diagnoses: ProviderDiagnosis[] = [];
       for (const name of wanted) diagnoses.push(await providerRegistry[name].diagnose(config, io.env));
-      if (options.json) println(io.stdout, JSON.stringify({ providers: diagnoses }, null, 2));
-      else io.stdout.write((await import('../../cluster/prerequisites.ts')).renderDiagnoses(diagnoses));
+      const project = await projectWarnings(root, config.runner.dockerfile);
+      if (options.json) println(io.stdout, JSON.stringify({ providers: diagnoses, project }, null, 2));
+      else {
+        io.stdout.write((await import('../../cluster/prerequisites.ts')).renderDiagnoses(diagnoses));
+        for (const warning of project.warnings)
+          io.stdout.write(`\nwarning: ${warning.message}\n  fix: ${warning.fix}\n`);
+      }
       return diagnoses.some((d) => d.usable) ? ExitStatus.ok : ExitStatus.infrastructure;
     },
   });
+}
+
+/** What in the project itself would make `incluster run` fail: the runner Dockerfile and the lockfile. */
+async function projectWarnings(
+  root: string,
+  dockerfile: string,
+): Promise<{ warnings: { message: string; fix: string }[] }> {
+  const path = resolve(root, dockerfile);
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return { warnings: [] };
+  const { dockerfileMismatch } = await import('../../init/package-manager.ts');
+  const shown = relative(root, path) || path;
+  const message = dockerfileMismatch(root, shown, text);
+  return {
+    warnings: message
+      ? [
+          {
+            message,
+            fix: `move ${shown} aside and run \`incluster init\`: it writes a runner Dockerfile for the project's package manager`,
+          },
+        ]
+      : [],
+  };
 }

@@ -1,7 +1,8 @@
-// `incluster init`: scaffold incluster into an existing repository without overwriting anything.
+// `incluster init`: adopt incluster into an existing repository without overwriting anything.
 import type { Command } from 'commander';
 import { ExitStatus } from '../../errors.ts';
-import type { FileResult } from '../../init/scaffold.ts';
+import { addDevCommand } from '../../init/package-manager.ts';
+import type { FileOutcome, ScaffoldReport } from '../../init/scaffold.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
 
@@ -11,39 +12,40 @@ interface InitOptions {
   force?: boolean;
 }
 
-const WOULD: Record<FileResult['outcome'], string> = {
+const WOULD: Record<FileOutcome, string> = {
   created: 'would create',
   unchanged: 'unchanged',
+  kept: 'kept',
   conflict: 'conflict',
   overwritten: 'would overwrite',
   appended: 'would append',
+  edited: 'would edit',
+  manual: 'edit by hand',
 };
 
-const NEXT_STEPS = `
-Next steps:
-  npm install --save-dev incluster vitest   if they are not devDependencies yet
-  npx incluster up                          bring up the cluster and deploy testing/k8s/services/
-  make test-unit                            unit tests, on this machine
-  make test-integration                     test/integration inside the cluster (incluster run)
-  make traceability                         requirement coverage of specs/ (incluster trace)
-`;
+/** Outcomes that changed a file. */
+const CHANGED: ReadonlySet<FileOutcome> = new Set(['created', 'overwritten', 'appended', 'edited']);
 
 /** Builds the `init` command. */
 export function initCommand(ctx: CommandContext): Command {
   return defineCommand<InitOptions>(ctx, {
     name: 'init',
-    summary: 'scaffold config, manifests, Dockerfile, Makefile and CI into a repository',
+    summary: 'adopt incluster into a repository: config, manifests, Dockerfile, Makefile, CI',
     description:
-      'Writes incluster.config.yaml, the kind config, service manifests, the runner Dockerfile, Makefile targets, a GitHub Actions workflow and the .nvmrc it reads, a vitest.config.ts that records requirement evidence, node_modules/ and test-results/ in .gitignore (appended when missing), an example integration test and a spec template into the current directory (the project needs incluster and vitest as devDependencies). A file that already exists and differs is never overwritten: it is reported as a conflict with a diff (use --force to overwrite). Makefile targets are added in one marked block; targets the Makefile already defines are left alone and reported. Running it again changes nothing. Exits 1 when a conflict remains.',
+      "Writes incluster.config.yaml (cluster and namespace named after package.json's name), the kind config, service manifests, a runner Dockerfile for the project's package manager (npm, pnpm or yarn, from packageManager or the lockfile), Makefile targets, a GitHub Actions workflow and the .nvmrc it reads, an example integration test and a spec template into the current directory. An existing Vitest config is edited to wrap its export in withRequirements (everything else in it stays), and its test.include says where the tests are; without one, a vitest.config.ts is written. .gitignore gains node_modules/, test-results/ and .incluster/ (where providers write cluster credentials) when it lacks them. Existing tests keep passing: while there are untagged tests, trace.allowUntagged is on (set it to false to make the gate strict), and the example test runs only inside the cluster. incluster's own files that differ are never overwritten: they are reported as conflicts with a diff (--force overwrites them, and starting points such as incluster.config.yaml that you edited). Makefile targets are added in one marked block; targets the Makefile or a file it includes already defines are left alone and reported, and --force rewrites only the block. Running it again changes nothing. Exits 1 when a conflict, or an edit to make by hand, remains.",
     examples: ['incluster init', 'incluster init --dry-run', 'incluster init --force'],
     configure: (command) =>
       command
         .option('--dry-run', 'show what would be written, write nothing')
-        .option('--force', 'overwrite files that differ from the templates'),
+        .option(
+          '--force',
+          "overwrite incluster's files and starting points that differ, and rewrite its Makefile block (never your own targets or your Vitest config's code)",
+        ),
     action: async (options) => {
       const { io } = ctx;
-      const { scaffold } = await import('../../init/scaffold.ts');
-      const results = await scaffold(io.cwd, { dryRun: options.dryRun, force: options.force });
+      const { scaffold, NEEDS_ATTENTION } = await import('../../init/scaffold.ts');
+      const report = await scaffold(io.cwd, { dryRun: options.dryRun, force: options.force });
+      const { results } = report;
       const width = Math.max(...results.map((r) => WOULD[r.outcome].length));
       for (const result of results) {
         const label = options.dryRun ? WOULD[result.outcome] : result.outcome;
@@ -52,19 +54,51 @@ export function initCommand(ctx: CommandContext): Command {
           `${label.padEnd(width)}  ${result.path}${result.note ? `  (${result.note})` : ''}`,
         );
       }
-      const conflicts = results.filter((r) => r.outcome === 'conflict');
+      // Diffs of what was changed in place, and of what init would change but did not.
       for (const result of results.filter(
-        (r) => r.diff && r.outcome !== 'appended' && r.outcome !== 'created',
+        (r) => r.diff && (r.outcome === 'conflict' || r.outcome === 'overwritten' || r.outcome === 'edited'),
       ))
         io.stdout.write(`\n${result.diff}`);
-      if (conflicts.length > 0) {
+      const open = results.filter((r) => NEEDS_ATTENTION.has(r.outcome));
+      if (open.length > 0) {
         io.stderr.write(
-          `incluster: ${conflicts.length} file(s) differ from what init would write and were left as they are: ${conflicts.map((c) => c.path).join(', ')}\n  hint: review the diffs above; \`incluster init --force\` overwrites them\n`,
+          `incluster: ${open.length} file(s) need your decision and were left as they are: ${open.map((c) => c.path).join(', ')}\n  hint: review the diffs and notes above; \`incluster init --force\` overwrites incluster's files (an edit by hand stays one)\n`,
         );
         return ExitStatus.failed;
       }
-      if (!options.dryRun) io.stdout.write(NEXT_STEPS);
+      if (!options.dryRun) io.stdout.write(summary(report, CHANGED));
       return ExitStatus.ok;
     },
   });
+}
+
+/** What changed, what the project now looks like to incluster, and the next command to run. */
+function summary({ layout, results }: ScaffoldReport, changed: ReadonlySet<FileOutcome>): string {
+  const pm = layout.packageManager;
+  const add = addDevCommand(pm, 'incluster vitest');
+  const touched = results.filter((r) => changed.has(r.outcome));
+  const lines = [
+    '',
+    touched.length
+      ? `Changed ${touched.length} file(s): ${touched.map((r) => `${r.path} (${r.outcome})`).join(', ')}.`
+      : 'Nothing changed: the repository already has everything init writes.',
+    `Project: cluster and namespace \`${layout.name}\`, ${pm.name} (${pm.source}), tests in ${layout.testGlobs.join(', ')}${layout.testGlobsFromConfig ? ` (from ${layout.vitestConfig})` : ''}.`,
+  ];
+  if (layout.existingTests.length)
+    lines.push(
+      `${layout.existingTests.length} existing test file(s) carry no requirement IDs yet: \`incluster trace\` lists them without failing (trace.allowUntagged in incluster.config.yaml; set it to false once they are tagged).`,
+    );
+  lines.push(
+    '',
+    'Next steps:',
+    `  ${add.padEnd(42)} if they are not devDependencies yet`,
+    `  ${'npx incluster up'.padEnd(42)} bring up the cluster and deploy testing/k8s/services/`,
+    `  ${'make test-unit'.padEnd(42)} unit tests, on this machine`,
+    `  ${'make test-integration'.padEnd(42)} ${layout.integrationDir} inside the cluster (incluster run)`,
+    `  ${'make traceability'.padEnd(42)} requirement coverage of specs/ (incluster trace)`,
+    '',
+    'Next command: npx incluster up',
+    '',
+  );
+  return lines.join('\n');
 }

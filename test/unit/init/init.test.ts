@@ -3,13 +3,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCliCaptured } from '../../support/cli.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { runCommand } from '../../../src/process/exec.ts';
 import { BLOCK_BEGIN, BLOCK_END, INCLUSTER_TARGETS } from '../../../src/init/makefile.ts';
 import { PACKAGE_ROOT } from '../../../src/init/scaffold.ts';
+import { KIND_NODE_IMAGE } from '../../../src/config/schema.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 
@@ -79,12 +80,19 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     expect(files['test/integration/example.test.ts']).toContain(`tags: ['001-FR-001']`);
   });
 
-  test('the kind config, service manifests and runner Dockerfile are incluster’s own, byte for byte', async () => {
+  test('the service manifests and (for npm) the runner Dockerfile are incluster’s own, byte for byte; the kind config is ours, named after the project', async () => {
     const dir = await emptyRepo();
     await init(dir);
-    expect(await readFile(join(dir, 'testing/k8s/kind-config.yaml'), 'utf8')).toBe(
-      await readFile(join(PACKAGE_ROOT, 'testing/k8s/kind-config.yaml'), 'utf8'),
+    const ours = await readFile(join(PACKAGE_ROOT, 'testing/k8s/kind-config.yaml'), 'utf8');
+    const kind = await readFile(join(dir, 'testing/k8s/kind-config.yaml'), 'utf8');
+    // The same cluster definition, without the notes for incluster's developers.
+    expect(kind.slice(kind.indexOf('kind: Cluster'))).toBe(
+      ours
+        .slice(ours.indexOf('kind: Cluster'))
+        .replace(/^name: .*$/m, `name: ${basename(dir).toLowerCase()}`),
     );
+    expect(kind).not.toMatch(/schema\.ts|unit test/);
+    expect(kind).toContain(KIND_NODE_IMAGE);
     const dockerfile = existsSync(join(PACKAGE_ROOT, 'testing/Dockerfile'))
       ? 'testing/Dockerfile'
       : 'templates/init/testing/Dockerfile';
@@ -171,7 +179,7 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
 
     // The Makefile keeps every line of the user's and gains a marked block without their targets.
     expect(result.outcome('Makefile')).toBe('appended');
-    expect(result.out).toContain('targets already defined by this Makefile, left as they are: test, lint');
+    expect(result.out).toContain('targets this Makefile defines, left as they are: test, lint');
     const merged = await readFile(join(dir, 'Makefile'), 'utf8');
     expect(merged.startsWith(makefile)).toBe(true);
     const block = merged.slice(merged.indexOf(BLOCK_BEGIN));
@@ -193,16 +201,19 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     const before = await snapshot(dir);
     const again = await init(dir);
     expect(await snapshot(dir)).toEqual(before);
-    expect(again.outcome('Makefile')).toBe('conflict');
+    // The user's own targets are a note, not a conflict: the Makefile is as init leaves it.
+    expect(again.outcome('Makefile')).toBe('unchanged');
+    expect(again.out).toContain('left as they are: test, lint');
     expect(again.outcome('.github/workflows/ci.yml')).toBe('conflict');
     expect(again.outcome('incluster.config.yaml')).toBe('unchanged');
     expect(again.outcome('.gitignore')).toBe('unchanged');
   });
 
-  test('--force overwrites differing files and an edited incluster block, never the user’s targets', async () => {
+  test('--force overwrites incluster’s differing files, edited starting points and an edited incluster block, never the user’s targets', async () => {
     const dir = await emptyRepo();
     await init(dir);
     await writeFile(join(dir, 'incluster.config.yaml'), 'namespace: mine\n');
+    await writeFile(join(dir, 'testing/Dockerfile'), 'FROM scratch\n');
     const makefile = await readFile(join(dir, 'Makefile'), 'utf8');
     await writeFile(
       join(dir, 'Makefile'),
@@ -210,18 +221,24 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
     );
     const conflicted = await init(dir);
     expect(conflicted.status).toBe(1);
-    expect(conflicted.outcome('incluster.config.yaml')).toBe('conflict');
+    // The config is the project's once written: kept, not a conflict.
+    expect(conflicted.outcome('incluster.config.yaml')).toBe('kept');
+    expect(await readFile(join(dir, 'incluster.config.yaml'), 'utf8')).toBe('namespace: mine\n');
+    expect(conflicted.outcome('testing/Dockerfile')).toBe('conflict');
     expect(conflicted.outcome('Makefile')).toBe('conflict');
 
     const forced = await init(dir, '--force');
     expect(forced.status).toBe(0);
     expect(forced.outcome('incluster.config.yaml')).toBe('overwritten');
+    expect(forced.outcome('testing/Dockerfile')).toBe('overwritten');
     expect(forced.outcome('Makefile')).toBe('overwritten');
-    expect(await readFile(join(dir, 'incluster.config.yaml'), 'utf8')).toBe(
-      await readFile(join(PACKAGE_ROOT, 'templates/init/incluster.config.yaml'), 'utf8'),
+    expect(await readFile(join(dir, 'incluster.config.yaml'), 'utf8')).toContain(
+      `name: ${basename(dir).toLowerCase()}`,
     );
     expect(await readFile(join(dir, 'Makefile'), 'utf8')).toBe(`mine:\n\techo mine\n\n${makefile}`);
-    expect((await init(dir)).status).toBe(0);
+    const again = await init(dir);
+    expect(again.status).toBe(0);
+    expect(again.out).toContain('Nothing changed');
   });
 
   test('--dry-run writes nothing and says what it would do', async () => {

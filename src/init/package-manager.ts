@@ -1,0 +1,154 @@
+// Which package manager a project uses, and what that changes in what `init` writes: the runner
+// Dockerfile's install step, the workflow's install and audit steps, the install command people are
+// told to run. npm, pnpm and yarn (classic and berry) are told apart by `packageManager` in
+// package.json first (what corepack reads), then by the lockfile.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The package managers `init` writes for. */
+export type PackageManagerName = 'npm' | 'pnpm' | 'yarn';
+
+export interface PackageManager {
+  name: PackageManagerName;
+  /** The version to install where none is preinstalled (the runner image, CI): exact or a major. */
+  version: string;
+  /** Yarn 2 and later ("berry"): other commands and flags than yarn 1. */
+  berry: boolean;
+  /** The lockfile the runner image's dependency stage copies. */
+  lockfile: string;
+  /** How it was recognised, for people: `packageManager in package.json`, `pnpm-lock.yaml`. */
+  source: string;
+}
+
+/** What a runner image installs when nothing names a version: the majors the lockfiles come from. */
+const DEFAULT_VERSION: Record<PackageManagerName, string> = { npm: '', pnpm: '9', yarn: '1' };
+
+const LOCKFILES: Record<PackageManagerName, string> = {
+  npm: 'package-lock.json',
+  pnpm: 'pnpm-lock.yaml',
+  yarn: 'yarn.lock',
+};
+
+/** The package manager of the project at `root` (npm when nothing says otherwise). */
+export function detectPackageManager(root: string): PackageManager {
+  const declared = declaredPackageManager(root);
+  if (declared) {
+    const berry = declared.name === 'yarn' && Number(declared.version.split('.')[0]) >= 2;
+    return {
+      ...declared,
+      berry,
+      lockfile: LOCKFILES[declared.name],
+      source: 'packageManager in package.json',
+    };
+  }
+  for (const name of ['pnpm', 'yarn', 'npm'] as const) {
+    const lockfile = join(root, LOCKFILES[name]);
+    if (!existsSync(lockfile)) continue;
+    // A yarn.lock with a __metadata block is written by yarn 2 and later.
+    const berry = name === 'yarn' && readFileSync(lockfile, 'utf8').includes('__metadata:');
+    return {
+      name,
+      version: berry ? 'stable' : DEFAULT_VERSION[name],
+      berry,
+      lockfile: LOCKFILES[name],
+      source: LOCKFILES[name],
+    };
+  }
+  return { name: 'npm', version: '', berry: false, lockfile: LOCKFILES.npm, source: 'no other lockfile' };
+}
+
+/** `packageManager: "pnpm@9.15.0+sha512…"` → pnpm, 9.15.0. */
+function declaredPackageManager(root: string): { name: PackageManagerName; version: string } | undefined {
+  let field: unknown;
+  try {
+    field = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager?: unknown })
+      .packageManager;
+  } catch {
+    return undefined;
+  }
+  const match = typeof field === 'string' ? /^(npm|pnpm|yarn)@(\d[^+\s]*)/.exec(field) : null;
+  return match ? { name: match[1] as PackageManagerName, version: match[2]! } : undefined;
+}
+
+/** The command that adds development dependencies, for the next steps `init` prints. */
+export function addDevCommand(pm: PackageManager, packages: string): string {
+  if (pm.name === 'pnpm') return `pnpm add --save-dev ${packages}`;
+  if (pm.name === 'yarn') return `yarn add --dev ${packages}`;
+  return `npm install --save-dev ${packages}`;
+}
+
+/** Installs exactly the lockfile, failing when it is out of date (the CI and runner-image install). */
+export function frozenInstallCommand(pm: PackageManager): string {
+  if (pm.name === 'pnpm') return 'pnpm install --frozen-lockfile';
+  if (pm.name === 'yarn') return pm.berry ? 'yarn install --immutable' : 'yarn install --frozen-lockfile';
+  return 'npm ci';
+}
+
+/**
+ * Puts the package manager on PATH where only Node.js and npm are (a fresh image, a CI runner):
+ * installed with npm, so it goes through the same registry settings and CA certificates as npm.
+ * Yarn 2+ comes through corepack, which ships with Node.js up to 24.
+ */
+export function provisionCommand(pm: PackageManager): string | undefined {
+  if (pm.name === 'pnpm') return `npm install --global --no-audit --no-fund pnpm@${pm.version}`;
+  if (pm.name === 'yarn' && pm.berry) return 'corepack enable';
+  // The official Node.js images ship yarn 1 already; a base built from Debian does not.
+  if (pm.name === 'yarn')
+    return `(command -v yarn >/dev/null || npm install --global --no-audit --no-fund yarn@${pm.version})`;
+  return undefined;
+}
+
+/** Fails on high and critical advisories only, as `npm audit --audit-level=high` does. */
+export function auditCommand(pm: PackageManager): string {
+  if (pm.name === 'pnpm') return 'pnpm audit --audit-level high';
+  if (pm.name === 'yarn' && pm.berry) return 'yarn npm audit --severity high';
+  // yarn 1 exits with a bit mask of the severities found: 8 high, 16 critical.
+  if (pm.name === 'yarn') return 'yarn audit --groups dependencies || [ $(( $? & 24 )) -eq 0 ]';
+  return 'npm audit --audit-level=high';
+}
+
+/** The runner Dockerfile's dependency stage for `pm`, from incluster's own npm one. */
+export function runnerDockerfile(npmDockerfile: string, pm: PackageManager): string {
+  if (pm.name === 'npm') return npmDockerfile;
+  const copy = 'COPY package.json package-lock.json ./';
+  const install = 'npm ci --no-audit --no-fund --loglevel=error';
+  for (const line of [copy, install])
+    if (!npmDockerfile.includes(line))
+      throw new Error(
+        `testing/Dockerfile no longer contains \`${line}\`: update src/init/package-manager.ts`,
+      );
+  // Their configuration files are optional: a wildcard copies them when they exist. (A yarn 2+
+  // project whose .yarnrc.yml sets yarnPath also needs .yarn/releases/ copied: add it by hand.)
+  const extra =
+    pm.name === 'pnpm' ? ' pnpm-workspace.yaml* .npmrc*' : pm.berry ? ' .yarnrc.yml*' : ' .yarnrc* .npmrc*';
+  const provision = provisionCommand(pm);
+  const header = `# Written for ${pm.name} by \`incluster init\`: the dependency stage installs with ${pm.name}.\n`;
+  return `${header}${npmDockerfile}`
+    .replace(copy, `COPY package.json ${pm.lockfile}${extra} ./`)
+    .replace(install, `${provision ? `${provision} && ` : ''}${frozenInstallCommand(pm)}`);
+}
+
+/**
+ * Why the runner Dockerfile cannot install this project's dependencies, or undefined: it copies a
+ * lockfile the project does not have, or installs with another package manager than the project's.
+ * For `doctor`: otherwise the mismatch shows only when `incluster run` builds the image.
+ */
+export function dockerfileMismatch(root: string, dockerfile: string, text: string): string | undefined {
+  const pm = detectPackageManager(root);
+  const copied = Object.values(LOCKFILES).filter((lockfile) =>
+    new RegExp(`^COPY\\b[^\\n]*\\s${lockfile.replace('.', '\\.')}(\\s|$)`, 'm').test(text),
+  );
+  const missing = copied.filter((lockfile) => !existsSync(join(root, lockfile)));
+  if (missing.length)
+    return `${dockerfile} copies ${missing.join(', ')}, which this project does not have (it uses ${pm.name}: ${pm.source}); the runner image build will fail`;
+  const installs = /\bpnpm install\b/.test(text)
+    ? 'pnpm'
+    : /\byarn install\b/.test(text)
+      ? 'yarn'
+      : /\bnpm ci\b/.test(text)
+        ? 'npm'
+        : undefined;
+  if (installs && installs !== pm.name)
+    return `${dockerfile} installs with ${installs}, but this project uses ${pm.name} (${pm.source})`;
+  return undefined;
+}
