@@ -152,14 +152,49 @@ export async function buildRunnerImage(options: BuildOptions): Promise<RunnerIma
     });
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    throw new InfrastructureError('ImageBuildFailed', `building the runner image ${reference} failed`, {
-      cause: error,
-      hint: `${error instanceof CommandError && error.hint ? `${error.hint}\n` : ''}the Dockerfile is ${options.dockerfile}`,
-    });
+    const step = error instanceof CommandError ? failedBuildStep(error.stdout, error.stderr) : undefined;
+    throw new InfrastructureError(
+      'ImageBuildFailed',
+      `building the runner image ${reference} failed${step ? ` at ${step.title}` : ''}`,
+      {
+        cause: error,
+        hint: step
+          ? `the step's last output:\n${step.output.map((line) => `    ${line}`).join('\n')}\nfix the step in ${options.dockerfile} (or what it installs), then run again`
+          : `${error instanceof CommandError && error.hint ? `${error.hint}\n` : ''}the Dockerfile is ${options.dockerfile}`,
+      },
+    );
   }
   const id = await imageId(reference, env, options.signal);
   if (!id) throw new InfrastructureError('ImageBuildFailed', `docker built ${reference} but cannot find it`);
   return { reference, id, built: true, contentHash: hash };
+}
+
+/** Lines of a failed step's own output kept in the error: enough for npm's `npm error` block. */
+const FAILED_STEP_LINES = 25;
+
+/**
+ * The step a legacy-builder build failed at, and its last lines of output with docker's own error
+ * last. Docker prints each step's output on stdout after `Step i/n : …`, and on stderr only its
+ * deprecation banner and `The command … returned a non-zero code`: the tail of stderr alone would
+ * show the banner and the RUN line, not why the step failed.
+ */
+function failedBuildStep(stdout: string, stderr: string): { title: string; output: string[] } | undefined {
+  const lines = stdout.split('\n');
+  const start = lines.findLastIndex((line) => /^Step \d+\/\d+ : /.test(line));
+  if (start < 0) return undefined;
+  const title = lines[start]!.replace(/^Step (\d+\/\d+) : /, 'step $1: ');
+  const output = lines
+    .slice(start + 1)
+    .filter((line) => line.trim() !== '' && !/^ ---> |^Removing intermediate container /.test(line));
+  // stderr without the builder's deprecation banner (its first paragraph).
+  const errors = stderr
+    .replace(/^DEPRECATED:[\s\S]*?(\n\s*\n|$)/, '')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+  return {
+    title: title.length > 160 ? `${title.slice(0, 160)}…` : title,
+    output: [...output, ...errors].slice(-FAILED_STEP_LINES),
+  };
 }
 
 /** Where the image ended up for the cluster: the reference pods use, and how they may pull it. */
