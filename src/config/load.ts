@@ -56,12 +56,27 @@ export function parseConfig(text: string, file: string): Config {
   const data: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(data);
   if (result.success) return resolveConfigPaths(result.data, dirname(resolve(file)));
-  const issue = result.error.issues[0]!;
-  const path = issue.path.map(String);
-  // An unknown key is reported at the key itself, not at its parent.
-  const linePath = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...path, issue.keys[0]] : path;
-  const line = lineOf(doc.contents, linePath, lineCounter);
-  throw new ConfigError(file, formatPath(path), describeIssue(issue, data), line);
+  // Every invalid field at once, in the order of the file: fixing one to learn of the next is slow.
+  const problems = result.error.issues
+    .map((issue) => {
+      const path = issue.path.map(String);
+      // An unknown key is reported at the key itself, not at its parent.
+      const linePath = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...path, issue.keys[0]] : path;
+      return {
+        field: formatPath(path),
+        expected: describeIssue(issue, data),
+        line: lineOf(doc.contents, linePath, lineCounter),
+      };
+    })
+    .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+  const [first, ...others] = problems;
+  // The first is the error's own field; each other one follows on a line of its own, in the same form.
+  const more = others
+    .map(
+      (p) => `\n${p.line === undefined ? file : `${file}:${p.line}`}: ${p.field || '(root)'}: ${p.expected}`,
+    )
+    .join('');
+  throw new ConfigError(file, first!.field, `${first!.expected}${more}`, first!.line);
 }
 
 /** `cluster.provider`, `services.manifests[0]`. */
