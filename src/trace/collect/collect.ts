@@ -563,7 +563,7 @@ function declare(walk: FileWalk, call: AstNode, frame: SuiteFrame, env: Env): bo
   const { module } = env;
   const api = context.api.resolve(call.callee as AstNode, module, env.scope);
   if (!api) return false;
-  const at = env.site ?? module.position(call.start);
+  const at = env.site ?? module.position(callPosition(module, call));
   if (api.kind === 'invalid') {
     problem(walk, at, api.message, 'invalid-api');
     return true;
@@ -615,6 +615,21 @@ function declare(walk: FileWalk, call: AstNode, frame: SuiteFrame, env: Env): bo
   };
   if (read.body) visitBody(walk, read.body, inner, env);
   return true;
+}
+
+/**
+ * Where V8, and so Vitest's `location`, places a call: at the callee's name for `test(…)`, at the
+ * property for `test.skip(…)`, and at the opening parenthesis for a call of a call
+ * (`test.each(rows)(…)`, ``test.each`…`(…)``), which may be lines below the start of the expression.
+ */
+function callPosition(module: SourceModule, call: AstNode): number {
+  const callee = unwrap(call.callee as AstNode);
+  if (callee.type === 'MemberExpression' && !callee.computed) return (callee.property as AstNode).start;
+  if (callee.type === 'CallExpression' || callee.type === 'TaggedTemplateExpression') {
+    const paren = module.text.indexOf('(', callee.end);
+    return paren === -1 ? call.start : paren;
+  }
+  return call.start;
 }
 
 function resolveMode(api: DeclaringApi, optionMode: TestMode | undefined): TestMode {

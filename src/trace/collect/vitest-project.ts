@@ -69,13 +69,18 @@ export function resolveVitestTestSet(root: string): VitestTestSet {
   const config = configFile ? reader.read(configFile) : {};
   const aliases: Alias[] = [];
   const projects = resolveProjects(reader, config, root, configFile, aliases, 0);
+  // Vite follows tsconfig `paths` only when asked: `resolve.tsconfigPaths` or the vite-tsconfig-paths plugin.
+  const resolveOptions = isPlainObject(config.resolve) ? config.resolve : {};
+  const usesPaths =
+    resolveOptions.tsconfigPaths === true ||
+    (configFile !== undefined && readFileSync(configFile, 'utf8').includes('vite-tsconfig-paths'));
   const files = new Set<string>();
   for (const project of projects) for (const file of globProject(project)) files.add(file);
   return {
     configFile,
     projects,
     files: [...files].sort(),
-    resolution: { aliases, paths: tsconfigPaths(root) },
+    resolution: { aliases, ...(usesPaths ? { paths: tsconfigPaths(root) } : {}) },
     problems,
   };
 }
