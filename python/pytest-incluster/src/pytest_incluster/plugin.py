@@ -1,0 +1,208 @@
+"""The pytest plugin: the ``requirement`` marker, traceability evidence, redaction and the fixtures.
+
+Loaded through the ``pytest11`` entry point once the package is installed (``-p no:incluster``
+turns it off).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from .evidence import REQUIREMENTS_PROPERTY, EvidenceRecorder, shard_from_env
+from .fixtures import (  # noqa: F401  (pytest finds fixtures by the plugin module's names)
+    REPORTS_KEY,
+    incluster_settings,
+    k8s_client,
+    postgres_connection,
+    postgres_target,
+    test_namespace,
+)
+from .ids import IdFormat, IdPatternError, compile_id_format
+from .redaction import credential_env_values, redactor
+from .settings import add_options
+
+_FORMAT_KEY = pytest.StashKey[IdFormat]()
+
+# Markers pytest itself defines: not tags in the evidence.
+_BUILTIN_MARKERS = frozenset(
+    {"parametrize", "usefixtures", "filterwarnings", "skip", "skipif", "xfail", "requirement", "tryfirst"}
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "requirement(*ids): the requirement IDs (e.g. 001-FR-001) this test verifies; stack it for several",
+    )
+    try:
+        config.stash[_FORMAT_KEY] = compile_id_format(str(config.getini("incluster_id_pattern")))
+    except IdPatternError as error:
+        raise pytest.UsageError(str(error)) from None
+    for value in credential_env_values(os.environ):
+        redactor.add(value)
+    path = _evidence_path(config)
+    if path is not None and not hasattr(config, "workerinput"):  # xdist workers report to the controller
+        root = config.getoption("incluster_evidence_root")
+        recorder = EvidenceRecorder(
+            rootdir=config.rootpath,
+            relative_to=Path(root).resolve() if root else config.rootpath,
+            redactor=redactor,
+            shard=shard_from_env(os.environ),
+        )
+        config.pluginmanager.register(_EvidenceWriter(recorder, path), "incluster-evidence")
+
+
+def _evidence_path(config: pytest.Config) -> Path | None:
+    option = config.getoption("incluster_evidence")
+    if option:
+        return Path(option).resolve()
+    artifacts = os.environ.get("INCLUSTER_ARTIFACTS_DIR")
+    if not artifacts:
+        return None
+    shard = shard_from_env(os.environ)
+    suffix = f".shard-{shard.replace('/', '-of-')}" if shard else ""
+    return Path(artifacts) / f"traceability{suffix}.json"
+
+
+def requirement_ids(item: pytest.Item, id_format: IdFormat) -> tuple[list[str], list[str]]:
+    """The item's IDs from every ``requirement`` marker (sorted), and the problems found."""
+    ids: list[str] = []
+    problems: list[str] = []
+    for marker in item.iter_markers(name="requirement"):
+        values = list(marker.args)
+        if "id" in marker.kwargs:
+            values.append(marker.kwargs["id"])
+        unexpected = sorted(set(marker.kwargs) - {"id"})
+        if unexpected:
+            problems.append(f"unexpected argument {', '.join(unexpected)} to requirement")
+        if not values:
+            problems.append("requirement() names no ID")
+        for value in values:
+            problem = id_format.problem(value)
+            if problem:
+                problems.append(problem)
+            elif value not in ids:
+                ids.append(value)
+    return sorted(ids), problems
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    id_format = config.stash[_FORMAT_KEY]
+    require = bool(config.getini("incluster_require_marker"))
+    errors: list[str] = []
+    for item in items:
+        ids, problems = requirement_ids(item, id_format)
+        where = _location(item)
+        errors.extend(f"{where}: {problem}" for problem in problems)
+        if require and not ids and not problems:
+            errors.append(f"{where}: no requirement marker (incluster_require_marker is on)")
+        item.user_properties.append((REQUIREMENTS_PROPERTY, ",".join(ids)))
+        item.stash[_TAGS_KEY] = ids + [
+            m.name for m in item.iter_markers() if m.name not in _BUILTIN_MARKERS and m.name not in ids
+        ]
+    if errors:
+        raise pytest.UsageError("invalid requirement markers:\n  " + "\n  ".join(errors))
+
+
+_TAGS_KEY = pytest.StashKey[list[str]]()
+
+
+def _location(item: pytest.Item) -> str:
+    path, line, _ = item.location
+    return f"{path}:{(line or 0) + 1}: {item.name}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    _redact_report(report)
+    report.incluster_tags = list(dict.fromkeys(item.stash.get(_TAGS_KEY, [])))
+    item.stash.setdefault(REPORTS_KEY, {})[report.when] = report
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    report = yield
+    _redact_report(report)
+    return report
+
+
+def _redact_report(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Masks secrets in a report's failure and captured output, before any reporter sees them."""
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if redactor.redact(text) != text:
+            # In place keeps pytest's structure (the crash line JUnit and -r summaries show); whatever
+            # that misses makes the whole representation a redacted string.
+            if not isinstance(report.longrepr, str):
+                _redact_fields(report.longrepr, depth=0)
+            if redactor.redact(str(report.longrepr)) != str(report.longrepr):
+                report.longrepr = redactor.redact(str(report.longrepr))
+    report.sections = [(title, redactor.redact(content)) for title, content in report.sections]
+
+
+def _redact_fields(value: object, depth: int) -> object:
+    """``value`` with every string inside it redacted; dataclasses (pytest's reprs) are changed in place."""
+    if isinstance(value, str):
+        return redactor.redact(value)
+    if depth > 12:
+        return value
+    if isinstance(value, list):
+        value[:] = [_redact_fields(item, depth + 1) for item in value]
+        return value
+    if isinstance(value, tuple):
+        return tuple(_redact_fields(item, depth + 1) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            current = getattr(value, item.name)
+            updated = _redact_fields(current, depth + 1)
+            if updated is not current:
+                object.__setattr__(value, item.name, updated)
+    return value
+
+
+class _EvidenceWriter:
+    """Registered only when evidence is asked for: feeds reports to the recorder, writes at the end."""
+
+    def __init__(self, recorder: EvidenceRecorder, path: Path) -> None:
+        self.recorder = recorder
+        self.path = path
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.recorder.record(report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.recorder.record_collect_error(report.nodeid, str(report.longrepr))
+
+    def pytest_sessionfinish(self) -> None:
+        self.recorder.write(self.path)
+
+    def pytest_report_header(self) -> str:
+        return f"incluster: requirement evidence to {self.path}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
+    # Wrapping every other implementation, so pytest's own JUnit file has been written by now.
+    result = yield
+    config = session.config
+    xmlpath = getattr(config.option, "xmlpath", None)
+    if xmlpath and not hasattr(config, "workerinput") and Path(xmlpath).is_file():
+        junit = Path(xmlpath)
+        text = junit.read_text(encoding="utf-8")
+        redacted = redactor.redact(text)
+        if redacted != text:
+            junit.write_text(redacted, encoding="utf-8")
+    return result
