@@ -21,6 +21,48 @@ const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi)?$/, 'a Kubernetes quantity such as "500m", "512Mi" or "2"');
 
+/** A Secret or ConfigMap key, as `secretKeyRef` and `configMapKeyRef` take it. */
+const keyRef = z.strictObject({
+  name: z.string().min(1),
+  key: z.string().min(1),
+  optional: z.boolean().optional().describe('A missing object or key leaves the variable unset.'),
+});
+
+/** An environment variable's value: a string (may use `$(NAME)` of an earlier one) or a key reference. */
+const envValue = z.union([
+  z.string(),
+  z.strictObject({
+    valueFrom: z.union([
+      z.strictObject({ secretKeyRef: keyRef }),
+      z.strictObject({ configMapKeyRef: keyRef }),
+    ]),
+  }),
+]);
+
+/** Environment variables by name, in the order written. */
+const envMap = z.record(
+  z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'an environment variable name such as API_URL'),
+  envValue,
+);
+
+/** A service the user deploys from their own manifests and declares, so the runner and fixtures find it. */
+const declaredService = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'a lower-case name such as "search"')
+    .describe('Names the variables: SEARCH_HOST, SEARCH_PORT, SEARCH_URL for `search`.'),
+  service: z.string().optional().describe('The Kubernetes Service; default: the name.'),
+  port: z.int().min(1).max(65535),
+  scheme: z
+    .string()
+    .regex(/^[a-z][a-z0-9+.-]*$/, 'a URL scheme such as "http"')
+    .optional()
+    .describe('With a scheme, <NAME>_URL is exported as scheme://host:port.'),
+  env: envMap
+    .default({})
+    .describe('More variables for the runner pod; $(<NAME>_HOST) and $(<NAME>_PORT) may be used.'),
+});
+
 const policyRule = z.strictObject({
   apiGroups: z.array(z.string()).default(['']),
   resources: z.array(z.string()).min(1),
@@ -81,6 +123,10 @@ export const configSchema = z
           .default(['testing/k8s/services/'])
           .describe('Files or directories of YAML manifests applied by `up`.'),
         timeout: duration.prefault('5m'),
+        declared: z
+          .array(declaredService)
+          .default([])
+          .describe('Services deployed by the manifests whose connection variables the runner pod gets.'),
       })
       .prefault({}),
     images: z
@@ -117,7 +163,11 @@ export const configSchema = z
           })
           .prefault({}),
         artifactsSizeLimit: quantity.default('1Gi'),
-        env: z.record(z.string(), z.string()).default({}),
+        env: envMap
+          .default({})
+          .describe(
+            'Extra variables of the test container: strings, or valueFrom a secretKeyRef or configMapKeyRef (copied from the services namespace).',
+          ),
         rbac: z
           .array(policyRule)
           .default([
@@ -139,6 +189,20 @@ export const configSchema = z
           .string()
           .default('postgres-credentials')
           .describe('Secret holding `username` and `password`.'),
+      })
+      .prefault({}),
+    redis: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe('Deploy the built-in Redis with `up` and give the runner REDIS_URL.'),
+        service: z.string().default('redis'),
+        port: z.int().min(1).max(65535).default(6379),
+        secret: z
+          .string()
+          .default('redis-credentials')
+          .describe('Secret holding `password`, created by `up` with a random one.'),
       })
       .prefault({}),
     fixtures: z

@@ -16,6 +16,7 @@
 import type { Config } from '../config/schema.ts';
 import type { KubeObject } from '../kube/manifests.ts';
 import { CLUSTER_LABEL, managedByLabels, RUN_ID_LABEL } from '../ownership.ts';
+import type { EnvVar, ServiceContract } from '../services/contract.ts';
 import { SYNC_SCRIPT } from './sources.ts';
 
 /** Name of the Job, its ServiceAccount, Role and RoleBinding (one run per namespace). */
@@ -52,17 +53,13 @@ export interface RunnerSpec {
   ttlSeconds: number;
   resources: Config['runner']['resources'];
   artifactsSizeLimit: string;
-  env: Readonly<Record<string, string>>;
+  /** runner.env: added after incluster's own variables, which it cannot replace. */
+  env: readonly EnvVar[];
   rbac: readonly PolicyRule[];
   /** Run the sources synced in by incluster (see sources.ts) instead of the image's own. */
   syncSources?: boolean;
-  postgres: {
-    service: string;
-    port: number;
-    database: string;
-    /** Name of the Secret (copied into the run namespace) with `username` and `password`; none: no credentials. */
-    secret: string | undefined;
-  };
+  /** Every service's contract; their variables reference only Secrets copied into the run namespace. */
+  services: readonly ServiceContract[];
 }
 
 /** The labels stamped on every object of a run. */
@@ -128,7 +125,7 @@ export function rbacObjects(
   ];
 }
 
-/** A copy of the services' Secret in the run namespace, so the Job can use it by secretKeyRef. */
+/** A copy of a services' Secret in the run namespace, so the Job can use it by secretKeyRef. */
 export function copiedSecret(
   source: { data?: Record<string, string>; type?: string },
   name: string,
@@ -140,6 +137,21 @@ export function copiedSecret(
     metadata: { name, namespace: spec.namespace, labels: runLabels(spec.runId) },
     type: source.type ?? 'Opaque',
     data: { ...source.data },
+  };
+}
+
+/** A copy of a services' ConfigMap in the run namespace, for configMapKeyRef. */
+export function copiedConfigMap(
+  source: { data?: Record<string, string>; binaryData?: Record<string, string> },
+  name: string,
+  spec: Pick<RunnerSpec, 'namespace' | 'runId'>,
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: spec.namespace, labels: runLabels(spec.runId) },
+    data: { ...source.data },
+    ...(source.binaryData ? { binaryData: { ...source.binaryData } } : {}),
   };
 }
 
@@ -155,8 +167,13 @@ function restrictedContainerSecurity(): Record<string, unknown> {
   };
 }
 
-/** The environment of the test container: services, credentials by secretKeyRef, run and shard. */
-function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
+/**
+ * The environment of the test container: the run and shard, then each service's connection
+ * variables in its contract's order (credentials by secretKeyRef; a `$(NAME)` value only names a
+ * variable declared before it), then runner.env. The first declaration of a name wins, so the
+ * user's variables cannot replace incluster's, and may refer to any of them.
+ */
+export function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
   const env: Record<string, unknown>[] = [
     { name: 'CI', value: 'true' },
     { name: 'INCLUSTER_RUN_ID', value: spec.runId },
@@ -168,22 +185,17 @@ function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
       valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX_ANNOTATION}']` } },
     },
     { name: 'INCLUSTER_SHARD_COUNT', value: String(spec.shards) },
-    {
-      name: 'POSTGRES_HOST',
-      value: `${spec.postgres.service}.${spec.servicesNamespace}.svc.cluster.local`,
-    },
-    { name: 'POSTGRES_PORT', value: String(spec.postgres.port) },
-    { name: 'POSTGRES_DB', value: spec.postgres.database },
   ];
-  if (spec.postgres.secret) {
-    for (const [name, key] of [
-      ['POSTGRES_USER', 'username'],
-      ['POSTGRES_PASSWORD', 'password'],
-    ] as const)
-      env.push({ name, valueFrom: { secretKeyRef: { name: spec.postgres.secret, key } } });
+  const seen = new Set(env.map((e) => e.name as string));
+  for (const variable of [...spec.services.flatMap((service) => service.env), ...spec.env]) {
+    if (seen.has(variable.name)) continue;
+    seen.add(variable.name);
+    env.push(
+      'value' in variable
+        ? { name: variable.name, value: variable.value }
+        : { name: variable.name, valueFrom: structuredClone(variable.valueFrom) },
+    );
   }
-  const ours = new Set(env.map((e) => e.name));
-  for (const [name, value] of Object.entries(spec.env)) if (!ours.has(name)) env.push({ name, value });
   return env;
 }
 

@@ -1,13 +1,17 @@
 // Phases 3 to 5: the run's namespace (restricted Pod Security), the runner's ServiceAccount with
 // only the configured rules (in the run's namespace, and in the services' where that exists), and
-// a copy of the services' database Secret for the pods' secretKeyRef. Everything goes through the
+// copies of the services' Secrets and ConfigMaps the pods read by secretKeyRef and configMapKeyRef. Everything goes through the
 // ledger, so whatever happens next, it is released.
 //
 // Why a copy: the Secret lives in the services' namespace (config.namespace), the Job in a namespace
 // of its own (so the restricted standard is enforced without touching the services' namespace, and
 // deleting one namespace removes the run). A secretKeyRef reads only its own namespace.
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import { UsageError } from '../../errors.ts';
 import { isNotFound } from '../../kube/api-error.ts';
-import { copiedSecret, rbacObjects, runNamespace, serviceAccount } from '../job.ts';
+import type { KubeObject } from '../../kube/manifests.ts';
+import { builtInSecrets, userEnvReferences, type ObjectReference } from '../../services/registry.ts';
+import { copiedConfigMap, copiedSecret, rbacObjects, runNamespace, serviceAccount } from '../job.ts';
 import type { RunContext } from '../run-context.ts';
 import type { ClusterFacts } from './inspect-cluster.ts';
 
@@ -38,29 +42,69 @@ export async function grantRbac(ctx: RunContext, cluster: ClusterFacts): Promise
   );
 }
 
-/** Copies the database Secret into the run's namespace; resolves with its name, or undefined without one. */
-export async function shareSecret(ctx: RunContext, cluster: ClusterFacts): Promise<string | undefined> {
+/**
+ * Copies into the run's namespace the Secrets and ConfigMaps the runner's variables read: the
+ * built-in services' credentials (when they exist) and whatever runner.env and the declared services
+ * reference. Resolves with the names of the Secrets copied. A required one that is missing is the
+ * config's mistake (exit 2), named with the variable that reads it, before any pod could fail on it.
+ */
+export async function shareSecret(ctx: RunContext, cluster: ClusterFacts): Promise<ReadonlySet<string>> {
   const { config, status, signal } = ctx.options;
-  const name = config.postgres.secret;
-  return status.phase(`Giving the runner the ${name} Secret`, async () => {
-    let source;
-    try {
-      source = cluster.servicesNamespaceExists
-        ? await ctx.client.core.readNamespacedSecret({ namespace: config.namespace, name })
-        : undefined;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
+  const wanted: ObjectReference[] = [
+    ...builtInSecrets(config).map((name): ObjectReference => ({
+      kind: 'Secret',
+      name,
+      optional: true,
+      variable: '',
+    })),
+    ...userEnvReferences(config),
+  ];
+  const unique = new Map(wanted.map((ref) => [`${ref.kind}/${ref.name}`, ref]));
+  const names = [...unique.values()].map((ref) => `the ${ref.name} ${ref.kind}`).join(', ');
+  return status.phase(`Giving the runner ${names}`, async () => {
+    const copies: KubeObject[] = [];
+    const shared = new Set<string>();
+    for (const ref of unique.values()) {
+      const source = cluster.servicesNamespaceExists ? await readSource(ctx, ref) : undefined;
+      if (!source) {
+        if (ref.optional) {
+          if (!ref.variable)
+            status.info(
+              `  no ${ref.kind} ${config.namespace}/${ref.name}: the tests get no credentials from it`,
+            );
+          continue;
+        }
+        throw new UsageError(
+          `${ref.variable} reads ${ref.kind} ${config.namespace}/${ref.name}, which does not exist`,
+          { hint: 'create it in the services namespace (or mark the reference `optional: true`)' },
+        );
+      }
+      if (ref.kind === 'Secret') {
+        const secret = source as V1Secret;
+        copies.push(copiedSecret({ data: secret.data, type: secret.type }, ref.name, specOf(ctx)));
+        shared.add(ref.name);
+      } else {
+        const map = source as V1ConfigMap;
+        copies.push(copiedConfigMap({ data: map.data, binaryData: map.binaryData }, ref.name, specOf(ctx)));
+      }
     }
-    if (!source) {
-      status.info(
-        `  no Secret ${config.namespace}/${name}: the tests get no POSTGRES_USER/POSTGRES_PASSWORD`,
-      );
-      return undefined;
-    }
-    await ctx.ledger.apply(
-      [copiedSecret({ data: source.data, type: source.type }, name, specOf(ctx))],
-      signal,
-    );
-    return name;
+    if (copies.length > 0) await ctx.ledger.apply(copies, signal);
+    return shared;
   });
+}
+
+/** The Secret or ConfigMap in the services' namespace, or undefined when there is none. */
+async function readSource(
+  ctx: RunContext,
+  ref: ObjectReference,
+): Promise<V1Secret | V1ConfigMap | undefined> {
+  const namespace = ctx.options.config.namespace;
+  try {
+    return ref.kind === 'Secret'
+      ? await ctx.client.core.readNamespacedSecret({ namespace, name: ref.name })
+      : await ctx.client.core.readNamespacedConfigMap({ namespace, name: ref.name });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }

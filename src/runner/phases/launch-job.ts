@@ -1,13 +1,22 @@
 // Phase 6: the Indexed Job, one pod per shard, from everything the earlier phases decided.
 import { wholeSeconds } from '../../duration.ts';
-import { RUNNER_NAME, runnerJob, type RunnerSpec } from '../job.ts';
+import { UsageError } from '../../errors.ts';
+import { unexpandedReferences } from '../../services/contract.ts';
+import { envFromConfig } from '../../services/declared.ts';
+import { serviceContracts } from '../../services/registry.ts';
+import { RUNNER_NAME, runnerEnv, runnerJob, type RunnerSpec } from '../job.ts';
 import type { ImagePlan } from '../image-plan.ts';
 import type { RunContext } from '../run-context.ts';
 
-/** The Job's inputs: the run's names, the config's runner section and the image plan. */
-export function runnerSpec(ctx: RunContext, image: ImagePlan, secret: string | undefined): RunnerSpec {
+/**
+ * The Job's inputs: the run's names, the config's runner section, the image plan, and the services'
+ * contracts (given the Secrets shared into the run namespace). A `$(NAME)` that Kubernetes would
+ * leave as literal text (a later or unknown variable) is a config error, found here.
+ */
+export function runnerSpec(ctx: RunContext, image: ImagePlan, secrets: ReadonlySet<string>): RunnerSpec {
   const { config } = ctx.options;
-  return {
+  const services = serviceContracts(config, { secrets });
+  const spec: RunnerSpec = {
     runId: ctx.runId,
     namespace: ctx.namespace,
     servicesNamespace: config.namespace,
@@ -21,11 +30,17 @@ export function runnerSpec(ctx: RunContext, image: ImagePlan, secret: string | u
     ttlSeconds: wholeSeconds(config.runner.ttlAfterFinished),
     resources: config.runner.resources,
     artifactsSizeLimit: config.runner.artifactsSizeLimit,
-    env: config.runner.env,
+    env: envFromConfig(config.runner.env),
     rbac: config.runner.rbac,
-    postgres: { ...config.postgres, secret },
+    services,
     syncSources: image.sources !== undefined,
   };
+  const problems = unexpandedReferences(runnerEnv(spec) as { name: string; value?: unknown }[]);
+  if (problems.length > 0)
+    throw new UsageError(`the runner's environment: ${problems.join('; ')}`, {
+      hint: 'a value may use $(NAME) only for a variable declared before it; write $$(NAME) for the literal text',
+    });
+  return spec;
 }
 
 /** Creates the Job. */

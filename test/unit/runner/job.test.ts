@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { configSchema } from '../../../src/config/schema.ts';
+import { postgresContract } from '../../../src/services/postgres.ts';
 import {
   COMPLETION_INDEX_ANNOTATION,
   copiedSecret,
@@ -27,9 +28,12 @@ function spec(overrides: Partial<RunnerSpec> = {}): RunnerSpec {
     ttlSeconds: 600,
     resources: config.runner.resources,
     artifactsSizeLimit: '1Gi',
-    env: { FEATURE: 'on', POSTGRES_HOST: 'elsewhere' },
+    env: [
+      { name: 'FEATURE', value: 'on' },
+      { name: 'POSTGRES_HOST', value: 'elsewhere' },
+    ],
     rbac: config.runner.rbac,
-    postgres: { service: 'postgres', port: 5432, database: 'app', secret: 'postgres-credentials' },
+    services: [postgresContract(config.postgres, { namespace: 'floe-test', credentials: true })],
     ...overrides,
   };
 }
@@ -162,9 +166,15 @@ describe('the runner Job', { tags: ['001-FR-012'] }, () => {
   });
 
   test('without a Secret there are no credential variables at all', () => {
-    const tests = job(spec({ postgres: { service: 'pg', port: 5433, database: 'd', secret: undefined } }))
-      .spec.template.spec.containers[0]!;
-    expect(tests.env!.map((e) => e.name)).not.toContain('POSTGRES_PASSWORD');
+    const postgres = configSchema.parse({ postgres: { service: 'pg', port: 5433, database: 'd' } }).postgres;
+    const services = [postgresContract(postgres, { namespace: 'floe-test', credentials: false })];
+    const tests = job(spec({ services })).spec.template.spec.containers[0]!;
+    const names = tests.env!.map((e) => e.name);
+    for (const name of ['POSTGRES_PASSWORD', 'POSTGRES_USER', 'PGUSER', 'PGPASSWORD'])
+      expect(names).not.toContain(name);
+    expect(tests.env!.find((e) => e.name === 'DATABASE_URL')?.value).toBe(
+      'postgresql://$(PGHOST):$(PGPORT)/$(PGDATABASE)?sslmode=disable',
+    );
   });
 
   test('the copied Secret keeps the data and is labelled with the run', () => {
