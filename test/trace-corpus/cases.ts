@@ -4,6 +4,8 @@
 /** One case: its files, and what it must show beyond agreeing with Vitest. */
 export interface CorpusCase {
   name: string;
+  /** The requirements of specs/001-testing-infra the case verifies. */
+  tags: string[];
   files: Record<string, string>;
   expect?: {
     /** Problem kinds the trace must report (each at least once). */
@@ -40,6 +42,7 @@ const ALL = "import { describe, test, it } from 'vitest';\n";
 export const CORPUS: CorpusCase[] = [
   {
     name: 'describe inheritance and file-level tags',
+    tags: ['001-FR-030'],
     files: base({
       'test/a.test.ts': `// @module-tag 001-FR-006
 ${ALL}
@@ -56,6 +59,7 @@ test('top', { tags: ['001-FR-004', '001-FR-005'] }, () => {});
   },
   {
     name: 'each and for tables',
+    tags: ['001-FR-030'],
     files: base({
       'test/each.test.ts': `${ALL}
 test.each([1, 2])('row %i', { tags: ['001-FR-001'] }, (n) => {});
@@ -76,6 +80,7 @@ describe.for([1])('for suite %i', { tags: ['001-FR-005'] }, () => {
   },
   {
     name: 'modifiers',
+    tags: ['001-FR-030', '001-FR-063'],
     files: base({
       'test/modes.test.ts': `${ALL}
 test.skip('skipped', { tags: ['001-FR-001'] }, () => {});
@@ -97,6 +102,7 @@ describe.shuffle('shuffled', { tags: ['001-FR-001'] }, () => {
   },
   {
     name: 'constants, spreads, members, templates, enums and JSON',
+    tags: ['001-FR-064'],
     files: base({
       'test/ids.ts': `export const A = '001-FR-001';
 export const PAIR = ['001-FR-002', '001-FR-003'] as const;
@@ -122,6 +128,7 @@ test('template', { tags: [\`001-FR-\${N}1\`] }, () => {});
   },
   {
     name: 'lexical scope: shadowing constants and parameters',
+    tags: ['001-FR-062'],
     files: base({
       'test/scope.test.ts': `${ALL}
 const ID = '001-FR-001';
@@ -142,6 +149,7 @@ test('module level', { tags: [ID] }, () => {});
   },
   {
     name: 'tests in a function nothing calls',
+    tags: ['001-FR-062'],
     files: base({
       'test/dead.test.ts': `${ALL}
 function neverCalled() {
@@ -157,6 +165,7 @@ test('alive', { tags: ['001-FR-001'] }, () => {});
   },
   {
     name: 'run-time tags are reported at their line',
+    tags: ['001-FR-031', '001-FR-064'],
     files: base({
       'test/runtime.test.ts': `${ALL}
 let mutable = '001-FR-001';
@@ -175,6 +184,7 @@ test('resolvable sibling', { tags: ['001-FR-005'] }, () => {});
   },
   {
     name: 'include and exclude from vitest.config',
+    tags: ['001-FR-060'],
     files: base({
       'vitest.config.ts': `import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
@@ -189,6 +199,7 @@ export default defineConfig({
   },
   {
     name: "no config: Vitest's default include finds tests/",
+    tags: ['001-FR-060'],
     files: base({
       'tests/x.spec.ts': `${ALL}test('found', { tags: ['001-FR-001'] }, () => {});\ntest('typo', { tags: ['001-FR-099'] }, () => {});\n`,
       'src/y.test.mts': `${ALL}test('beside the source', () => {});\n`,
@@ -198,6 +209,7 @@ export default defineConfig({
   },
   {
     name: 'projects: inline with their own include, and a project directory',
+    tags: ['001-FR-060'],
     files: base({
       'vitest.config.ts': `import { defineConfig } from 'vitest/config';
 import { resolve } from 'node:path';
@@ -225,6 +237,7 @@ export default defineConfig({
   },
   {
     name: 'spec formats and several spec folders',
+    tags: ['001-FR-065', '001-FR-033'],
     files: {
       'specs/a/spec.md': [
         '# A',
@@ -248,6 +261,7 @@ export default defineConfig({
   },
   {
     name: 'unknown and malformed IDs',
+    tags: ['001-FR-031'],
     files: base({
       'test/ids.test.ts': `${ALL}
 test('unknown', { tags: ['001-FR-099'] }, () => {});
@@ -259,6 +273,7 @@ test('other tag only', { tags: ['slow'] }, () => {});
   },
   {
     name: 'test.extend in its forms, aliases and Vitest 5 suites',
+    tags: ['001-FR-063', '001-FR-064'],
     files: base({
       'vitest.config.ts': `import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
@@ -293,6 +308,7 @@ local.describe('extended describe', { tags: ['001-FR-005'] }, () => {
   },
   {
     name: 'APIs Vitest 5 rejects',
+    tags: ['001-FR-063'],
     files: base({
       'test/removed.test.ts': `${ALL}test.sequential('gone', { tags: ['001-FR-001'] }, () => {});\n`,
       'test/third.test.ts': `${ALL}test('options third', () => {}, { tags: ['001-FR-002'] });\n`,
@@ -301,11 +317,13 @@ local.describe('extended describe', { tags: ['001-FR-005'] }, () => {
   },
   {
     name: 'a test file that does not parse',
+    tags: ['001-FR-064'],
     files: base({ 'test/broken.test.ts': `${ALL}test('x', () => {\n` }),
     expect: { throws: /broken\.test\.ts:\d+:\d+: cannot parse/ },
   },
   {
     name: 'a helper that does not parse',
+    tags: ['001-FR-064'],
     files: base({
       'test/helper.ts': 'export const ID = ;\n',
       'test/h.test.ts': `${ALL}import { ID } from './helper.ts';\ntest('x', { tags: [ID] }, () => {});\n`,
@@ -314,6 +332,7 @@ local.describe('extended describe', { tags: ['001-FR-005'] }, () => {
   },
   {
     name: 'a test file without tests',
+    tags: ['001-FR-069'],
     files: base({
       'test/empty.test.ts': "import { test } from 'vitest';\n\nvoid test;\n",
       'test/ok.test.ts': `${ALL}test('ok', { tags: ['001-FR-001'] }, () => {});\n`,
@@ -322,6 +341,7 @@ local.describe('extended describe', { tags: ['001-FR-005'] }, () => {
   },
   {
     name: 'globals and a renamed or namespace import',
+    tags: ['001-FR-030'],
     files: base({
       'vitest.config.ts':
         "import { defineConfig } from 'vitest/config';\nexport default defineConfig({ test: { globals: true } });\n",
@@ -336,6 +356,7 @@ test('global', { tags: ['001-FR-003'] }, () => {});
   },
   {
     name: 'JUnit evidence from any runner',
+    tags: ['001-FR-066'],
     files: base({
       'test/a.test.ts': `${ALL}test('one', { tags: ['001-FR-001'] }, () => {});\ntest('two', { tags: ['001-FR-002'] }, () => {});\n`,
       'junit.xml': `<?xml version="1.0"?>

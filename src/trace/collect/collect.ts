@@ -419,18 +419,13 @@ function visit(walk: FileWalk, node: AstNode, frame: SuiteFrame, env: Env): void
       visitChildren(walk, node, frame, { ...env, scope });
       return;
     }
+    case 'ForOfStatement':
+      if (!unrollLoop(walk, node, frame, env)) visitLoop(walk, node, frame, env);
+      return;
     case 'ForStatement':
     case 'ForInStatement':
-    case 'ForOfStatement': {
-      const scope = childScope(env.scope);
-      const head = (node.init ?? node.left) as AstNode | null;
-      if (head?.type === 'VariableDeclaration')
-        for (const declarator of head.declarations as AstNode[])
-          for (const name of patternNames(declarator.id as AstNode))
-            scope.names.set(name, { kind: 'unknown', reason: `\`${name}\` is a loop variable` });
-      visitChildren(walk, node, frame, { ...env, scope });
+      visitLoop(walk, node, frame, env);
       return;
-    }
     case 'CatchClause': {
       const scope = childScope(env.scope);
       if (node.param)
@@ -442,6 +437,38 @@ function visit(walk: FileWalk, node: AstNode, frame: SuiteFrame, env: Env): void
     default:
   }
   visitChildren(walk, node, frame, env);
+}
+
+/** Walks a loop once, with its variables unknown. */
+function visitLoop(walk: FileWalk, node: AstNode, frame: SuiteFrame, env: Env): void {
+  const scope = childScope(env.scope);
+  const head = (node.init ?? node.left) as AstNode | null;
+  if (head?.type === 'VariableDeclaration')
+    for (const declarator of head.declarations as AstNode[])
+      for (const name of patternNames(declarator.id as AstNode))
+        scope.names.set(name, { kind: 'unknown', reason: `\`${name}\` is a loop variable` });
+  visitChildren(walk, node, frame, { ...env, scope });
+}
+
+/**
+ * `for (const c of CASES) test(c.name, { tags: c.tags }, …)` over a constant array: Vitest declares
+ * one test per element, each with its own tags, so the body is walked once per element with the
+ * loop variable bound to it. Any other loop is walked once, its variable unknown.
+ */
+function unrollLoop(walk: FileWalk, node: AstNode, frame: SuiteFrame, env: Env): boolean {
+  const head = node.left as AstNode;
+  if (head.type !== 'VariableDeclaration' || head.kind !== 'const' || node.await) return false;
+  const id = (head.declarations as AstNode[])[0]?.id as AstNode | undefined;
+  if (id?.type !== 'Identifier') return false;
+  const items = walk.context.evaluator.evaluate(node.right as AstNode, env.module, env.scope);
+  if (!Array.isArray(items) || items.length > 1000 || items.some((item) => item instanceof Unresolved))
+    return false;
+  for (const item of items as unknown[]) {
+    const scope = childScope(env.scope);
+    scope.names.set(nameOf(id), { kind: 'value', value: item });
+    visit(walk, node.body as AstNode, frame, { ...env, scope });
+  }
+  return true;
 }
 
 /** Declares a block's names in `scope`, remembering the functions among them. */

@@ -220,6 +220,7 @@ export class Evaluator {
   ): unknown {
     if (local.kind === 'unknown') return new Unresolved(local.reason, module, node);
     if (local.kind === 'function') return OPAQUE_FUNCTION;
+    if (local.kind === 'value') return local.value;
     if (!local.node) return undefined;
     if (this.inProgress.has(local)) return new Unresolved(`\`${name}\` refers to itself`, module, node);
     this.inProgress.add(local);

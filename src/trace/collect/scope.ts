@@ -8,6 +8,8 @@ import type { AstNode, SourceModule } from './source-module.ts';
 export type LocalBinding =
   /** A `const` (or a parameter bound to an argument): the expression, evaluated where it was written. */
   | { kind: 'expr'; node: AstNode | undefined; scope: Scope | undefined; module: SourceModule }
+  /** A value the walk knows already: an element of a constant array a `for…of` loop walks. */
+  | { kind: 'value'; value: unknown }
   /** A function declared in the scope: walked where it is called. */
   | { kind: 'function'; node: AstNode; scope: Scope; module: SourceModule }
   /** Known only at run time: a `let`, a loop variable, a parameter nobody passes, a destructured name. */

@@ -154,7 +154,7 @@ function compare(view: VitestView, collection: Collection, report: TraceReport):
 
 describe('the corpus agrees with Vitest case by case', { tags: ['001-FR-068', '001-FR-032'] }, () => {
   for (const c of CORPUS) {
-    test(c.name, { timeout: 60_000 }, async () => {
+    test(c.name, { timeout: 60_000, tags: c.tags }, async () => {
       const root = await materialize(c);
       const view = await vitestView(root, c);
       const run = () =>
