@@ -769,8 +769,10 @@ function nameOfTest(walk: FileWalk, env: Env, arg: AstNode): string {
   const { module } = env;
   if (node.type === 'Literal') return String(node.value);
   if (node.type === 'TemplateLiteral') {
-    // Keep `${…}` placeholders as written: the name of a looped test is its template.
-    return module.text.slice(node.start + 1, node.end - 1);
+    // Resolved when every part is known (a loop over a constant array); else kept as written: the
+    // name of a looped test is its template.
+    const value = walk.context.evaluator.evaluate(node, module, env.scope);
+    return typeof value === 'string' ? value : module.text.slice(node.start + 1, node.end - 1);
   }
   const value = walk.context.evaluator.evaluate(node, module, env.scope);
   if (typeof value === 'string' || typeof value === 'number') return String(value);
