@@ -4,6 +4,7 @@
 // renders diagnoses.
 import { isOnPath, runCommand } from '../process/exec.ts';
 import type { ProviderName } from './provider-names.ts';
+import { firstLine } from '../errors.ts';
 
 /** A probe's verdict: usable or not, and why, in words for the user. */
 export interface ProbeResult {
@@ -51,7 +52,7 @@ export async function commandCheck(
       allowFailure: true,
       env: options.env,
     });
-    const line = (result.stdout || result.stderr).trim().split('\n')[0] ?? '';
+    const line = firstLine((result.stdout || result.stderr).trim());
     return { name, ok: true, detail: line || 'found', optional: options.optional };
   } catch (error) {
     return {

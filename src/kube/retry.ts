@@ -3,6 +3,7 @@
 import { statusOf, networkCodeOf } from './api-error.ts';
 import { tlsFailureCode } from './certificate.ts';
 import { ApiException } from '@kubernetes/client-node';
+import { delay as pause } from '../delay.ts';
 
 /** How hard to retry: attempts, backoff bounds, abort. */
 export interface RetryOptions {
@@ -80,7 +81,7 @@ export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions
           ? backoffDelay(attempt, options)
           : Math.min(requested, options.maxDelayMs ?? 30_000);
       options.onRetry?.(error, attempt + 1, delay);
-      await sleep(delay, options.signal);
+      await pause(delay, options.signal);
     }
   }
 }
@@ -97,19 +98,5 @@ export function retrying<T extends object>(api: T, options: RetryOptions = {}): 
           options,
         );
     },
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

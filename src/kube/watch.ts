@@ -8,6 +8,7 @@ import type { KubeClient } from './client.ts';
 import { objectPath, resolveResource } from './discovery.ts';
 import type { KubeObject } from './manifests.ts';
 import { backoffDelay, isTransient } from './retry.ts';
+import { delay } from '../delay.ts';
 
 /** What to watch: a kind, optionally one namespace, one name and selectors. */
 export interface WatchSpec {
@@ -68,7 +69,7 @@ export async function observe(
               cause: error,
             },
           );
-        await delay(backoffDelay(quickFailures - 1, { baseDelayMs: 100, maxDelayMs: 3000 }), signal);
+        await backoff(backoffDelay(quickFailures - 1, { baseDelayMs: 100, maxDelayMs: 3000 }), signal);
         continue;
       }
       const items = (list.items ?? []).map((item) => ({
@@ -116,7 +117,7 @@ export async function observe(
             cause: error,
           },
         );
-      await delay(backoffDelay(quickFailures - 1, { baseDelayMs: 100, maxDelayMs: 3000 }), signal);
+      await backoff(backoffDelay(quickFailures - 1, { baseDelayMs: 100, maxDelayMs: 3000 }), signal);
     }
   }
 }
@@ -177,14 +178,7 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** A backoff pause that ends early, without an error, when the watch is stopped (the loop then exits). */
+function backoff(ms: number, signal: AbortSignal): Promise<void> {
+  return delay(ms, signal).catch(() => undefined);
 }

@@ -1,7 +1,7 @@
 // What the existing provider needs: a kubeconfig whose context answers. The probe is what `auto`
 // asks, the diagnosis what `doctor` reports.
 import { KubeConfig } from '@kubernetes/client-node';
-import { InclusterError } from '../../../errors.ts';
+import { describeErrorBriefly, InclusterError } from '../../../errors.ts';
 import { createKubeClient } from '../../../kube/client.ts';
 import { diagnosis, type Check, type ProbeResult, type ProviderDiagnosis } from '../../prerequisites.ts';
 
@@ -24,7 +24,7 @@ export async function probeExisting(
       why: `kubeconfig context \`${context}\` answers (${client.server}, ${version.gitVersion})`,
     };
   } catch (error) {
-    return { ok: false, why: `no kubeconfig context answers (${(error as Error).message.split('\n')[0]})` };
+    return { ok: false, why: `no kubeconfig context answers (${describeErrorBriefly(error)})` };
   }
 }
 

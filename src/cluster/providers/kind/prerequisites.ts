@@ -9,7 +9,7 @@ import {
   type ProviderDiagnosis,
 } from '../../prerequisites.ts';
 import { isOnPath, runCommand } from '../../../process/exec.ts';
-import { InfrastructureError } from '../../../errors.ts';
+import { firstLine, InfrastructureError } from '../../../errors.ts';
 
 /** How to install the pinned kind release; shared by doctor and the provider's errors. */
 const KIND_INSTALL_HINT = `install kind ${KIND_VERSION}: go install sigs.k8s.io/kind@${KIND_VERSION} (or download the ${KIND_VERSION} release binary onto PATH)`;
@@ -92,7 +92,7 @@ export async function requireKindTools(env: NodeJS.ProcessEnv, signal?: AbortSig
       allowFailure: true,
     }).catch((error: unknown) => ({ exitCode: -1, stderr: (error as Error).message }));
     if (info.exitCode !== 0)
-      missing.push(`the docker engine (does not answer: ${firstLine(info.stderr) || 'no output'})`);
+      missing.push(`the docker engine (does not answer: ${firstLine(info.stderr.trim()) || 'no output'})`);
   }
   if (!(await isOnPath('kind', env))) missing.push('kind (not found on PATH)');
   if (missing.length === 0) return;
@@ -103,8 +103,4 @@ export async function requireKindTools(env: NodeJS.ProcessEnv, signal?: AbortSig
   throw new InfrastructureError('PrerequisiteMissing', `the kind provider needs ${missing.join(' and ')}`, {
     hint: `${hints.join('; ')}. \`incluster doctor --provider kind\` checks them all.`,
   });
-}
-
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0] ?? '';
 }

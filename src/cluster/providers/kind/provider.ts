@@ -12,6 +12,7 @@ import * as kind from './cli.ts';
 import { nodeHasImage } from '../../image-reference.ts';
 import { exportFailureLogs } from '../../failure-logs.ts';
 import { requireKindTools } from './prerequisites.ts';
+import { delay } from '../../../delay.ts';
 
 /** What the kind provider depends on beyond the kind and docker executables; tests replace it. */
 export interface KindProviderOptions {
@@ -184,7 +185,7 @@ async function pingApi(kubeconfigPath: string, signal: AbortSignal): Promise<voi
       return;
     } catch (error) {
       if (Date.now() > deadline || signal.aborted) throw error;
-      await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
+      await delay(1000);
     }
   }
 }

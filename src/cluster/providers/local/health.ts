@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NETWORK, type LocalLayout } from './layout.ts';
+import { delay } from '../../../delay.ts';
 
 /** True when GET /readyz answers 200 within `timeoutMs`. */
 export async function apiServerReady(layout: LocalLayout, timeoutMs = 2000): Promise<boolean> {
@@ -49,7 +50,7 @@ export async function waitForApiServer(
   while (Date.now() < deadline) {
     signal?.throwIfAborted();
     if (await apiServerReady(layout)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await delay(250);
   }
   return false;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComponentSpec } from './components.ts';
 import type { LocalLayout } from './layout.ts';
+import { delay } from '../../../delay.ts';
 
 /** Status the supervisor writes whenever a component starts or exits. */
 export interface SupervisorStatus {
@@ -79,7 +80,7 @@ export async function stopSupervisor(layout: LocalLayout, timeoutMs = 90_000): P
       await rm(layout.supervisorPidFile, { force: true });
       return true;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
   }
   process.kill(pid, 'SIGKILL');
   await rm(layout.supervisorPidFile, { force: true });

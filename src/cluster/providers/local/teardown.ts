@@ -5,6 +5,7 @@ import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { runCommand } from '../../../process/exec.ts';
 import type { LocalLayout } from './layout.ts';
 import { podPids as listPodPids, removeCgroupRoot } from './cgroups.ts';
+import { delay } from '../../../delay.ts';
 
 /** Everything teardown found and removed, for `down` to report. */
 export interface TeardownReport {
@@ -100,7 +101,7 @@ async function waitForExit(pids: number[], timeoutMs: number): Promise<void> {
         return false;
       }
     });
-    if (alive.length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (alive.length > 0) await delay(100);
   }
 }
 

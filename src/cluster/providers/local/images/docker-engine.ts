@@ -12,6 +12,7 @@ import type { Status } from '../../../../progress/status.ts';
 import { cacheRoot as defaultCacheRoot } from '../../../cache.ts';
 import { imageKey } from './image-cache.ts';
 import { pathExists } from '../../../../process/paths.ts';
+import { delay } from '../../../../delay.ts';
 
 /** Where the Docker CLI looks when DOCKER_HOST is unset. */
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -151,7 +152,7 @@ export async function stopDockerEngine(options: { stateDir: string; timeoutMs?: 
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     if (!isAlive(pid)) break;
-    await sleep(100);
+    await delay(100);
   }
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   await rm(pidFile, { force: true });
@@ -263,7 +264,7 @@ async function waitUntilAnswering(
       });
     }
     signal?.throwIfAborted();
-    await sleep(250);
+    await delay(250);
   }
 }
 
@@ -307,8 +308,4 @@ async function logTail(file: string, lines = 15): Promise<string> {
   } catch {
     return '(no log)';
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
