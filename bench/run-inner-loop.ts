@@ -3,7 +3,11 @@
 // inner loop (a source file changed, dependencies not) from command to exit. Prints each time and
 // its ratio to the hand-written flow measured in this same run.
 //
-//   KUBECONFIG=$(cat /tmp/incluster-cluster-ready) node bench/run-inner-loop.ts [rounds]
+//   KUBECONFIG=$(cat /tmp/incluster-cluster-ready) node bench/run-inner-loop.ts [rounds] [--baseline-cli PATH]
+//
+// With --baseline-cli (another checkout's src/cli/main.ts, e.g. the commit before a refactor), that
+// CLI's unchanged-tree and inner-loop runs are timed in the same rounds, interleaved, on its own
+// scratch copy, and each of ours is also printed as a ratio to it.
 //
 // Needs the local cluster and docker.io/library/node:24-bookworm-slim in the Docker engine.
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,9 +16,12 @@ import { join, resolve } from 'node:path';
 import { runCommand } from '../src/process/exec.ts';
 
 const repo = resolve(import.meta.dirname, '..');
-const rounds = Number(process.argv[2] ?? '3');
+const args = process.argv.slice(2);
+const baselineAt = args.indexOf('--baseline-cli');
+const baselineCli = baselineAt >= 0 ? resolve(args[baselineAt + 1] ?? '') : undefined;
+const rounds = Number(args.find((a, i) => /^\d+$/.test(a) && i !== baselineAt + 1) ?? '3');
 const env = { ...process.env };
-const cli = join(repo, 'src/cli/main.ts');
+const ourCli = join(repo, 'src/cli/main.ts');
 
 /** The fixture suite in a scratch directory, so source edits never touch the repository. */
 async function scratchProject(): Promise<string> {
@@ -37,7 +44,7 @@ async function timed(what: string, work: () => Promise<unknown>): Promise<number
   return ms;
 }
 
-async function incluster(dir: string): Promise<void> {
+async function incluster(dir: string, cli = ourCli): Promise<void> {
   const result = await runCommand('node', [cli, 'run', '--provider', 'local', '--', '--mode=pass'], {
     cwd: dir,
     env,
@@ -118,9 +125,18 @@ const report = JSON.parse(
 // the sources were synced into (then the built tag was never loaded).
 const image = report.image.clusterReference;
 
+const baselineDir = baselineCli ? await scratchProject() : undefined;
+if (baselineCli && baselineDir) await incluster(baselineDir, baselineCli);
+
 const seed: number[] = [];
 const unchanged: number[] = [];
 const changed: number[] = [];
+const baselineUnchanged: number[] = [];
+const baselineChanged: number[] = [];
+const editSource = async (project: string) => {
+  const source = join(project, 'run-tests.mjs');
+  await writeFile(source, `${await readFile(source, 'utf8')}\n// edit ${Date.now()}\n`);
+};
 let seedCopied = true;
 for (let round = 0; round < rounds; round += 1) {
   console.error(`round ${round + 1}`);
@@ -131,11 +147,21 @@ for (let round = 0; round < rounds; round += 1) {
     }),
   );
   unchanged.push(await timed('incluster run, unchanged tree', () => incluster(dir)));
-  const source = join(dir, 'run-tests.mjs');
-  await writeFile(source, `${await readFile(source, 'utf8')}\n// edit ${Date.now()}\n`);
+  if (baselineCli && baselineDir)
+    baselineUnchanged.push(
+      await timed('baseline run, unchanged tree', () => incluster(baselineDir, baselineCli)),
+    );
+  await editSource(dir);
   changed.push(await timed('incluster run, one source file changed', () => incluster(dir)));
+  if (baselineCli && baselineDir) {
+    await editSource(baselineDir);
+    baselineChanged.push(
+      await timed('baseline run, one source file changed', () => incluster(baselineDir, baselineCli)),
+    );
+  }
 }
 await rm(dir, { recursive: true, force: true });
+if (baselineDir) await rm(baselineDir, { recursive: true, force: true });
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const base = median(seed);
@@ -144,5 +170,16 @@ const line = (name: string, values: number[]) =>
 console.log(
   line('hand-written kubectl apply/wait/cp', seed) + (seedCopied ? '' : ', kubectl cp got no artifacts'),
 );
-console.log(line('incluster run, unchanged tree', unchanged));
-console.log(line('incluster run, warm inner loop (source changed, deps not)', changed));
+const versus = (ours: number[], theirs: number[]) =>
+  theirs.length
+    ? `; ${(median(ours) / median(theirs)).toFixed(2)}× the baseline CLI's ${(median(theirs) / 1000).toFixed(1)} s`
+    : '';
+console.log(line('incluster run, unchanged tree', unchanged) + versus(unchanged, baselineUnchanged));
+console.log(
+  line('incluster run, warm inner loop (source changed, deps not)', changed) +
+    versus(changed, baselineChanged),
+);
+if (baselineCli) {
+  console.log(line(`baseline ${baselineCli}, unchanged tree`, baselineUnchanged));
+  console.log(line(`baseline ${baselineCli}, warm inner loop`, baselineChanged));
+}
