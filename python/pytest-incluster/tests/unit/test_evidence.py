@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import REPO_ROOT, run_with_evidence
+from helpers import REPO_ROOT, run_with_evidence
 
 OUTCOMES = """
 import pytest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_with_evidence
+from helpers import run_with_evidence
 
 pytestmark = pytest.mark.requirement("001-FR-090")
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 from pytest_incluster import ownership
 from pytest_incluster.namespace import namespace_name_for
 
