@@ -188,11 +188,22 @@ describe('a project scaffolded by incluster init, end to end', { tags: ['001-FR-
     expectSuccess(init);
     for (const path of ['incluster.config.yaml', 'vitest.config.ts', 'testing/Dockerfile', 'Makefile'])
       expect(init.stdout, explain(init)).toMatch(new RegExp(`^created\\s+${path}$`, 'm'));
+    expect(init.stdout, explain(init)).toMatch(/^Next command: npx incluster up$/m);
     // What the generated workflow reads from the repository is there (setup-node fails without it).
     const workflow = await readFile(join(work.project, '.github/workflows/ci.yml'), 'utf8');
     const read = [...workflow.matchAll(/(?:node-version-file|config): (\S+)/g)].map((m) => m[1]!);
     expect(read).toContain('.nvmrc');
     for (const path of read) expect(existsSync(join(work.project, path)), path).toBe(true);
+    // init names the cluster and namespace after the project (my-service); this test runs in the
+    // suite's shared cluster instead, as a user with an existing cluster would configure.
+    const configFile = join(work.project, 'incluster.config.yaml');
+    expect(await readFile(configFile, 'utf8')).toMatch(/^ {2}name: my-service$/m);
+    await writeFile(
+      configFile,
+      (await readFile(configFile, 'utf8'))
+        .replace(/^ {2}name: my-service$/m, '  name: floe-test')
+        .replace(/^namespace: my-service$/m, 'namespace: floe-test'),
+    );
     // The user's own first unit test, of a requirement they add to the spec template.
     await writeFile(
       join(work.project, 'specs/001-example/spec.md'),
