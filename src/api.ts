@@ -4,7 +4,7 @@ export { loadConfig, parseConfig, findConfigFile, type LoadedConfig } from './co
 export { configSchema, type Config, type ConfigInput } from './config/schema.ts';
 export { bringUp, deployServices, type BringUpOptions, type BringUpResult } from './cluster/lifecycle.ts';
 export { allProviderFactories, selectProvider, type Selection } from './cluster/select.ts';
-export { PROVIDER_NAMES, type ProviderName } from './cluster/provider-names.ts';
+export { PROVIDER_NAMES, type ProviderName } from './provider-names.ts';
 export type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from './cluster/provider.ts';
 export { runSuite } from './runner/run.ts';
 export { traceProject, type ProjectTrace } from './trace/project-trace.ts';

@@ -7,7 +7,7 @@ import {
   PROVIDER_CHOICES,
   PROVIDER_SUMMARIES,
   type ProviderChoice,
-} from '../cluster/provider-names.ts';
+} from '../provider-names.ts';
 
 /** Adds `-p, --provider <name>` and a `Providers:` help section with one line on each of `choices`. */
 export function addProviderOption(

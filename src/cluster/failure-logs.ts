@@ -3,7 +3,7 @@
 // (test-results/kind-logs/, test-results/local-logs/, test-results/existing-logs/). Providers only
 // say how to write their logs into a directory (ClusterProvider.exportLogs); they never pick it.
 import { join } from 'node:path';
-import type { ProviderName } from './provider-names.ts';
+import type { ProviderName } from '../provider-names.ts';
 import type { ClusterProvider, ProviderContext } from './provider.ts';
 
 /** How long an export may take; it runs even after an interrupt, so it must end on its own. */

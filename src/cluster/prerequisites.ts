@@ -3,7 +3,7 @@
 // a missing one). Providers define their own in their folder; this module holds the shapes and
 // renders diagnoses.
 import { isOnPath, runCommand } from '../process/exec.ts';
-import type { ProviderName } from './provider-names.ts';
+import type { ProviderName } from '../provider-names.ts';
 import { firstLine } from '../errors.ts';
 
 /** A probe's verdict: usable or not, and why, in words for the user. */

@@ -4,7 +4,7 @@
 // services).
 import type { Config } from '../config/schema.ts';
 import type { Status } from '../progress/status.ts';
-import type { ProviderName } from './provider-names.ts';
+import type { ProviderName } from '../provider-names.ts';
 
 /** How to reach a running cluster. */
 export interface ClusterAccess {

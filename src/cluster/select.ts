@@ -10,7 +10,7 @@ import {
   PROVIDER_CHOICES,
   PROVIDER_NAMES,
   type ProviderName,
-} from './provider-names.ts';
+} from '../provider-names.ts';
 import type { ClusterProvider } from './provider.ts';
 import { providerRegistry } from './providers/registry.ts';
 

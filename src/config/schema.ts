@@ -2,7 +2,7 @@
 // services from testing/k8s/services/, artifacts in test-results/). The JSON Schema published for
 // editors (schema/incluster.config.schema.json) is generated from this file by `npm run schema`.
 import { z } from 'zod';
-import { PROVIDER_CHOICES, PROVIDER_NAMES } from '../cluster/provider-names.ts';
+import { PROVIDER_CHOICES, PROVIDER_NAMES } from '../provider-names.ts';
 import { DURATION_PATTERN, parseDuration } from '../duration.ts';
 
 /** kind release and node image we pin; the image digest comes from that release's notes. */

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ExitStatus } from '../../errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { ProviderDiagnosis } from '../../cluster/prerequisites.ts';
-import { parseProviderFlag, PROVIDER_NAMES } from '../../cluster/provider-names.ts';
+import { parseProviderFlag, PROVIDER_NAMES } from '../../provider-names.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { println } from '../io.ts';
 import { addProviderOption } from '../provider-option.ts';

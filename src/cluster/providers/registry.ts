@@ -2,10 +2,10 @@
 // how `doctor` diagnoses it. Each function imports its provider's code only when called, so listing
 // the providers, choosing one or diagnosing one never loads another (nor the Kubernetes client).
 // Adding a provider is a folder here (provider, probe, diagnosis), its name and summary in
-// ../provider-names.ts, and an entry below; the Record type makes a missing entry a type error.
+// src/provider-names.ts, and an entry below; the Record type makes a missing entry a type error.
 import type { Config } from '../../config/schema.ts';
 import type { ProbeResult, ProviderDiagnosis } from '../prerequisites.ts';
-import type { ProviderName } from '../provider-names.ts';
+import type { ProviderName } from '../../provider-names.ts';
 import type { ClusterProvider } from '../provider.ts';
 
 /** What the program knows of one provider. */

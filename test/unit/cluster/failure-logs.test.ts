@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { configSchema } from '../../../src/config/schema.ts';
 import { exportFailureLogs, failureLogsDir } from '../../../src/cluster/failure-logs.ts';
 import type { ProviderContext } from '../../../src/cluster/provider.ts';
-import { PROVIDER_NAMES } from '../../../src/cluster/provider-names.ts';
+import { PROVIDER_NAMES } from '../../../src/provider-names.ts';
 import { Status } from '../../../src/progress/status.ts';
 
 async function context(signal = new AbortController().signal): Promise<ProviderContext> {

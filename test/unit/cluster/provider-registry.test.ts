@@ -11,7 +11,7 @@ import {
   PROVIDER_CHOICES,
   PROVIDER_NAMES,
   PROVIDER_SUMMARIES,
-} from '../../../src/cluster/provider-names.ts';
+} from '../../../src/provider-names.ts';
 import { providerRegistry } from '../../../src/cluster/providers/registry.ts';
 import { allProviderFactories, defaultProbes, selectProvider } from '../../../src/cluster/select.ts';
 import { runCliCaptured } from '../../support/cli.ts';
@@ -67,7 +67,7 @@ describe('the provider registry', { tags: ['001-FR-007'] }, () => {
       import { registerHooks } from 'node:module';
       const loaded = [];
       registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); loaded.push(r.url); return r; } });
-      for (const path of ['cluster/provider-names.ts', 'cluster/providers/registry.ts', 'config/schema.ts', 'cluster/select.ts', 'cli/provider-option.ts'])
+      for (const path of ['provider-names.ts', 'cluster/providers/registry.ts', 'config/schema.ts', 'cluster/select.ts', 'cli/provider-option.ts'])
         await import(new URL(path, process.argv[1]).href);
       console.log(JSON.stringify(loaded));`;
     const src = new URL('../../../src/', import.meta.url).href;

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { configSchema } from '../../../src/config/schema.ts';
 import { InfrastructureError, UsageError } from '../../../src/errors.ts';
 import type { ClusterProvider } from '../../../src/cluster/provider.ts';
-import type { ProviderName } from '../../../src/cluster/provider-names.ts';
+import type { ProviderName } from '../../../src/provider-names.ts';
 import { defaultProbes, selectProvider, type SelectionProbes } from '../../../src/cluster/select.ts';
 import { useStandin } from '../../fixtures/kind-standin/harness.ts';
 

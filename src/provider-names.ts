@@ -1,8 +1,8 @@
 // The names of the cluster providers, in the order `auto` tries them, and one line on each. It
 // imports nothing but the error classes, so the config schema and every command's help can use it
-// without loading any provider; what each provider does is reached through providers/registry.ts,
+// without loading any provider; what each provider does is reached through cluster/providers/registry.ts,
 // which must have an entry for every name here (a missing one is a type error).
-import { UsageError } from '../errors.ts';
+import { UsageError } from './errors.ts';
 
 /** Every provider, in the order `auto` tries them: kind first (cheap, disposable), existing last. */
 export const PROVIDER_NAMES = ['kind', 'local', 'existing'] as const;
