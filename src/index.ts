@@ -1,8 +1,12 @@
 // The `incluster` entry point for test code: the Vitest fixtures and the watch-backed waits.
 // Programmatic use of up/run/trace lives in `incluster/api`; the marker in `incluster/trace`.
 export { clusterTest, test, keepOnFailure } from './vitest/test.ts';
-export type { Deploy, DeployInput, InclusterSettings } from './vitest/test.ts';
+export type { ConnectToService, Deploy, DeployInput, InclusterSettings } from './vitest/test.ts';
 export type { PostgresConnection } from './vitest/postgres.ts';
+export { RedisReplyError } from './vitest/redis.ts';
+export type { RedisConnection, RedisReply } from './vitest/redis.ts';
+export type { ServiceEndpoint, ServiceOptions } from './vitest/service.ts';
+export type { EnvVar, Readiness, ServiceContract, ServicePort } from './services/contract.ts';
 export type { KubeClient } from './kube/client.ts';
 export { waitFor, WaitTimeoutError, WaitImpossibleError, DEFAULT_WAIT_TIMEOUT_MS } from './kube/wait.ts';
 export type { Condition, ConditionView, Verdict, WaitOptions } from './kube/wait.ts';

@@ -22,7 +22,9 @@ import {
 } from '../kube/manifests.ts';
 import { waitFor } from '../kube/wait.ts';
 import { CLUSTER_LABEL, managedByLabels } from '../ownership.ts';
-import { ensurePostgresSecret } from '../services/postgres-credentials.ts';
+import { ensureGeneratedSecret, ensurePostgresSecret } from '../services/postgres-credentials.ts';
+import { builtInServiceObjects } from '../services/registry.ts';
+import { REDIS_PASSWORD_KEY } from '../services/redis.ts';
 import { exportFailureLogs } from './failure-logs.ts';
 import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
 
@@ -102,7 +104,7 @@ export async function deployServices(
   manifests?: ManifestObject[],
 ): Promise<string[]> {
   const { status, signal, config } = ctx;
-  const objects = manifests ?? (await loadServiceManifests(ctx));
+  const objects = [...(manifests ?? (await loadServiceManifests(ctx))), ...builtInServiceObjects(config)];
   if (objects.length === 0) return [];
   const namespace = config.namespace;
   return status.phase(`Deploying ${objects.length} service objects into ${namespace}`, async () => {
@@ -115,6 +117,12 @@ export async function deployServices(
         database: config.postgres.database,
       });
       if (created) status.update(`created Secret ${namespace}/${secret} with a random password`);
+    }
+    if (config.redis.enabled) {
+      const { created } = await ensureGeneratedSecret(client, namespace, config.redis.secret, (password) => ({
+        [REDIS_PASSWORD_KEY]: password,
+      }));
+      if (created) status.update(`created Secret ${namespace}/${config.redis.secret} with a random password`);
     }
     const result = await applyManifests(client, objects, { namespace, signal });
     for (const warning of result.warnings) status.info(`warning: ${describePullWarning(warning)}`);

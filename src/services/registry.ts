@@ -1,10 +1,12 @@
 // Every service of a config, built in or declared, as contracts: the one list `incluster run`
 // turns into the runner pod's environment and the fixtures look services up in.
 import type { Config } from '../config/schema.ts';
+import type { ManifestObject } from '../kube/manifests.ts';
 import { UsageError } from '../errors.ts';
 import type { EnvVar, ServiceContract } from './contract.ts';
 import { declaredContract, envFromConfig } from './declared.ts';
 import { postgresContract } from './postgres.ts';
+import { redisContract, redisObjects } from './redis.ts';
 
 /** What the contracts depend on beyond the config. */
 export interface ContractOptions {
@@ -23,6 +25,9 @@ export function serviceContracts(config: Config, options: ContractOptions): Serv
       namespace,
       credentials: options.secrets.has(config.postgres.secret),
     }),
+    ...(config.redis.enabled
+      ? [redisContract(config.redis, { namespace, credentials: options.secrets.has(config.redis.secret) })]
+      : []),
     ...config.services.declared.map((declared) => declaredContract(declared, namespace)),
   ];
   const seen = new Set<string>();
@@ -57,7 +62,7 @@ export interface ObjectReference {
 
 /** The Secrets a built-in service's variables read, when they exist (its credentials). */
 export function builtInSecrets(config: Config): string[] {
-  return [config.postgres.secret];
+  return [config.postgres.secret, ...(config.redis.enabled ? [config.redis.secret] : [])];
 }
 
 /** Every Secret and ConfigMap runner.env and the declared services read, each once. */
@@ -89,4 +94,13 @@ export function userEnvReferences(config: Config): ObjectReference[] {
         });
     }
   return [...found.values()];
+}
+
+/** The objects of the enabled built-in services that have no manifest file (Redis), for `up`. */
+export function builtInServiceObjects(config: Config): ManifestObject[] {
+  if (!config.redis.enabled) return [];
+  return redisObjects(config.redis).map((object, index) => ({
+    object,
+    source: { file: '<built-in redis>', document: index + 1, line: 1 },
+  }));
 }

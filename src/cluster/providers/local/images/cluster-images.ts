@@ -22,6 +22,7 @@ import { qualifyImageReference, shortImageName } from '../../../image-reference.
 import { nodeRecipe } from './node-image.ts';
 import { pauseRecipe } from './pause-image.ts';
 import { postgresRecipe } from './postgres-image.ts';
+import { redisRecipe } from './redis-image.ts';
 import type { ImageRecipe } from './recipe.ts';
 import { pathExists } from '../../../../process/paths.ts';
 
@@ -32,6 +33,7 @@ export const CLUSTER_RECIPES: readonly ImageRecipe[] = [
   corednsRecipe,
   nodeRecipe,
   postgresRecipe,
+  redisRecipe,
 ];
 
 /** Every image ensureClusterImages puts into the cluster's containerd. */

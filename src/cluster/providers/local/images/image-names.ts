@@ -25,6 +25,9 @@ export const NODE_IMAGE = 'docker.io/library/node:24-bookworm-slim';
 /** PostgreSQL 15 from Debian with the official image's environment interface, running as uid 999. */
 export const POSTGRES_IMAGE = 'docker.io/library/postgres:15-bookworm';
 
+/** Redis 7.0 from Debian's redis-server, running as uid 999 like the official image. */
+export const REDIS_IMAGE = 'docker.io/library/redis:7.0-bookworm';
+
 /** The Debian release every Debian-based image is made from. */
 export const DEBIAN_SUITE = 'bookworm';
 

@@ -19,6 +19,7 @@ import {
   NODE_VERSION,
   PAUSE_IMAGE,
   POSTGRES_IMAGE,
+  REDIS_IMAGE,
 } from '../../../../../src/cluster/providers/local/images/image-names.ts';
 import {
   pauseCompileArgs,
@@ -30,7 +31,7 @@ describe('image recipes', { tags: ['001-FR-009'] }, () => {
   test('every cluster image has a recipe, under its exact name', () => {
     expect(CLUSTER_IMAGES).toEqual(CLUSTER_RECIPES.map((r) => r.image));
     expect([...CLUSTER_IMAGES].sort()).toEqual(
-      [BUSYBOX_IMAGE, COREDNS_IMAGE, NODE_IMAGE, PAUSE_IMAGE, POSTGRES_IMAGE].sort(),
+      [BUSYBOX_IMAGE, COREDNS_IMAGE, NODE_IMAGE, PAUSE_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE].sort(),
     );
     expect(CLUSTER_IMAGES.slice(0, 3)).toEqual([PAUSE_IMAGE, BUSYBOX_IMAGE, COREDNS_IMAGE]);
     expect(selectRecipes(['busybox:1.35']).map((r) => r.image)).toEqual(['docker.io/library/busybox:1.35']);
