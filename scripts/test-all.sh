@@ -47,8 +47,12 @@ if KUBECONFIG=$(cli up --provider local); then
   run_stage "integration tests" vitest_project integration
   run_stage "fault tests" vitest_project faults --passWithNoTests
   run_stage "lifecycle tests (down, then up again)" vitest_project lifecycle
+  # The pytest plugin's own suite (python/pytest-incluster): ruff, unit tests, and its cluster
+  # tests against the same local cluster; JUnit and requirement evidence land in test-results/.
+  run_stage "pytest plugin" python/pytest-incluster/ci.sh
 else
   failed+=("local cluster up")
+  run_stage "pytest plugin (unit)" env -u KUBECONFIG python/pytest-incluster/ci.sh
 fi
 evidence=()
 for file in test-results/traceability-*.json; do [ -f "$file" ] && evidence+=(--require-passing "$file"); done
