@@ -135,9 +135,11 @@ export function runnerDockerfile(npmDockerfile: string, pm: PackageManager): str
  */
 export function dockerfileMismatch(root: string, dockerfile: string, text: string): string | undefined {
   const pm = detectPackageManager(root);
-  const copied = Object.values(LOCKFILES).filter((lockfile) =>
-    new RegExp(`^COPY\\b[^\\n]*\\s${lockfile.replace('.', '\\.')}(\\s|$)`, 'm').test(text),
-  );
+  const copiedWords = text
+    .split('\n')
+    .filter((line) => /^COPY\b/.test(line))
+    .flatMap((line) => line.split(/\s+/));
+  const copied = Object.values(LOCKFILES).filter((lockfile) => copiedWords.includes(lockfile));
   const missing = copied.filter((lockfile) => !existsSync(join(root, lockfile)));
   if (missing.length)
     return `${dockerfile} copies ${missing.join(', ')}, which this project does not have (it uses ${pm.name}: ${pm.source}); the runner image build will fail`;
