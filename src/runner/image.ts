@@ -12,7 +12,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { MANAGED_BY_SELECTOR } from '../ownership.ts';
 import { CommandError, runCommand } from '../process/exec.ts';
 import { baseImageIds, baseImages, dockerImageId, type ImageIdLookup } from './base-images.ts';
-import { contentHash, contextEntries } from './context.ts';
+import { contentHash, contextEntries } from './build-context.ts';
 
 /** Characters of the content hash used as the tag: enough to never collide in one registry. */
 const TAG_LENGTH = 16;

@@ -5,7 +5,7 @@
 import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
-import { contextEntries } from './context.ts';
+import { contextEntries } from './build-context.ts';
 
 /** Where the synced sources arrive in the pod (the holder's and the test container's shared volume). */
 const SOURCES_ARCHIVE = '/run/incluster/sources.tar';

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { contentHash, contextEntries, DockerIgnore } from '../../../src/runner/context.ts';
+import { contentHash, contextEntries, DockerIgnore } from '../../../src/runner/build-context.ts';
 
 async function tree(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'incluster-ctx-'));
