@@ -2,7 +2,11 @@
 // proves it works (every node Ready, cluster DNS resolves a Service name from a pod), preloads the
 // configured images, and deploys the services and waits for them. On failure the cluster's logs are
 // exported to `<artifacts.dir>/<provider>-logs/` (failure-logs.ts) before the error goes up (FR-006).
+import { join } from 'node:path';
 import { InfrastructureError, UsageError } from '../errors.ts';
+import { isExecutable } from '../process/paths.ts';
+import { cacheRoot } from './cache.ts';
+import { kubernetesBinDir } from './providers/local/versions.ts';
 import { describeKubeError } from '../kube/api-error.ts';
 import { applyManifests } from '../kube/apply.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
@@ -136,7 +140,13 @@ export async function deployServices(
 async function loadServiceManifests(
   ctx: Pick<ProviderContext, 'config' | 'root'>,
 ): Promise<ManifestObject[]> {
-  return loadManifests(ctx.config.services.manifests);
+  return loadManifests(ctx.config.services.manifests, { kubectl: await cachedKubectl() });
+}
+
+/** The kubectl the local provider built, when there is one: kustomizations render with it. */
+async function cachedKubectl(): Promise<string | undefined> {
+  const kubectl = join(kubernetesBinDir(cacheRoot()), 'kubectl');
+  return (await isExecutable(kubectl)) ? kubectl : undefined;
 }
 
 /** The namespace incluster creates for the services, labelled so `down` on a shared cluster finds it. */

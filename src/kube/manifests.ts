@@ -1,10 +1,13 @@
 // Reading manifests: multi-document YAML from files and directories, each object remembering where
 // it came from so every later error can name the file and document (FR-027), and a check for
-// containers that would pull from a registry (FR-005).
+// containers that would pull from a registry (FR-005). A directory with a kustomization file is a
+// kustomization: it is rendered by `kubectl kustomize` (bases, overlays, patches, generators) and
+// what it renders is loaded, instead of its raw files.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { firstLine, UsageError } from '../errors.ts';
+import { runCommand } from '../process/exec.ts';
 
 /** Any Kubernetes object, as plain JSON. */
 export interface KubeObject {
@@ -39,19 +42,67 @@ export interface PullWarning {
 
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
+/** The file names that make a directory a kustomization, as kustomize looks for them. */
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+
+/** How to load manifests. */
+export interface LoadManifestsOptions {
+  cwd?: string;
+  /** The kubectl that renders kustomizations; default $INCLUSTER_KUBECTL, else `kubectl` on PATH. */
+  kubectl?: string;
+  signal?: AbortSignal;
+}
+
 /** Loads every object from files and directories (sorted, non-recursive into hidden entries). */
 export async function loadManifests(
   paths: readonly string[],
-  options: { cwd?: string } = {},
+  options: LoadManifestsOptions = {},
 ): Promise<ManifestObject[]> {
   const objects: ManifestObject[] = [];
   for (const path of paths) {
     const absolute = resolve(options.cwd ?? process.cwd(), path);
-    for (const file of await manifestFiles(absolute, path)) {
-      objects.push(...parseManifests(await readFile(file, 'utf8'), file));
+    for (const entry of await manifestFiles(absolute, path)) {
+      if (entry.kustomization) objects.push(...(await renderKustomization(entry.kustomization, options)));
+      else if (entry.file) objects.push(...parseManifests(await readFile(entry.file, 'utf8'), entry.file));
     }
   }
   return objects;
+}
+
+/**
+ * Renders a kustomization directory with `kubectl kustomize` and parses what it prints; the
+ * objects' source names the directory. A kustomization that does not render is the user's to fix.
+ */
+export async function renderKustomization(
+  dir: string,
+  options: Pick<LoadManifestsOptions, 'kubectl' | 'signal'> = {},
+): Promise<ManifestObject[]> {
+  const kubectl = options.kubectl ?? process.env.INCLUSTER_KUBECTL ?? 'kubectl';
+  let result;
+  try {
+    result = await runCommand(kubectl, ['kustomize', dir], {
+      allowFailure: true,
+      maxBuffer: 64 * 1024 * 1024,
+      signal: options.signal,
+      timeoutMs: 120_000,
+    });
+  } catch (error) {
+    throw new UsageError(
+      `rendering the kustomization ${dir} needs kubectl, and \`${kubectl}\` could not run`,
+      {
+        cause: error,
+        hint: 'install kubectl, or set INCLUSTER_KUBECTL to its path',
+      },
+    );
+  }
+  if (result.exitCode !== 0)
+    throw new UsageError(
+      `${dir}: \`kubectl kustomize\` failed: ${firstLine(result.stderr.trim() || result.stdout)}`,
+      {
+        hint: result.stderr.trim().split('\n').slice(-10).join('\n'),
+      },
+    );
+  return parseManifests(result.stdout, `${dir} (kustomize)`);
 }
 
 /** Parses multi-document YAML text; `file` names it in errors. Empty documents are skipped. */
@@ -161,22 +212,36 @@ function flattenLists(data: unknown, where: string): KubeObject[] {
   return [object as KubeObject];
 }
 
-async function manifestFiles(absolute: string, shown: string): Promise<string[]> {
+/** A file to parse, or a kustomization directory to render. */
+type ManifestSource =
+  { file: string; kustomization?: undefined } | { file?: undefined; kustomization: string };
+
+async function manifestFiles(absolute: string, shown: string): Promise<ManifestSource[]> {
   let info;
   try {
     info = await stat(absolute);
   } catch (error) {
     throw new UsageError(`manifest path ${shown} does not exist`, { cause: error });
   }
-  if (!info.isDirectory()) return [absolute];
-  const entries = await readdir(absolute, { withFileTypes: true });
-  const files: string[] = [];
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  if (!info.isDirectory()) {
+    // A kustomization file named directly stands for its directory.
+    if ((KUSTOMIZATION_FILES as readonly string[]).includes(basename(absolute)))
+      return [{ kustomization: dirname(absolute) }];
+    return [{ file: absolute }];
+  }
+  const entries = (await readdir(absolute, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
+  if (
+    entries.some((entry) => entry.isFile() && (KUSTOMIZATION_FILES as readonly string[]).includes(entry.name))
+  )
+    return [{ kustomization: absolute }];
+  const files: ManifestSource[] = [];
+  for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = join(absolute, entry.name);
     if (entry.isDirectory()) files.push(...(await manifestFiles(full, join(shown, entry.name))));
-    else if (YAML_EXTENSIONS.has(extname(entry.name)) && entry.name !== 'kustomization.yaml')
-      files.push(full);
+    else if (YAML_EXTENSIONS.has(extname(entry.name))) files.push({ file: full });
   }
   return files;
 }
