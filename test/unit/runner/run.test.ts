@@ -36,21 +36,31 @@ class InterruptingStatus extends Status {
 
 const provider = { name: 'existing' } as unknown as ClusterProvider;
 
+/** What runSuite is given in these tests: the fake cluster, a prebuilt image, no build or load. */
+function suiteOptions(
+  signal: AbortSignal,
+  status: Status = new Status(new PassThrough(), { interactive: false }),
+) {
+  const root = process.env.TMPDIR ?? '/tmp';
+  return {
+    config: configAt(root, { namespace: 'services' }),
+    root,
+    status,
+    env: {},
+    signal,
+    provider,
+    access: { provider: 'existing' as const, clusterName: 'fake', kubeconfigPath: cluster.api.kubeconfig },
+    onLog: () => undefined,
+    image: { reference: 'incluster-runner:0123456789abcdef', pullPolicy: 'Never' as const },
+  };
+}
+
 async function run(options: { interruptAt?: string; keep?: boolean; shards?: number } = {}) {
   cluster = await startFakeCluster();
   const controller = new AbortController();
   const status = new InterruptingStatus(options.interruptAt, controller);
-  const root = process.env.TMPDIR ?? '/tmp';
   const result = await runSuite({
-    config: configAt(process.env.TMPDIR ?? '/tmp', { namespace: 'services' }),
-    root,
-    status,
-    env: {},
-    signal: controller.signal,
-    provider,
-    access: { provider: 'existing', clusterName: 'fake', kubeconfigPath: cluster.api.kubeconfig },
-    onLog: () => undefined,
-    image: { reference: 'incluster-runner:0123456789abcdef', pullPolicy: 'Never' },
+    ...suiteOptions(controller.signal, status),
     keep: options.keep,
     shards: options.shards,
   });
@@ -132,17 +142,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
     cluster.onApply = (path) => {
       if (path.includes('/rolebindings/')) controller.abort(new Error('interrupted by SIGTERM'));
     };
-    const result = await runSuite({
-      config: configAt(process.env.TMPDIR ?? '/tmp', { namespace: 'services' }),
-      root: process.env.TMPDIR ?? '/tmp',
-      status: new Status(new PassThrough(), { interactive: false }),
-      env: {},
-      signal: controller.signal,
-      provider,
-      access: { provider: 'existing', clusterName: 'fake', kubeconfigPath: cluster.api.kubeconfig },
-      onLog: () => undefined,
-      image: { reference: 'incluster-runner:0123456789abcdef', pullPolicy: 'Never' },
-    });
+    const result = await runSuite(suiteOptions(controller.signal));
     expect(result.exitStatus).toBe(130);
     const ns = result.report.namespace;
     expect(cluster.applied.at(-1)).toBe(
@@ -166,15 +166,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
       if (path.includes('/jobs/')) return 'admission webhook refused the Job';
     };
     const error = await runSuite({
-      config: configAt(process.env.TMPDIR ?? '/tmp', { namespace: 'services' }),
-      root: process.env.TMPDIR ?? '/tmp',
-      status: new Status(new PassThrough(), { interactive: false }),
-      env: {},
-      signal: new AbortController().signal,
-      provider,
-      access: { provider: 'existing', clusterName: 'fake', kubeconfigPath: cluster.api.kubeconfig },
-      onLog: () => undefined,
-      image: { reference: 'incluster-runner:0123456789abcdef', pullPolicy: 'Never' },
+      ...suiteOptions(new AbortController().signal),
       runId: '20261201-000000-fail',
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
