@@ -58,13 +58,14 @@ const problemEntry = z.object({
       'malformed-id',
       'unresolved-tags',
       'invalid-api',
+      'unresolved-import',
       'uncalled-test',
       'no-tests',
       'vitest-config',
       'test-set',
     ])
     .describe(
-      'invalid-api: a call Vitest 5 rejects when it loads the file; uncalled-test: a test in a function nothing calls (reported, not counted, does not fail the gate); no-tests: a test file without tests; vitest-config: a part of the Vitest config that cannot be resolved statically; test-set: a file where trace.tests and Vitest disagree.',
+      'invalid-api: a call Vitest 5 rejects when it loads the file; unresolved-import: an import Vite cannot resolve (the file fails to load); uncalled-test: a test in a function nothing calls (reported, not counted, does not fail the gate); no-tests: a test file without tests; vitest-config: a part of the Vitest config that cannot be resolved statically; test-set: a file where trace.tests and Vitest disagree.',
     ),
   ...location,
   column: z.number().int().min(1),
@@ -123,7 +124,7 @@ export const reportSchema = z
       unknownIds: z.number().int(),
       malformedIds: z.number().int(),
       unresolvedTags: z.number().int(),
-      invalidApis: z.number().int(),
+      invalidApis: z.number().int().describe('Calls Vitest 5 rejects, and imports that do not resolve.'),
       uncalledTests: z.number().int(),
       emptyFiles: z.number().int(),
       testSetProblems: z

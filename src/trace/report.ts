@@ -161,7 +161,7 @@ export function buildReport(input: ReportInput): TraceReport {
     unknownIds: count('unknown-id'),
     malformedIds: count('malformed-id'),
     unresolvedTags: count('unresolved-tags'),
-    invalidApis: count('invalid-api'),
+    invalidApis: count('invalid-api') + count('unresolved-import'),
     uncalledTests: count('uncalled-test'),
     emptyFiles: count('no-tests'),
     testSetProblems: count('vitest-config') + count('test-set'),
@@ -243,7 +243,7 @@ function decideGate(
   if (summary.invalidApis > 0)
     failures.push({
       code: 'invalid-api',
-      message: `${plural(summary.invalidApis, 'call')} that Vitest 5 rejects when it loads the file`,
+      message: `${plural(summary.invalidApis, 'call or import')} that Vitest fails the test file on when it loads it`,
     });
   if (summary.emptyFiles > 0)
     failures.push({

@@ -316,6 +316,18 @@ local.describe('extended describe', { tags: ['001-FR-005'] }, () => {
     expect: { problems: ['invalid-api'], noProblems: ['untagged-test'], gate: 'failed' },
   },
   {
+    name: 'an import that resolves to nothing (an alias nobody defined)',
+    tags: ['001-FR-064'],
+    files: base({
+      'test/support/db.ts': "import { test } from 'vitest';\nexport const withDb = test.extend('db', 1);\n",
+      'test/a.test.ts': `import { withDb } from '@/support/db.ts';
+import type { Nothing } from 'not-installed';
+withDb('dropped silently before', { tags: ['001-FR-001'] }, () => {});
+`,
+    }),
+    expect: { problems: ['unresolved-import'], gate: 'failed' },
+  },
+  {
     name: 'a test file that does not parse',
     tags: ['001-FR-064'],
     files: base({ 'test/broken.test.ts': `${ALL}test('x', () => {\n` }),

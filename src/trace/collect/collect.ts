@@ -49,7 +49,14 @@ export interface CollectedTest {
  * written. Every kind fails the trace gate except `uncalled-test`, which is reported and not counted.
  */
 export interface CollectionProblem {
-  kind: 'unresolved-tags' | 'invalid-api' | 'uncalled-test' | 'no-tests' | 'vitest-config' | 'test-set';
+  kind:
+    | 'unresolved-tags'
+    | 'invalid-api'
+    | 'unresolved-import'
+    | 'uncalled-test'
+    | 'no-tests'
+    | 'vitest-config'
+    | 'test-set';
   file: string;
   line: number;
   column: number;
@@ -340,6 +347,7 @@ function collectModule(context: WalkContext, module: SourceModule): void {
     const fn = bindingFunction(binding);
     if (fn) walk.declared.set(fn, { name, env });
   }
+  checkImports(walk);
   const before = context.tests.length;
   for (const statement of module.program.body as AstNode[]) visit(walk, statement, root, env);
   // Functions nothing calls: Vitest never declares their tests. Walking one may declare more.
@@ -362,6 +370,26 @@ function collectModule(context: WalkContext, module: SourceModule): void {
       column: 1,
       message: 'this test file declares no tests (Vitest fails it: "No test suite found")',
     });
+}
+
+/** An import Vite cannot resolve fails the file in Vitest: none of its tests run. */
+function checkImports(walk: FileWalk): void {
+  const { module } = walk;
+  for (const statement of module.program.body as AstNode[]) {
+    const source = statement.source as AstNode | null | undefined;
+    if (!source || typeof source.value !== 'string') continue;
+    if (!['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration'].includes(statement.type))
+      continue;
+    // `import type` and `export type` are erased before Vitest loads the file.
+    if (statement.importKind === 'type' || statement.exportKind === 'type') continue;
+    if (walk.context.graph.canResolve(module, source.value)) continue;
+    problem(
+      walk,
+      module.position(source.start),
+      `\`${source.value}\` does not resolve (no such file, alias or installed package): Vitest fails this file when it loads it`,
+      'unresolved-import',
+    );
+  }
 }
 
 function uncheckedFunctions(walk: FileWalk, checked: Set<AstNode>): [AstNode, { name: string; env: Env }][] {

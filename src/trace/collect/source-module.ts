@@ -2,6 +2,7 @@
 // its module-level bindings, imports and exports, and a way to turn offsets into lines. Modules are
 // parsed once per collection and shared, since test files import the same fixtures and constants.
 import { readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseSync, rawTransferSupported, type ParserOptions } from 'oxc-parser';
 import { UsageError } from '../../errors.ts';
@@ -122,6 +123,30 @@ export class ModuleGraph {
       this.json.set(target, data);
     }
     return data;
+  }
+
+  /**
+   * True when Vite could load `specifier` from `from`: a file (relative, absolute, aliased), a
+   * Node.js built-in, a package installed in a node_modules above it, or something we cannot judge
+   * (`virtual:` modules, `#` subpath imports, URLs). False means Vitest fails the file at load.
+   */
+  canResolve(from: SourceModule, specifier: string): boolean {
+    const bare = specifier.replace(/\?.*$/, '');
+    if (this.resolve(dirname(from.path), bare)) return true;
+    if (isLocalSpecifier(bare) || this.aliasTarget(bare) !== undefined) return false;
+    // Vitest resolves itself for the files it runs, wherever it is installed.
+    if (bare === 'vitest' || bare.startsWith('vitest/') || bare.startsWith('@vitest/')) return true;
+    if (
+      /[:#]/.test(bare[0] === '@' ? bare.slice(1) : bare) ||
+      bare.startsWith('#') ||
+      builtinModules.includes(bare)
+    )
+      return true;
+    const name = bare.startsWith('@') ? bare.split('/').slice(0, 2).join('/') : bare.split('/')[0]!;
+    for (let dir = dirname(from.path); ; dir = dirname(dir)) {
+      if (statSync(resolve(dir, 'node_modules', name), { throwIfNoEntry: false })) return true;
+      if (dirname(dir) === dir) return false;
+    }
   }
 
   /** Why an import is not followed, for messages: a package, or a local path that does not resolve. */

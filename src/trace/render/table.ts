@@ -59,6 +59,7 @@ export function renderTable(report: TraceReport, options: { full?: boolean } = {
   section('Malformed requirement IDs', 'malformed-id');
   section('Tags that cannot be resolved', 'unresolved-tags');
   section('Calls Vitest 5 rejects', 'invalid-api');
+  section('Imports that do not resolve', 'unresolved-import');
   section('Test files without tests', 'no-tests');
   section('Vitest config', 'vitest-config');
   section('trace.tests and Vitest disagree', 'test-set');
