@@ -105,7 +105,11 @@ async function packIncluster(): Promise<string> {
       },
     ),
   );
-  const packed = await npm(['pack', '--json', '--pack-destination', work.dir], { cwd: pkg });
+  // dist/ is built above; the staging copy has no tsconfig for the package's own prepack build
+  // (pack-adopt.test.ts packs a clean clone with it).
+  const packed = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work.dir], {
+    cwd: pkg,
+  });
   expectSuccess(packed);
   const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
   return join(work.dir, filename);
