@@ -3,8 +3,10 @@
 // --no-static-parse, which imports every file). Prints medians and ratios measured in the same run.
 // The CLI measured is the built one (`npm run build`, what the package's bin runs): cold
 // (`--no-cache`: every file parsed) and warm (the collection cache of the previous run, as after an
-// edit-free re-run), plus the CLI from its TypeScript sources, cold.
-//   node bench/trace-collect.ts [--runs N] [--keep]
+// edit-free re-run), plus the CLI from its TypeScript sources, cold. Every test has a body of 4 to
+// 8 lines, as real tests do: the parser pays for bodies even though the collector skips them.
+// The import-based `vitest list --no-static-parse` takes minutes; it runs only with --with-import.
+//   node bench/trace-collect.ts [--runs N] [--keep] [--with-import]
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,9 +18,25 @@ const repo = resolve(import.meta.dirname, '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
 const only = process.argv.includes('--generate-only');
 const keep = process.argv.includes('--keep');
+const withImport = process.argv.includes('--with-import');
 
 function id(n: number): string {
   return `001-FR-${String(n).padStart(3, '0')}`;
+}
+
+/** A body of 4 to 8 lines: arrange, act, assert, as a real test is written. */
+function body(n: number, indent: string): string[] {
+  const lines = [
+    `const input = { id: ${n}, name: 'item-${n}', tags: ['a', 'b'] };`,
+    'const result = { ...input, total: input.id * 2 };',
+    `expect(result.total).toBe(${n * 2});`,
+    'expect(result.name).toMatch(/^item-/);',
+    'expect(result.tags).toHaveLength(2);',
+    "expect(Object.keys(result)).toContain('total');",
+    'expect(result).toMatchObject({ id: input.id });',
+    'expect(JSON.stringify(result)).toContain(String(input.id));',
+  ];
+  return lines.slice(0, 4 + (n % 5)).map((line) => indent + line);
 }
 
 /** One generated test file: nested describes, constants, .each, .skip, an extended test. */
@@ -34,17 +52,15 @@ function testFile(index: number): string {
     for (let t = 0; t < TESTS_PER_FILE / 4; t += 1) {
       const n = group * 5 + t;
       const tag = `{ tags: ['${id(((index + n) % 50) + 1)}'] }`;
-      if (n % 7 === 3)
-        lines.push(`    test.each([1, 2])('case ${n} %i', ${tag}, (x) => expect(x).toBeGreaterThan(0));`);
-      else if (n % 11 === 5) lines.push(`    test.skip('case ${n}', ${tag}, () => expect(1).toBe(1));`);
-      else if (n % 5 === 1) lines.push(`    it('case ${n}', ${tag}, ({ value }) => expect(value).toBe(1));`);
-      else
-        lines.push(
-          `    test('case ${n}', ${tag}, () => {`,
-          `      const value: number = ${n};`,
-          `      expect(value + 1).toBe(${n + 1});`,
-          '    });',
-        );
+      const open =
+        n % 7 === 3
+          ? `    test.each([1, 2])('case ${n} %i', ${tag}, (x) => {`
+          : n % 11 === 5
+            ? `    test.skip('case ${n}', ${tag}, () => {`
+            : n % 5 === 1
+              ? `    it('case ${n}', ${tag}, ({ value }) => {`
+              : `    test('case ${n}', ${tag}, () => {`;
+      lines.push(open, ...body(n, '      '), '    });');
     }
     lines.push('  });');
   }
@@ -122,10 +138,14 @@ try {
     process.exit(0);
   }
   const vitestBin = join(repo, 'node_modules/vitest/vitest.mjs');
-  await runCommand('npm', ['run', '--silent', 'build'], { cwd: repo });
+  // tsc emits despite type errors elsewhere in the tree (work in progress of others); what matters
+  // here is that the CLI was built from the current sources, and the candidates' test counts check it runs.
+  const build = await runCommand('npm', ['run', '--silent', 'build'], { cwd: repo, allowFailure: true });
+  if (build.exitCode !== 0)
+    console.error(`npm run build reported errors; measuring what it emitted:\n${build.stdout.slice(-1000)}`);
   const built = join(repo, 'dist/cli/main.js');
   const traceCount = (out: string) => Number(/Tests +(\d+) in/.exec(out)?.[1]);
-  const candidates: Candidate[] = [
+  const all: Candidate[] = [
     {
       name: 'incluster trace, cold (--no-cache)',
       command: [process.execPath, built, 'trace', '--no-cache'],
@@ -158,6 +178,7 @@ try {
       once: true,
     },
   ];
+  const candidates = all.filter((c) => withImport || !c.name.includes('--no-static-parse'));
   const samples = new Map<string, Sample[]>(candidates.map((c) => [c.name, []]));
   // Fills the collection cache the warm candidate reuses.
   await measure(dir, candidates[1]!);
@@ -191,8 +212,10 @@ try {
   }
   const list = stats('vitest list --json (static parse, default)');
   const warm = stats(candidates[1]!.name);
+  const coldRatio = list.wall / baseline.wall;
+  const warmRatio = list.wall / warm.wall;
   console.log(
-    `goal (<= 2 s and >= 5x faster than vitest list): cold ${(baseline.wall / 1000).toFixed(2)} s, ${(list.wall / baseline.wall).toFixed(1)}x; warm ${(warm.wall / 1000).toFixed(2)} s, ${(list.wall / warm.wall).toFixed(1)}x`,
+    `goal (>= 5x faster than vitest list cold, >= 10x warm): cold ${(baseline.wall / 1000).toFixed(2)} s, ${coldRatio.toFixed(1)}x (${coldRatio >= 5 ? 'met' : 'NOT met'}); warm ${(warm.wall / 1000).toFixed(2)} s, ${warmRatio.toFixed(1)}x (${warmRatio >= 10 ? 'met' : 'NOT met'}); CPU ${(list.cpu / baseline.cpu).toFixed(1)}x cold, ${(list.cpu / warm.cpu).toFixed(1)}x warm`,
   );
 } finally {
   if (keep) console.log(`kept ${dir}`);
