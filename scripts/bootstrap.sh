@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs to build and test: Node.js (see env.sh), the npm
-# dependencies from the lockfile, and (as root on Debian) the packages the tests drive: Chromium for
-# the HTML report test. The local cluster installs its own packages in `incluster up`.
+# dependencies from the lockfile, and, with `--test-browser` (as root on Debian, what `make test`
+# passes), Chromium for the one test that renders the HTML report; `make setup` and `make demo`
+# do not need a browser and do not install one. The local cluster installs its own packages in `incluster up`.
 # Re-running is cheap: npm ci runs only when the lockfile changed.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -14,7 +15,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [ "${1:-}" = --test-browser ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then

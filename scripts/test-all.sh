@@ -6,7 +6,7 @@
 # any stage failed. Vitest results go to test-results/vitest-<project>.json for .ci/run's summary.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/bootstrap.sh" || exit 3
+"$here/bootstrap.sh" --test-browser || exit 3
 . "$here/env.sh"
 cd "$incluster_root"
 mkdir -p test-results

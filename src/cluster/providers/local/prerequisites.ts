@@ -74,7 +74,7 @@ export async function diagnoseLocal(env: NodeJS.ProcessEnv = process.env): Promi
     name: `kubernetes v${KUBERNETES_VERSION}`,
     ok: cached,
     detail: cached ? `cached in ${binDir}` : 'not built yet',
-    fix: 'incluster up --provider local builds it once (about 20 minutes on 2 cores), or needs Go below',
+    fix: 'incluster up --provider local builds it once (about 7.5 minutes on 2 cores, see bench/RESULTS.md), or needs Go below',
     optional: true,
   });
   const go = await commandCheck('go', 'install Go 1.24 or newer (https://go.dev/dl/)', {
