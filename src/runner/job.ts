@@ -250,6 +250,19 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
           enableServiceLinks: false,
           // Long enough for a test process to flush its reporters, short enough for Ctrl-C.
           terminationGracePeriodSeconds: 5,
+          // Shards spread over the nodes when there are several (the cluster's scheduler places
+          // them, not incluster); on one node, or when a node is full, they still schedule.
+          topologySpreadConstraints:
+            spec.shards > 1
+              ? [
+                  {
+                    maxSkew: 1,
+                    topologyKey: 'kubernetes.io/hostname',
+                    whenUnsatisfiable: 'ScheduleAnyway',
+                    labelSelector: { matchLabels: { [RUN_ID_LABEL]: spec.runId } },
+                  },
+                ]
+              : undefined,
           securityContext: {
             runAsNonRoot: true,
             runAsUser: RUNNER_UID,

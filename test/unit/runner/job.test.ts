@@ -205,6 +205,19 @@ describe('the test command', { tags: ['001-FR-016'] }, () => {
     ]);
     expect(command.slice(4)).toEqual(['npx', 'vitest', 'run', '-t', "it's $(rm -rf /)"]);
   });
+  test("sharded pods spread over the cluster's nodes, softly; one shard asks for nothing", () => {
+    const podSpec = (shards: number) =>
+      (runnerJob(spec({ shards })).spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(podSpec(3).topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: { 'incluster.dev/run-id': 'r20261124-a1b2' } },
+      },
+    ]);
+    expect(podSpec(1).topologySpreadConstraints).toBeUndefined();
+  });
 });
 
 describe('namespace and RBAC', { tags: ['001-FR-012'] }, () => {
