@@ -20,7 +20,9 @@ import {
 import { readLogs } from '../kube/logs.ts';
 import {
   describePullWarning,
+  findPullRisks,
   loadManifests,
+  parseManifests,
   type KubeObject,
   type ManifestObject,
 } from '../kube/manifests.ts';
@@ -28,6 +30,7 @@ import { waitFor } from '../kube/wait.ts';
 import { CLUSTER_LABEL, managedByLabels } from '../ownership.ts';
 import { ensureGeneratedSecret, ensurePostgresSecret } from '../services/postgres-credentials.ts';
 import { builtInServiceObjects } from '../services/registry.ts';
+import { chartNamespace, ensureHelm, installChart, renderChart, uninstallChart } from '../services/helm.ts';
 import { REDIS_PASSWORD_KEY } from '../services/redis.ts';
 import { exportFailureLogs } from './failure-logs.ts';
 import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
@@ -81,7 +84,7 @@ export async function bringUp(
     }
     let applied: string[] = [];
     if (options.services !== false) {
-      applied = await deployServices(client, ctx, options.servicesTimeoutMs, services);
+      applied = await deployServices(client, ctx, options.servicesTimeoutMs, services, access);
     }
     return { access, serverVersion: gitVersion, nodes, applied };
   } catch (error) {
@@ -100,46 +103,119 @@ export async function bringUp(
   }
 }
 
-/** Applies the configured service manifests into the configured namespace and waits until ready (FR-002, FR-005). */
+/**
+ * Applies the configured service manifests (and the enabled built-in services) into the configured
+ * namespace and waits until ready (FR-002, FR-005), then installs the configured Helm charts and
+ * waits for them; `access` (the kubeconfig helm uses) is needed only when there are charts.
+ */
 export async function deployServices(
   client: KubeClient,
-  ctx: ProviderContext,
+  ctx: Pick<ProviderContext, 'status' | 'signal' | 'config'> & Partial<Pick<ProviderContext, 'env'>>,
   timeoutMs: number,
   manifests?: ManifestObject[],
+  access?: ClusterAccess,
 ): Promise<string[]> {
   const { status, signal, config } = ctx;
   const objects = [...(manifests ?? (await loadServiceManifests(ctx))), ...builtInServiceObjects(config)];
-  if (objects.length === 0) return [];
+  const charts = config.services.charts;
+  if (objects.length === 0 && charts.length === 0) return [];
   const namespace = config.namespace;
-  return status.phase(`Deploying ${objects.length} service objects into ${namespace}`, async () => {
-    await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
-    // The PostgreSQL manifests take their credentials from a Secret that is never committed:
-    // create it with a random password the first time, keep it afterwards.
-    const secret = config.postgres.secret;
-    if (JSON.stringify(objects.map((o) => o.object)).includes(`"${secret}"`)) {
-      const { created } = await ensurePostgresSecret(client, namespace, secret, {
-        database: config.postgres.database,
-      });
-      if (created) status.update(`created Secret ${namespace}/${secret} with a random password`);
-    }
-    if (config.redis.enabled) {
-      const { created } = await ensureGeneratedSecret(client, namespace, config.redis.secret, (password) => ({
-        [REDIS_PASSWORD_KEY]: password,
-      }));
-      if (created) status.update(`created Secret ${namespace}/${config.redis.secret} with a random password`);
-    }
-    const result = await applyManifests(client, objects, { namespace, signal });
-    for (const warning of result.warnings) status.info(`warning: ${describePullWarning(warning)}`);
-    status.update('waiting for every workload to be ready');
-    await waitFor(namespaceWorkloadsReady(client, namespace), { timeout: timeoutMs, signal });
-    return result.applied.map((o) => `${o.kind}/${o.metadata.name}`);
-  });
+  const applied: string[] = [];
+  if (objects.length > 0)
+    applied.push(
+      ...(await status.phase(`Deploying ${objects.length} service objects into ${namespace}`, async () => {
+        await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
+        // The PostgreSQL manifests take their credentials from a Secret that is never committed:
+        // create it with a random password the first time, keep it afterwards.
+        const secret = config.postgres.secret;
+        if (JSON.stringify(objects.map((o) => o.object)).includes(`"${secret}"`)) {
+          const { created } = await ensurePostgresSecret(client, namespace, secret, {
+            database: config.postgres.database,
+          });
+          if (created) status.update(`created Secret ${namespace}/${secret} with a random password`);
+        }
+        if (config.redis.enabled) {
+          const { created } = await ensureGeneratedSecret(
+            client,
+            namespace,
+            config.redis.secret,
+            (password) => ({
+              [REDIS_PASSWORD_KEY]: password,
+            }),
+          );
+          if (created)
+            status.update(`created Secret ${namespace}/${config.redis.secret} with a random password`);
+        }
+        const result = await applyManifests(client, objects, { namespace, signal });
+        for (const warning of result.warnings) status.info(`warning: ${describePullWarning(warning)}`);
+        status.update('waiting for every workload to be ready');
+        await waitFor(namespaceWorkloadsReady(client, namespace), { timeout: timeoutMs, signal });
+        return result.applied.map((o) => `${o.kind}/${o.metadata.name}`);
+      })),
+    );
+  if (charts.length > 0) {
+    if (!access) throw new Error('deployServices: Helm charts need the cluster access');
+    applied.push(...(await installCharts(client, ctx, timeoutMs, access)));
+  }
+  return applied;
+}
+
+/** Installs every configured chart (rendered offline first: a bad chart exits 2) and waits for it. */
+async function installCharts(
+  client: KubeClient,
+  ctx: Pick<ProviderContext, 'status' | 'signal' | 'config'> & Partial<Pick<ProviderContext, 'env'>>,
+  timeoutMs: number,
+  access: ClusterAccess,
+): Promise<string[]> {
+  const { status, signal, config } = ctx;
+  const env = ctx.env ?? process.env;
+  const helm = await ensureHelm({ status, signal, env });
+  const installed: string[] = [];
+  for (const chart of config.services.charts) {
+    const namespace = chartNamespace(chart, config);
+    await status.phase(`Installing Helm release ${chart.release} into ${namespace}`, async () => {
+      const rendered = parseManifests(
+        await renderChart(helm, chart, namespace, { signal, env }),
+        chart.chart,
+      );
+      for (const warning of findPullRisks(rendered)) status.info(`warning: ${describePullWarning(warning)}`);
+      await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
+      await installChart(helm, chart, namespace, access, { timeoutMs, signal, env });
+      status.update('waiting for every workload to be ready');
+      await waitFor(namespaceWorkloadsReady(client, namespace), { timeout: timeoutMs, signal });
+    });
+    installed.push(`HelmRelease/${chart.release}`);
+  }
+  return installed;
+}
+
+/**
+ * `down`: uninstalls the configured Helm releases while the cluster still runs (on a shared
+ * cluster they would otherwise stay), then lets the provider remove what `up` created.
+ */
+export async function tearDown(provider: ClusterProvider, ctx: ProviderContext): Promise<void> {
+  const charts = ctx.config.services.charts;
+  const access = charts.length > 0 ? await provider.access(ctx) : undefined;
+  if (access) {
+    const helm = await ensureHelm({ status: ctx.status, signal: ctx.signal, env: ctx.env });
+    await ctx.status.phase(
+      `Uninstalling ${charts.length} Helm release${charts.length === 1 ? '' : 's'}`,
+      async () => {
+        for (const chart of [...charts].reverse()) {
+          const outcome = await uninstallChart(helm, chart, chartNamespace(chart, ctx.config), access, {
+            signal: ctx.signal,
+            env: ctx.env,
+          });
+          ctx.status.update(`${chart.release}: ${outcome}`);
+        }
+      },
+    );
+  }
+  await provider.down(ctx);
 }
 
 /** Loads and parses the configured service manifests; a malformed one is a UsageError naming file and line. */
-async function loadServiceManifests(
-  ctx: Pick<ProviderContext, 'config' | 'root'>,
-): Promise<ManifestObject[]> {
+async function loadServiceManifests(ctx: Pick<ProviderContext, 'config'>): Promise<ManifestObject[]> {
   return loadManifests(ctx.config.services.manifests, { kubectl: await cachedKubectl() });
 }
 

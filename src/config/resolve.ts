@@ -18,7 +18,15 @@ export function resolveConfigPaths(config: Config, root: string): Config {
       existing: { ...cluster.existing, kubeconfig: optional(cluster.existing.kubeconfig) },
       local: { ...cluster.local, stateDir: optional(cluster.local.stateDir) },
     },
-    services: { ...config.services, manifests: config.services.manifests.map(at) },
+    services: {
+      ...config.services,
+      manifests: config.services.manifests.map(at),
+      charts: config.services.charts.map((chart) => ({
+        ...chart,
+        chart: at(chart.chart),
+        values: chart.values.map(at),
+      })),
+    },
     runner: {
       ...config.runner,
       dockerfile: at(config.runner.dockerfile),

@@ -63,6 +63,18 @@ const declaredService = z.strictObject({
     .describe('More variables for the runner pod; $(<NAME>_HOST) and $(<NAME>_PORT) may be used.'),
 });
 
+/** A Helm chart `up` installs (upgrade --install) and `down` uninstalls. */
+const helmChart = z.strictObject({
+  release: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Helm release name (lower-case letters, digits, -)')
+    .max(53),
+  chart: z.string().min(1).describe('Path of a chart directory or a packaged .tgz.'),
+  namespace: z.string().optional().describe('Namespace to install into; default: the services namespace.'),
+  values: z.array(z.string()).default([]).describe('Values files, in order (`helm -f`).'),
+  set: z.record(z.string(), z.string()).default({}).describe('Single values (`helm --set key=value`).'),
+});
+
 const policyRule = z.strictObject({
   apiGroups: z.array(z.string()).default(['']),
   resources: z.array(z.string()).min(1),
@@ -123,6 +135,10 @@ export const configSchema = z
           .default(['testing/k8s/services/'])
           .describe('Files or directories of YAML manifests applied by `up`.'),
         timeout: duration.prefault('5m'),
+        charts: z
+          .array(helmChart)
+          .default([])
+          .describe('Helm charts `up` installs and waits for, and `down` uninstalls.'),
         declared: z
           .array(declaredService)
           .default([])
@@ -230,6 +246,12 @@ export const configSchema = z
         threshold: z.number().min(0).max(100).default(100),
         allowUntagged: z.boolean().default(false),
         tests: z.array(z.string()).default(['test/**/*.test.ts']),
+        pytest: z
+          .array(z.string())
+          .optional()
+          .describe(
+            'Paths given to pytest for its test set (one invocation each, as `pytest PATH`); unset: as `pytest` in the root, when it has a pytest config or test files; [] leaves pytest out.',
+          ),
         lockFile: z.string().default('specs/traceability.lock'),
       })
       .prefault({}),

@@ -16,12 +16,13 @@ export function downCommand(ctx: CommandContext): Command {
     name: 'down',
     summary: 'remove the cluster and everything incluster created',
     description:
-      "Deletes what `up` created: the kind cluster, or the local cluster's processes, mounts, network interfaces, iptables chains and state; on an existing cluster only the namespaces incluster made. Idempotent: running it when nothing is up succeeds.",
+      "Deletes what `up` created: the Helm releases it installed, then the kind cluster, or the local cluster's processes, mounts, network interfaces, iptables chains and state; on an existing cluster only the namespaces incluster made. Idempotent: running it when nothing is up succeeds.",
     examples: ['incluster down', 'sudo incluster down --provider local'],
     configure: (command) => addProviderOption(command),
     action: async (options) => {
       const cluster = await clusterCommandContext(ctx.io, options);
-      await cluster.selection.provider.down(cluster.providerContext);
+      const { tearDown } = await import('../../cluster/lifecycle.ts');
+      await tearDown(cluster.selection.provider, cluster.providerContext);
       cluster.status.info(
         `cluster ${cluster.loaded.config.cluster.name} (${cluster.selection.name}) removed`,
       );
