@@ -124,7 +124,9 @@ export function collectTests(options: CollectOptions): Collection {
     }
     const module = context.graph.load(file, { keep: false, text });
     const result = collectModuleOf(context, module);
-    cache.store(file, hash, context.graph.dependenciesOf(module), result);
+    // Whether an import resolves can change with node_modules, which no hash covers: not cached.
+    const unresolvedImport = result.problems.some((p) => p.kind === 'unresolved-import');
+    cache.store(file, hash, unresolvedImport ? undefined : context.graph.dependenciesOf(module), result);
     return result;
   });
   cache.save();

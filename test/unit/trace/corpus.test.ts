@@ -190,3 +190,32 @@ describe('the corpus agrees with Vitest case by case', { tags: ['001-FR-068', '0
     });
   }
 });
+
+describe('the comparison itself', { tags: ['001-FR-068'] }, () => {
+  test(
+    'catches a dropped tag, a missing test and a silently lost run-time tag',
+    { timeout: 60_000 },
+    async () => {
+      const c = CORPUS.find((x) => x.name === 'describe inheritance and file-level tags')!;
+      const root = await materialize(c);
+      const view = await vitestView(root, c);
+      const { report } = await traceProject({ root, trace: TRACE, cache: false });
+      const collection = collectTests({ root });
+      expect(compare(view, collection, report)).toEqual([]);
+      const lying: Collection = {
+        ...collection,
+        tests: collection.tests.slice(1).map((t, i) => (i === 0 ? { ...t, tags: t.tags.slice(0, -1) } : t)),
+      };
+      const diffs = compare(view, lying, report);
+      expect(diffs.some((d) => d.includes('the trace has no test there'))).toBe(true);
+      expect(diffs.some((d) => d.includes('without reporting it'))).toBe(true);
+      const uncovered = {
+        ...report,
+        requirements: report.requirements.map((r) => ({ ...r, status: 'uncovered' as const })),
+      };
+      expect(compare(view, collection, uncovered).some((d) => d.includes('the trace says uncovered'))).toBe(
+        true,
+      );
+    },
+  );
+});
