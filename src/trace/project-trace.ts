@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Config } from '../config/schema.ts';
 import { diffBaseline, readBaseline, writeBaseline, type BaselineDiff } from './baseline.ts';
 import { collectTests } from './collect/collect.ts';
+import { collectPytest, withPytest, type PytestInvocation } from './pytest/collect.ts';
 import { mergeEvidence, readEvidence } from './evidence.ts';
 import { loadRegistry } from './registry.ts';
 import { buildReport } from './report.ts';
@@ -38,6 +39,8 @@ export interface ProjectTrace {
   confirmed?: BaselineDiff & { file: string };
   /** Test files whose collection came from the cache, unchanged since an earlier trace. */
   reusedFiles: number;
+  /** The pytest invocations whose tests the report counts; empty when the project has none. */
+  pytest: PytestInvocation[];
 }
 
 /** Reads specs, tests, baseline and evidence; builds the report. Bad input throws UsageError (exit 2). */
@@ -45,11 +48,14 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
   const { root, trace } = options;
   const registry = loadRegistry({ root, specs: trace.specs, idPattern: trace.idPattern });
   const override = setsTraceTests(options.configFile ?? join(root, 'incluster.config.yaml'));
-  const collection = collectTests({
+  const vitest = collectTests({
     root,
     ...(override ? { include: trace.tests, compareWithVitest: true } : {}),
     cache: options.cache ?? true,
   });
+  // pytest's tests count like Vitest's: one test set, one report.
+  const pytest = await collectPytest({ root, paths: trace.pytest, format: registry.format });
+  const collection = withPytest(vitest, pytest);
   const baselineFile = resolve(root, trace.lockFile);
   let baseline = await readBaseline(baselineFile);
   let confirmed: ProjectTrace['confirmed'];
@@ -83,7 +89,7 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
       failOnSuspect: options.failOnSuspect,
     },
   });
-  return { report, confirmed, reusedFiles: collection.reused };
+  return { report, confirmed, reusedFiles: collection.reused, pytest: pytest?.invocations ?? [] };
 }
 
 /** True when the config file writes `trace.tests` itself (the schema's default is not an override). */

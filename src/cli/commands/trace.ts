@@ -73,21 +73,27 @@ export function traceCommand(ctx: CommandContext): Command {
       const { traceProject } = await import('../../trace/project-trace.ts');
       const { renderTable } = await import('../../trace/render/table.ts');
       const status = new Status(io.stderr);
-      const { report, confirmed, reusedFiles } = await status.phase('Tracing requirements to tests', () =>
-        traceProject({
-          root,
-          trace: config.trace,
-          configFile: file,
-          threshold,
-          evidenceFiles: (options.requirePassing ?? []).map((f) => resolve(io.cwd, f)),
-          confirm: options.confirm,
-          failOnSuspect: options.failOnSuspect,
-          cache: options.cache,
-        }),
+      const { report, confirmed, reusedFiles, pytest } = await status.phase(
+        'Tracing requirements to tests',
+        () =>
+          traceProject({
+            root,
+            trace: config.trace,
+            configFile: file,
+            threshold,
+            evidenceFiles: (options.requirePassing ?? []).map((f) => resolve(io.cwd, f)),
+            confirm: options.confirm,
+            failOnSuspect: options.failOnSuspect,
+            cache: options.cache,
+          }),
       );
       if (reusedFiles)
         status.info(
           `${reusedFiles} of ${report.summary.testFiles} test files unchanged since the last trace: their tests were taken from node_modules/.cache/incluster (--no-cache parses every file)`,
+        );
+      for (const run of pytest)
+        status.info(
+          `pytest: ${run.files} test files${run.args.length ? ` under ${run.args.join(' ')}` : ''} (rootdir ${run.rootdir}${run.inifile ? `, config ${run.inifile}` : ''})`,
         );
       if (confirmed) {
         const changes = [
