@@ -12,6 +12,8 @@ export default tseslint.config(
       'coverage/**',
       'examples/**/node_modules/**',
       'templates/**',
+      // The pytest plugin's virtualenv (python/pytest-incluster/ci.sh makes it): third-party code.
+      '**/.venv/**',
     ],
   },
   js.configs.recommended,

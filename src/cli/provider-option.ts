@@ -2,12 +2,7 @@
 // of providers (src/cluster/provider-names.ts), so no command spells the names itself. The value is
 // validated where it is used (selectProvider, doctor), so programmatic callers get the same error.
 import type { Command } from 'commander';
-import {
-  orList,
-  PROVIDER_CHOICES,
-  PROVIDER_SUMMARIES,
-  type ProviderChoice,
-} from '../provider-names.ts';
+import { orList, PROVIDER_CHOICES, PROVIDER_SUMMARIES, type ProviderChoice } from '../provider-names.ts';
 
 /** Adds `-p, --provider <name>` and a `Providers:` help section with one line on each of `choices`. */
 export function addProviderOption(
