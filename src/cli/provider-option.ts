@@ -1,5 +1,5 @@
 // The `--provider` option of up, down, run and doctor and its help section, built from the one list
-// of providers (src/cluster/provider-names.ts), so no command spells the names itself. The value is
+// of providers (src/provider-names.ts), so no command spells the names itself. The value is
 // validated where it is used (selectProvider, doctor), so programmatic callers get the same error.
 import type { Command } from 'commander';
 import { orList, PROVIDER_CHOICES, PROVIDER_SUMMARIES, type ProviderChoice } from '../provider-names.ts';
