@@ -297,6 +297,13 @@ class ModuleInfo:
             return ("class", value)
         return Unresolved(node, f"{q(name)} is a {kind}, not a constant")
 
+    @staticmethod
+    def arg_nodes(call, count):
+        """The argument node behind each evaluated argument, when no star spreads them (else None)."""
+        if len(call.args) == count and not any(isinstance(a, ast.Starred) for a in call.args):
+            return list(call.args)
+        return [None] * count
+
     def evaluate(self, node):
         ev = self.evaluate
         if isinstance(node, ast.Constant):
@@ -344,6 +351,8 @@ class ModuleInfo:
                                         else Unresolved(a, "cannot unpack"))
                     else:
                         args.append(ev(a))
+                args = [Unresolved(a, f"{q(describe(n))}: {a.why}") if isinstance(a, Unresolved) and n is not None else a
+                        for a, n in zip(args, self.arg_nodes(node, len(args)))]
                 kwargs = {}
                 for k in node.keywords:
                     if k.arg is None:
@@ -353,7 +362,10 @@ class ModuleInfo:
                         else:
                             kwargs["**"] = inner if isinstance(inner, Unresolved) else Unresolved(k.value, "cannot unpack")
                     else:
-                        kwargs[k.arg] = ev(k.value)
+                        value = ev(k.value)
+                        if isinstance(value, Unresolved):
+                            value = Unresolved(value, f"{q(describe(k.value))}: {value.why}")
+                        kwargs[k.arg] = value
                 if isinstance(fn, Mark):
                     return Mark(fn.name, fn.args + tuple(args), {**fn.kwargs, **kwargs}, node)
                 marks = kwargs.get("marks", ())
@@ -475,7 +487,7 @@ class Loader:
             return Unittest() if attr == "TestCase" else Api("unittest") if attr is None else Unresolved(node, "unittest")
         target = self.find(origin.path, module, level)
         if target is None:
-            return Unresolved(node, f"{q(module or '.')} is not a module of this project")
+            return Unresolved(node, f"{q(module or '.')} is imported from outside this project")
         if attr is None:
             return Unresolved(node, f"module {q(module)}")
         info = self.module(target)
