@@ -30,6 +30,7 @@ import { waitFor } from '../kube/wait.ts';
 import { CLUSTER_LABEL, managedByLabels } from '../ownership.ts';
 import { ensureGeneratedSecret, ensurePostgresSecret } from '../services/postgres-credentials.ts';
 import { builtInServiceObjects } from '../services/registry.ts';
+import { ensurePostgresTls, withPostgresTls } from '../services/postgres-tls.ts';
 import { chartNamespace, ensureHelm, installChart, renderChart, uninstallChart } from '../services/helm.ts';
 import { REDIS_PASSWORD_KEY } from '../services/redis.ts';
 import { exportFailureLogs } from './failure-logs.ts';
@@ -116,7 +117,7 @@ export async function deployServices(
   access?: ClusterAccess,
 ): Promise<string[]> {
   const { status, signal, config } = ctx;
-  const objects = [...(manifests ?? (await loadServiceManifests(ctx))), ...builtInServiceObjects(config)];
+  let objects = [...(manifests ?? (await loadServiceManifests(ctx))), ...builtInServiceObjects(config)];
   const charts = config.services.charts;
   if (objects.length === 0 && charts.length === 0) return [];
   const namespace = config.namespace;
@@ -145,6 +146,11 @@ export async function deployServices(
           );
           if (created)
             status.update(`created Secret ${namespace}/${config.redis.secret} with a random password`);
+        }
+        if (config.postgres.tls.enabled) {
+          status.update('issuing the PostgreSQL server certificate from the cluster CA');
+          const tls = await ensurePostgresTls(client, config, signal);
+          objects = withPostgresTls(objects, config.postgres, tls.revision);
         }
         const result = await applyManifests(client, objects, { namespace, signal });
         for (const warning of result.warnings) status.info(`warning: ${describePullWarning(warning)}`);

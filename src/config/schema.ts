@@ -205,6 +205,17 @@ export const configSchema = z
           .string()
           .default('postgres-credentials')
           .describe('Secret holding `username` and `password`.'),
+        tls: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(false)
+              .describe(
+                'Serve TLS with a certificate from the CA `up` keeps per cluster; clients verify-full.',
+              ),
+            required: z.boolean().default(false).describe('Reject connections without TLS.'),
+          })
+          .prefault({}),
       })
       .prefault({}),
     redis: z

@@ -231,6 +231,13 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
   const labels = runLabels(spec.runId);
   const security = restrictedContainerSecurity();
   const mounts = [{ name: 'artifacts', mountPath: ARTIFACTS_DIR }];
+  // ConfigMaps the services' clients read (a TLS CA), mounted read-only in the test container only.
+  const serviceFiles = spec.services
+    .flatMap((service) => service.mounts ?? [])
+    .map((mount, index) => ({
+      volume: { name: `service-files-${index}`, configMap: { name: mount.configMap } },
+      mount: { name: `service-files-${index}`, mountPath: mount.path, readOnly: true },
+    }));
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -284,9 +291,11 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
                 limits: { ...spec.resources.limits },
               },
               securityContext: security,
-              volumeMounts: spec.syncSources
-                ? [...mounts, { name: 'control', mountPath: '/run/incluster' }]
-                : mounts,
+              volumeMounts: [
+                ...mounts,
+                ...(spec.syncSources ? [{ name: 'control', mountPath: '/run/incluster' }] : []),
+                ...serviceFiles.map((files) => files.mount),
+              ],
             },
             {
               name: HOLDER_CONTAINER,
@@ -305,6 +314,7 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
             { name: 'artifacts', emptyDir: { sizeLimit: spec.artifactsSizeLimit } },
             // Holds the collected-file, and the synced sources when there are any.
             { name: 'control', emptyDir: { sizeLimit: spec.syncSources ? '256Mi' : '1Mi' } },
+            ...serviceFiles.map((files) => files.volume),
           ],
         },
       },

@@ -43,6 +43,8 @@ export interface ServiceContract {
   readiness: Readiness;
   /** Exported to the runner pod in this order; `$(NAME)` may refer to an earlier one. */
   env: readonly EnvVar[];
+  /** ConfigMaps the runner pod mounts read-only (a CA certificate the variables name). */
+  mounts?: readonly { configMap: string; path: string }[];
 }
 
 /** The Service's cluster DNS name: what the variables say inside the cluster. */

@@ -5,6 +5,7 @@
 import type { Config } from '../config/schema.ts';
 import { POSTGRES_SECRET_KEYS } from './postgres-credentials.ts';
 import { serviceHost, type EnvVar, type ServiceContract } from './contract.ts';
+import { CA_FILE, CA_MOUNT_DIR, SERVICES_CA } from './postgres-tls.ts';
 
 /** What the contract depends on beyond the config. */
 export interface PostgresContractOptions {
@@ -12,6 +13,8 @@ export interface PostgresContractOptions {
   namespace: string;
   /** Whether the credentials Secret is there to reference; without it no user or password is exported. */
   credentials: boolean;
+  /** Whether the CA certificate (ConfigMap incluster-ca) is there to mount: TLS with verify-full. */
+  tls?: boolean;
 }
 
 /** The PostgreSQL service's contract. */
@@ -46,14 +49,21 @@ export function postgresContract(
       secret('PGUSER', POSTGRES_SECRET_KEYS.username),
       secret('PGPASSWORD', POSTGRES_SECRET_KEYS.password),
     );
-  const sslmode = 'disable';
+  const sslmode = options.tls ? 'verify-full' : 'disable';
   env.push({ name: 'PGSSLMODE', value: sslmode });
+  if (options.tls)
+    env.push(
+      { name: 'PGSSLROOTCERT', value: CA_FILE },
+      // Node.js reads no PGSSLROOTCERT: this makes `new pg.Pool()` trust the CA too (verify-full).
+      { name: 'NODE_EXTRA_CA_CERTS', value: CA_FILE },
+    );
+  const ssl = options.tls ? `sslmode=${sslmode}&sslrootcert=${CA_FILE}` : `sslmode=${sslmode}`;
   // Composed by Kubernetes from the variables above (declared first, as `$(NAME)` requires), so the
   // password reaches the pod only by secretKeyRef. incluster's generated credentials are URL-safe.
   const userinfo = options.credentials ? '$(PGUSER):$(PGPASSWORD)@' : '';
   env.push({
     name: 'DATABASE_URL',
-    value: `postgresql://${userinfo}$(PGHOST):$(PGPORT)/$(PGDATABASE)?sslmode=${sslmode}`,
+    value: `postgresql://${userinfo}$(PGHOST):$(PGPORT)/$(PGDATABASE)?${ssl}`,
   });
   return {
     name: 'postgres',
@@ -61,5 +71,6 @@ export function postgresContract(
     ports: [{ name: 'postgres', port: postgres.port }],
     readiness: 'postgres',
     env,
+    ...(options.tls ? { mounts: [{ configMap: SERVICES_CA, path: CA_MOUNT_DIR }] } : {}),
   };
 }

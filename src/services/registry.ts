@@ -6,6 +6,7 @@ import { UsageError } from '../errors.ts';
 import type { EnvVar, ServiceContract } from './contract.ts';
 import { declaredContract, envFromConfig } from './declared.ts';
 import { postgresContract } from './postgres.ts';
+import { SERVICES_CA } from './postgres-tls.ts';
 import { redisContract, redisObjects } from './redis.ts';
 
 /** What the contracts depend on beyond the config. */
@@ -15,6 +16,8 @@ export interface ContractOptions {
    * a built-in service whose credentials Secret is missing exports no credentials.
    */
   secrets: ReadonlySet<string>;
+  /** The ConfigMaps likewise (the CA certificate a TLS service's clients mount). */
+  configMaps?: ReadonlySet<string>;
 }
 
 /** The contracts of every configured service, built-in first, in a stable order. */
@@ -24,6 +27,7 @@ export function serviceContracts(config: Config, options: ContractOptions): Serv
     postgresContract(config.postgres, {
       namespace,
       credentials: options.secrets.has(config.postgres.secret),
+      tls: config.postgres.tls.enabled && (options.configMaps?.has(SERVICES_CA) ?? false),
     }),
     ...(config.redis.enabled
       ? [redisContract(config.redis, { namespace, credentials: options.secrets.has(config.redis.secret) })]
@@ -63,6 +67,11 @@ export interface ObjectReference {
 /** The Secrets a built-in service's variables read, when they exist (its credentials). */
 export function builtInSecrets(config: Config): string[] {
   return [config.postgres.secret, ...(config.redis.enabled ? [config.redis.secret] : [])];
+}
+
+/** The ConfigMaps a built-in service's clients mount, when they exist (the CA with TLS). */
+export function builtInConfigMaps(config: Config): string[] {
+  return config.postgres.tls.enabled ? [SERVICES_CA] : [];
 }
 
 /** Every Secret and ConfigMap runner.env and the declared services read, each once. */

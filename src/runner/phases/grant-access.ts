@@ -10,10 +10,21 @@ import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { UsageError } from '../../errors.ts';
 import { isNotFound } from '../../kube/api-error.ts';
 import type { KubeObject } from '../../kube/manifests.ts';
-import { builtInSecrets, userEnvReferences, type ObjectReference } from '../../services/registry.ts';
+import {
+  builtInConfigMaps,
+  builtInSecrets,
+  userEnvReferences,
+  type ObjectReference,
+} from '../../services/registry.ts';
 import { copiedConfigMap, copiedSecret, rbacObjects, runNamespace, serviceAccount } from '../job.ts';
 import type { RunContext } from '../run-context.ts';
 import type { ClusterFacts } from './inspect-cluster.ts';
+
+/** What shareSecret copied into the run's namespace, by name. */
+export interface SharedObjects {
+  secrets: ReadonlySet<string>;
+  configMaps: ReadonlySet<string>;
+}
 
 /** The names the objects are stamped with: the run's id, namespace, cluster and RBAC rules. */
 function specOf(ctx: RunContext) {
@@ -45,25 +56,29 @@ export async function grantRbac(ctx: RunContext, cluster: ClusterFacts): Promise
 /**
  * Copies into the run's namespace the Secrets and ConfigMaps the runner's variables read: the
  * built-in services' credentials (when they exist) and whatever runner.env and the declared services
- * reference. Resolves with the names of the Secrets copied. A required one that is missing is the
+ * reference. Resolves with the names of the Secrets and ConfigMaps copied. A required one that is missing is the
  * config's mistake (exit 2), named with the variable that reads it, before any pod could fail on it.
  */
-export async function shareSecret(ctx: RunContext, cluster: ClusterFacts): Promise<ReadonlySet<string>> {
+export async function shareSecret(ctx: RunContext, cluster: ClusterFacts): Promise<SharedObjects> {
   const { config, status, signal } = ctx.options;
-  const wanted: ObjectReference[] = [
-    ...builtInSecrets(config).map((name): ObjectReference => ({
-      kind: 'Secret',
+  const builtIn =
+    (kind: ObjectReference['kind']) =>
+    (name: string): ObjectReference => ({
+      kind,
       name,
       optional: true,
       variable: '',
-    })),
+    });
+  const wanted: ObjectReference[] = [
+    ...builtInSecrets(config).map(builtIn('Secret')),
+    ...builtInConfigMaps(config).map(builtIn('ConfigMap')),
     ...userEnvReferences(config),
   ];
   const unique = new Map(wanted.map((ref) => [`${ref.kind}/${ref.name}`, ref]));
   const names = [...unique.values()].map((ref) => `the ${ref.name} ${ref.kind}`).join(', ');
   return status.phase(`Giving the runner ${names}`, async () => {
     const copies: KubeObject[] = [];
-    const shared = new Set<string>();
+    const shared = { secrets: new Set<string>(), configMaps: new Set<string>() };
     for (const ref of unique.values()) {
       const source = cluster.servicesNamespaceExists ? await readSource(ctx, ref) : undefined;
       if (!source) {
@@ -82,10 +97,11 @@ export async function shareSecret(ctx: RunContext, cluster: ClusterFacts): Promi
       if (ref.kind === 'Secret') {
         const secret = source as V1Secret;
         copies.push(copiedSecret({ data: secret.data, type: secret.type }, ref.name, specOf(ctx)));
-        shared.add(ref.name);
+        shared.secrets.add(ref.name);
       } else {
         const map = source as V1ConfigMap;
         copies.push(copiedConfigMap({ data: map.data, binaryData: map.binaryData }, ref.name, specOf(ctx)));
+        shared.configMaps.add(ref.name);
       }
     }
     if (copies.length > 0) await ctx.ledger.apply(copies, signal);

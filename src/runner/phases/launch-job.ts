@@ -7,15 +7,16 @@ import { serviceContracts } from '../../services/registry.ts';
 import { RUNNER_NAME, runnerEnv, runnerJob, type RunnerSpec } from '../job.ts';
 import type { ImagePlan } from '../image-plan.ts';
 import type { RunContext } from '../run-context.ts';
+import type { SharedObjects } from './grant-access.ts';
 
 /**
  * The Job's inputs: the run's names, the config's runner section, the image plan, and the services'
  * contracts (given the Secrets shared into the run namespace). A `$(NAME)` that Kubernetes would
  * leave as literal text (a later or unknown variable) is a config error, found here.
  */
-export function runnerSpec(ctx: RunContext, image: ImagePlan, secrets: ReadonlySet<string>): RunnerSpec {
+export function runnerSpec(ctx: RunContext, image: ImagePlan, shared: SharedObjects): RunnerSpec {
   const { config } = ctx.options;
-  const services = serviceContracts(config, { secrets });
+  const services = serviceContracts(config, shared);
   const spec: RunnerSpec = {
     runId: ctx.runId,
     namespace: ctx.namespace,
