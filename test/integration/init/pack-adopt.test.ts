@@ -5,9 +5,10 @@
 // repository; a yarn (1) repository. In each, `init` exits 0 without a conflict, the repository's own
 // test command and `make test-unit` stay green, `incluster trace` passes on the first day and once
 // the tests are tagged with strictness on, and a second `init` changes nothing. `incluster run` in
-// the shared local cluster (JUnit copied out) is exercised for two of the four, the existing Vitest
-// repository (npm) and the pnpm one: each run builds a runner image, minutes on 2 cores; the empty
-// repository's run is init-run.test.ts's, and the yarn one's image is not built here.
+// the shared local cluster (JUnit copied out) is exercised for the existing Vitest repository (npm),
+// the pnpm one and the yarn one, each with the runner Dockerfile init wrote for its package manager
+// (each run builds a runner image, a minute or two on 2 cores); the empty repository's run is
+// init-run.test.ts's.
 //
 // The clone shares the checkout's node_modules (a symlink) instead of installing the development
 // dependencies again: what is packed is the clone's committed sources, built by its own prepack.
@@ -219,7 +220,7 @@ const KINDS: Kind[] = [
     test: (dir) => npx(dir, YARN, ['test']),
     userTest: 'test/unit/math.test.ts',
     integrationDir: 'test/integration',
-    cluster: false,
+    cluster: true,
   },
 ];
 
