@@ -1,7 +1,14 @@
 // The `incluster` entry point for test code: the Vitest fixtures and the watch-backed waits.
 // Programmatic use of up/run/trace lives in `incluster/api`; the marker in `incluster/trace`.
 export { clusterTest, test, keepOnFailure } from './vitest/test.ts';
-export type { ConnectToService, Deploy, DeployInput, InclusterSettings } from './vitest/test.ts';
+export type {
+  ConnectToService,
+  Deploy,
+  DeployInput,
+  InclusterSettings,
+  InstallChart,
+} from './vitest/test.ts';
+export type { HelmChartInput, HelmRelease } from './vitest/helm.ts';
 export type { PostgresConnection } from './vitest/postgres.ts';
 export { RedisReplyError } from './vitest/redis.ts';
 export type { RedisConnection, RedisReply } from './vitest/redis.ts';

@@ -77,10 +77,10 @@ export function chartNamespace(chart: HelmChart, config: Config): string {
 }
 
 /** The flags that point helm at the cluster `up` made. */
-function clusterFlags(access: ClusterAccess): string[] {
+function clusterFlags(access: Pick<ClusterAccess, 'kubeconfigPath' | 'context'>): string[] {
+  // No kubeconfig: helm's own in-cluster configuration (a test running in a pod).
   return [
-    '--kubeconfig',
-    access.kubeconfigPath,
+    ...(access.kubeconfigPath ? ['--kubeconfig', access.kubeconfigPath] : []),
     ...(access.context ? ['--kube-context', access.context] : []),
   ];
 }
@@ -89,7 +89,7 @@ function clusterFlags(access: ClusterAccess): string[] {
 export function installArgs(
   chart: HelmChart,
   namespace: string,
-  access: ClusterAccess,
+  access: Pick<ClusterAccess, 'kubeconfigPath' | 'context'>,
   timeoutMs: number,
 ): string[] {
   return [
@@ -144,7 +144,7 @@ export async function installChart(
   helm: string,
   chart: HelmChart,
   namespace: string,
-  access: ClusterAccess,
+  access: Pick<ClusterAccess, 'kubeconfigPath' | 'context'>,
   options: { timeoutMs: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
 ): Promise<void> {
   const result = await runCommand(helm, installArgs(chart, namespace, access, options.timeoutMs), {
@@ -165,7 +165,7 @@ export async function uninstallChart(
   helm: string,
   chart: HelmChart,
   namespace: string,
-  access: ClusterAccess,
+  access: Pick<ClusterAccess, 'kubeconfigPath' | 'context'>,
   options: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {},
 ): Promise<'uninstalled' | 'absent'> {
   const result = await runCommand(

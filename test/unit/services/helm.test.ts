@@ -29,14 +29,7 @@ describe('Helm charts in the config', { tags: ['001-FR-086'] }, () => {
 
   test('install is an upgrade --install with values in order, --set, the kubeconfig and a wait', () => {
     const chart = { release: 'api', chart: '/c', values: ['/a.yaml', '/b.yaml'], set: { 'img.tag': 'v1' } };
-    expect(
-      installArgs(
-        chart,
-        'ns',
-        { provider: 'local', clusterName: 'x', kubeconfigPath: '/k', context: 'ctx' },
-        90_500,
-      ),
-    ).toEqual([
+    expect(installArgs(chart, 'ns', { kubeconfigPath: '/k', context: 'ctx' }, 90_500)).toEqual([
       'upgrade',
       '--install',
       'api',
@@ -58,6 +51,17 @@ describe('Helm charts in the config', { tags: ['001-FR-086'] }, () => {
       '--timeout',
       '91s',
     ]);
+  });
+
+  test('without a kubeconfig helm uses its in-cluster configuration', () => {
+    const args = installArgs(
+      { release: 'a', chart: '/c', values: [], set: {} },
+      'ns',
+      { kubeconfigPath: '' },
+      1000,
+    );
+    expect(args).not.toContain('--kubeconfig');
+    expect(args).not.toContain('--kube-context');
   });
 
   test('helm is built from its Go module, stamped with its version, cached by version', () => {
