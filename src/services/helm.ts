@@ -24,7 +24,8 @@ export function helmBinDir(root: string, version: string = HELM_VERSION): string
 
 /** What building or finding helm needs. */
 export interface HelmBinaryOptions {
-  status: Status;
+  /** Reports the one-off build; only `phase` is used (the fixtures pass a silent one). */
+  status: Pick<Status, 'phase'>;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   /** Cache root; default cacheRoot(). */

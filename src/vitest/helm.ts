@@ -5,10 +5,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { KubeClient } from '../kube/client.ts';
 import { runningInPod } from '../kube/credentials.ts';
-import { Status } from '../progress/status.ts';
 import { ensureHelm, installChart, renderChart } from '../services/helm.ts';
 
 /** A chart to install: a directory or .tgz (relative to the project root), values files, single values. */
@@ -35,7 +33,8 @@ export async function installChartInto(
   input: HelmChartInput,
   options: { root: string; signal?: AbortSignal },
 ): Promise<HelmRelease> {
-  const status = new Status(new PassThrough(), { interactive: false });
+  // A first use may build helm (minutes, once); test code has no status line to report it on.
+  const status = { phase: <T>(_title: string, work: () => Promise<T>) => work() };
   const helm = await ensureHelm({ status, signal: options.signal });
   const chartPath = resolve(options.root, input.chart);
   const release =
