@@ -3,7 +3,7 @@
 // configured images, and deploys the services and waits for them. On failure the cluster's logs are
 // exported to `<artifacts.dir>/<provider>-logs/` (failure-logs.ts) before the error goes up (FR-006).
 import { join } from 'node:path';
-import { InfrastructureError, UsageError } from '../errors.ts';
+import { describeError, InfrastructureError, UsageError } from '../errors.ts';
 import { isExecutable } from '../process/paths.ts';
 import { cacheRoot } from './cache.ts';
 import { kubernetesBinDir } from './providers/local/versions.ts';
@@ -197,27 +197,49 @@ async function installCharts(
 
 /**
  * `down`: uninstalls the configured Helm releases while the cluster still runs (on a shared
- * cluster they would otherwise stay), then lets the provider remove what `up` created.
+ * cluster they would otherwise stay), then lets the provider remove what `up` created. A release
+ * that cannot be uninstalled (or no helm) does not keep the provider from tearing down; it is
+ * named in the error afterwards.
  */
 export async function tearDown(provider: ClusterProvider, ctx: ProviderContext): Promise<void> {
   const charts = ctx.config.services.charts;
   const access = charts.length > 0 ? await provider.access(ctx) : undefined;
+  const failures: string[] = [];
+  let helm: string | undefined;
   if (access) {
-    const helm = await ensureHelm({ status: ctx.status, signal: ctx.signal, env: ctx.env });
+    try {
+      helm = await ensureHelm({ status: ctx.status, signal: ctx.signal, env: ctx.env });
+    } catch (error) {
+      failures.push(
+        `no helm to uninstall ${charts.map((c) => c.release).join(', ')}: ${describeError(error)}`,
+      );
+    }
+  }
+  if (access && helm) {
+    const run = helm;
     await ctx.status.phase(
       `Uninstalling ${charts.length} Helm release${charts.length === 1 ? '' : 's'}`,
       async () => {
         for (const chart of [...charts].reverse()) {
-          const outcome = await uninstallChart(helm, chart, chartNamespace(chart, ctx.config), access, {
-            signal: ctx.signal,
-            env: ctx.env,
-          });
-          ctx.status.update(`${chart.release}: ${outcome}`);
+          try {
+            const outcome = await uninstallChart(run, chart, chartNamespace(chart, ctx.config), access, {
+              signal: ctx.signal,
+              env: ctx.env,
+            });
+            ctx.status.update(`${chart.release}: ${outcome}`);
+          } catch (error) {
+            failures.push(describeError(error));
+          }
         }
       },
     );
   }
   await provider.down(ctx);
+  if (failures.length > 0)
+    throw new InfrastructureError(
+      'HelmUninstallFailed',
+      `down removed the cluster's own objects, but: ${failures.join('; ')}`,
+    );
 }
 
 /** Loads and parses the configured service manifests; a malformed one is a UsageError naming file and line. */

@@ -184,6 +184,7 @@ async function ensureCa(
   const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base64').toString('utf8') : '');
   if (existing?.data?.['ca.crt'] && existing.data['ca.key']) {
     const ca = { crt: decode(existing.data['ca.crt']), key: decode(existing.data['ca.key']) };
+    client.redactor.add(ca.key.trim());
     if (new X509Certificate(ca.crt).validToDate.getTime() > Date.now() + 86_400_000) return ca;
     await client.core.deleteNamespacedSecret({ namespace, name: SERVICES_CA });
   }
