@@ -32,12 +32,21 @@ export interface StuckContainer {
   message: string | undefined;
 }
 
+/**
+ * A configuration failure the kubelet retries and gets past by itself: its caches of Secrets and
+ * ConfigMaps not yet synced, a runtime call that timed out on a busy node. Seen under load; a
+ * missing Secret or key, or a bad command, says something else and stays fatal.
+ */
+const PASSING_CONFIGURATION_FAILURE =
+  /failed to sync (secret|configmap) cache|context deadline exceeded|timed out waiting for the condition/i;
+
 /** The first container of `pod` (or the one named `only`) that waits for a fatal reason. */
 export function stuckContainer(pod: KubeObject, only?: string): StuckContainer | undefined {
   for (const container of containerStatusesOf(pod)) {
     if (only !== undefined && container.name !== only) continue;
     const waiting = container.state?.waiting;
     const cause = waiting?.reason ? FATAL_WAITING_REASONS.get(waiting.reason) : undefined;
+    if (cause === 'configuration' && PASSING_CONFIGURATION_FAILURE.test(waiting?.message ?? '')) continue;
     if (waiting?.reason && cause)
       return { container, reason: waiting.reason, cause, message: waiting.message };
   }

@@ -24,6 +24,17 @@ describe('classifying runner pods', { tags: ['001-FR-015'] }, () => {
     expect(state).toMatchObject({ state: 'infrastructure', reason, collectable });
   });
 
+  test('a configuration failure the kubelet gets past by itself (its secret cache not yet synced) is not fatal', () => {
+    const pod = fixture('config-error');
+    const statuses = (pod.status as { containerStatuses: { state: { waiting: { message: string } } }[] })
+      .containerStatuses;
+    for (const status of statuses)
+      if (status.state.waiting)
+        status.state.waiting.message = 'failed to sync secret cache: timed out waiting for the condition';
+    expect(classifyPod(pod, NOW)).toMatchObject({ state: 'pending' });
+    expect(classifyPod(fixture('config-error'), NOW)).toMatchObject({ state: 'infrastructure' });
+  });
+
   test('the reason names the image and the kubelet message', () => {
     const state = classifyPod(fixture('image-pull-backoff'), NOW);
     expect(state.state === 'infrastructure' && state.message).toContain('incluster-runner:0123456789abcdef');
