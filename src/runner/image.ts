@@ -114,9 +114,21 @@ async function baseImageIdsOf(
   return baseImageIds(baseImages(dockerfile, buildArgs), lookup);
 }
 
+/** The lockfiles a runner image's dependency layer may be installed from (npm, pnpm, yarn, uv, pip, poetry). */
+const LOCKFILES = [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'pnpm-lock.yaml',
+  'yarn.lock',
+  'uv.lock',
+  'requirements.txt',
+  'poetry.lock',
+] as const;
+
 /**
- * What the dependency layer depends on: the Dockerfile, its base images, package.json, the lockfile
- * and the build arguments. Two images with the same key differ only in their sources.
+ * What the dependency layer depends on: the Dockerfile, its base images, package.json, every
+ * lockfile present and the build arguments. Two images with the same key differ only in their
+ * sources, so the sync path may reuse one for the other.
  */
 export async function dependencyKey(options: BuildOptions): Promise<string> {
   const read = (path: string) => readFile(path, 'utf8').catch(() => '');
@@ -125,7 +137,9 @@ export async function dependencyKey(options: BuildOptions): Promise<string> {
   const parts = [
     dockerfile,
     await read(join(options.contextDir, 'package.json')),
-    await read(join(options.contextDir, 'package-lock.json')),
+    ...(await Promise.all(
+      LOCKFILES.map(async (name) => `${name}\0${await read(join(options.contextDir, name))}`),
+    )),
     JSON.stringify(Object.entries(buildArgs).sort()),
     ...(await baseImageIdsOf(dockerfile, buildArgs, options)),
   ];

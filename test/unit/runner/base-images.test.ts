@@ -67,6 +67,31 @@ describe('the runner image tag follows its base image', { tags: ['001-FR-010'] }
   });
 });
 
+describe('the dependency key', { tags: ['001-FR-010'] }, () => {
+  test.each(['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'uv.lock'])(
+    'changes with %s, so a sync never runs new sources on stale dependencies',
+    async (lockfile) => {
+      const dir = await mkdtemp(join(tmpdir(), 'incluster-deps-'));
+      await mkdir(join(dir, 'testing'));
+      await writeFile(join(dir, 'testing/Dockerfile'), 'FROM node:24-bookworm-slim\n');
+      await writeFile(join(dir, 'package.json'), '{}');
+      const options = {
+        contextDir: dir,
+        dockerfile: join(dir, 'testing/Dockerfile'),
+        repository: 'incluster-runner',
+        buildArgs: { EXTRA_CA_CERTS: '' },
+        baseImageId: () => Promise.resolve('sha256:base'),
+      };
+      await writeFile(join(dir, lockfile), 'one\n');
+      const before = await dependencyKey(options);
+      await writeFile(join(dir, 'src.ts'), 'export {};\n');
+      expect(await dependencyKey(options)).toBe(before);
+      await writeFile(join(dir, lockfile), 'two\n');
+      expect(await dependencyKey(options)).not.toBe(before);
+    },
+  );
+});
+
 describe('base image lookups within one run', { tags: ['001-FR-010'] }, () => {
   test('each reference is looked up once', async () => {
     const asked: string[] = [];
