@@ -114,7 +114,7 @@ describe('cluster images', () => {
       expect(outcome).toMatchObject({ docker: 'present', containerd: 'present' });
       expect(outcome.key).toBe(first.images.find((o) => o.image === outcome.image)?.key);
     }
-    expect(log).toContain('Verifying 5 cluster images in containerd');
+    expect(log).toContain(`Verifying ${CLUSTER_IMAGES.length} cluster images in containerd`);
   });
 
   test('node and npm run in the node image', { tags: ['001-FR-009'] }, async () => {
