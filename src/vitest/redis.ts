@@ -6,11 +6,11 @@
 import { connect, type Socket } from 'node:net';
 import { delay } from '../delay.ts';
 import { InfrastructureError } from '../errors.ts';
-import { describeKubeError } from '../kube/api-error.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { backoffDelay } from '../kube/retry.ts';
 import { serviceHost, type ServiceContract } from '../services/contract.ts';
 import { REDIS_PASSWORD_KEY } from '../services/redis.ts';
+import { readSecretValues } from '../services/secret-values.ts';
 import { connectService, type ServiceOptions } from './service.ts';
 
 /** A RESP2 reply: simple and bulk strings, integers, arrays, or null. */
@@ -94,23 +94,12 @@ export async function connectRedis(
 }
 
 async function readPassword(kube: KubeClient, namespace: string, name: string): Promise<string> {
-  let secret;
-  try {
-    secret = await kube.core.readNamespacedSecret({ namespace, name });
-  } catch (error) {
-    throw new InfrastructureError(
-      'SecretUnavailable',
-      `reading the Redis password from Secret ${namespace}/${name}: ${describeKubeError(error)}`,
-      { cause: error },
-    );
-  }
-  const value = secret.data?.[REDIS_PASSWORD_KEY];
-  if (value === undefined)
-    throw new InfrastructureError(
-      'SecretUnavailable',
-      `Secret ${namespace}/${name} has no key \`${REDIS_PASSWORD_KEY}\``,
-    );
-  const password = Buffer.from(value, 'base64').toString('utf8');
+  const { [REDIS_PASSWORD_KEY]: password } = await readSecretValues(
+    kube,
+    { namespace, name },
+    [REDIS_PASSWORD_KEY],
+    'the Redis password',
+  );
   kube.redactor.add(password);
   return password;
 }
