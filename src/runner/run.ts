@@ -123,12 +123,20 @@ async function release(ctx: RunContext, force: boolean): Promise<Released | unde
   return released;
 }
 
-/** `deleted Job ns/incluster-runner, its 2 pods and namespace ns`, for the interrupt message. */
+/** `deleted Job ns/incluster-runner and its 2 pods, namespace ns, 6 other objects`, from what went. */
 function describeRelease(ctx: RunContext, released: Released | undefined): string {
   if (!released) return ctx.ledger.created.length ? 'kept' : 'nothing had been created in the cluster yet';
-  const pods = `its ${released.pods} pod${released.pods === 1 ? '' : 's'}`;
-  const namespace = ctx.options.keep ? '' : ` and namespace ${ctx.namespace}`;
-  return `deleted Job ${ctx.namespace}/${RUNNER_NAME}, ${pods}${namespace}`;
+  const job = `Job/${ctx.namespace}/${RUNNER_NAME}`;
+  const namespace = `Namespace/${ctx.namespace}`;
+  const parts: string[] = [];
+  if (released.deleted.includes(job))
+    parts.push(
+      `Job ${ctx.namespace}/${RUNNER_NAME} and its ${released.pods} pod${released.pods === 1 ? '' : 's'}`,
+    );
+  if (released.deleted.includes(namespace)) parts.push(`namespace ${ctx.namespace}`);
+  const others = released.deleted.filter((what) => what !== job && what !== namespace).length;
+  if (others) parts.push(`${others} other object${others === 1 ? '' : 's'} it created`);
+  return parts.length ? `deleted ${parts.join(', ')}` : 'nothing of it was left to delete';
 }
 
 /** Builds report.json from what the phases returned and how the run ended, and writes it. */

@@ -41,7 +41,8 @@ export async function superviseJob(
 ): Promise<ShardEnd[]> {
   const shards = new ShardBook(options);
   const grace = options.podCreationGraceMs ?? 30_000;
-  const observation = observeUntil<ShardEnd[]>(
+  // The verdict carries nothing: the shards' ends are in the book, awaited after it settles.
+  const observation = observeUntil<void>(
     client,
     {
       job: { apiVersion: 'batch/v1', kind: 'Job', namespace, name },
@@ -128,7 +129,7 @@ function judgeShards(
   view: ObservedView,
   shards: ShardBook,
   job: { namespace: string; name: string; grace: number },
-): Verdict<ShardEnd[]> {
+): Verdict<void> {
   const pods = view.objects('pods');
   const podOf = (index: number) => pods.find((pod) => shardIndexOf(pod) === index);
   // The Job's own verdict (its deadline) comes first: the pods it kills would only say "killed".
@@ -181,7 +182,7 @@ function judgeShards(
           });
     } else if (refusal) recheckInMs = Math.min(recheckInMs ?? Infinity, job.grace - waited);
   }
-  if (shards.allEnded) return { state: 'met', value: [] };
+  if (shards.allEnded) return { state: 'met', value: undefined };
   return { state: 'pending', recheckInMs };
 }
 

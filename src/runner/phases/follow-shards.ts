@@ -2,6 +2,7 @@
 // redacted; sources are synced into a pod the moment its holder container runs (the supervisor
 // says when); each shard's /artifacts is copied out the moment it ends; then the holders are told
 // to exit so the Job can finish and its TTL start.
+import { join } from 'node:path';
 import { delay } from '../../delay.ts';
 import { describeErrorBriefly } from '../../errors.ts';
 import { copyFromPod } from '../../kube/copy.ts';
@@ -143,5 +144,5 @@ async function releaseHolders(ctx: RunContext, ends: readonly ShardEnd[]): Promi
 
 /** Where a shard's artifacts land: test-results/<run-id>/shard-<i>/. */
 export function shardDir(ctx: RunContext, index: number): string {
-  return `${ctx.dir}/shard-${index}`;
+  return join(ctx.dir, `shard-${index}`);
 }
