@@ -230,7 +230,7 @@ describe('incluster run on the local cluster', () => {
     controller.abort(new Error('interrupted by SIGINT'));
     const result = await promise;
     expect(result.exitStatus).toBe(130);
-    expect(result.report.message).toMatch(/deleted Job .*incluster-runner, its 1 pod and namespace/);
+    expect(result.report.message).toMatch(/deleted Job .*incluster-runner and its 1 pod, namespace /);
     const jobs = await client.batch.listNamespacedJob({ namespace: namespace! }).catch(() => ({ items: [] }));
     const pods = await client.core.listNamespacedPod({ namespace: namespace! }).catch(() => ({ items: [] }));
     expect(jobs.items).toEqual([]);
