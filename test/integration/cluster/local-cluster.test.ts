@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect } from 'vitest';
 import { clusterTest as test } from '../../../src/vitest/test.ts';
-import { jobComplete, match, podReady } from '../../../src/kube/conditions.ts';
+import { jobComplete, match, podReady, serviceHasEndpoints } from '../../../src/kube/conditions.ts';
 import { execInPod } from '../../../src/kube/exec.ts';
 import { readLogs, streamLogs } from '../../../src/kube/logs.ts';
 import { portForward } from '../../../src/kube/port-forward.ts';
@@ -114,6 +114,8 @@ describe('local cluster: a real single-node Kubernetes', { tags: ['001-FR-001'] 
     deploy,
   }) => {
     await deploy(webServer('hello through the service'));
+    // Available pods reach the Service only once the EndpointSlice controller lists them.
+    await waitFor(serviceHasEndpoints(kube, namespace, 'web'), { timeout: 60_000 });
     const url = `http://web.${namespace}.svc.cluster.local/index.html`;
     await deploy([busyboxPod('client', `nslookup web.${namespace}.svc.cluster.local && wget -q -O- ${url}`)]);
     const done = await waitFor(
