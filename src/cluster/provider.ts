@@ -49,3 +49,19 @@ export interface ImageLoader {
 export function canLoadImages(provider: ClusterProvider): provider is ClusterProvider & ImageLoader {
   return typeof (provider as Partial<ImageLoader>).loadImages === 'function';
 }
+
+/**
+ * An optional ability: build on this machine the base images a runner Dockerfile builds FROM, where
+ * none can be pulled (local builds `python:3.11-slim-bookworm` and uv's image this way).
+ */
+export interface BaseImageBuilder {
+  /** Makes those of `images` it can build present in the local Docker engine; returns those it built or kept. */
+  ensureBaseImages(ctx: ProviderContext, images: readonly string[]): Promise<string[]>;
+}
+
+/** True when the provider can build missing runner base images itself. */
+export function canBuildBaseImages(
+  provider: ClusterProvider,
+): provider is ClusterProvider & BaseImageBuilder {
+  return typeof (provider as Partial<BaseImageBuilder>).ensureBaseImages === 'function';
+}

@@ -10,7 +10,7 @@
 // test locations. The kind config, manifests and runner Dockerfile come from incluster's own package.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { unifiedDiff } from './diff.ts';
 import { DOCKER_IGNORED, mergeGitignore, mergeIgnoreFile } from './gitignore.ts';
 import { includedFiles, inclusterTargets, mergeMakefile } from './makefile.ts';
@@ -24,9 +24,9 @@ import {
   renderWorkflow,
 } from './render.ts';
 import { addWithRequirements } from './vitest-config.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
-/** incluster's package root: src/init/ (or dist/init/ once built) is two levels below it. */
-export const PACKAGE_ROOT = resolve(import.meta.dirname, '../..');
+export { PACKAGE_ROOT } from '../package-root.ts';
 
 /** One file init wants in the repository. */
 export interface ScaffoldFile {

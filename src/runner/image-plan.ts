@@ -4,8 +4,9 @@
 //   - sync: the dependencies match the image last loaded into this cluster, only sources changed:
 //     run that image and stream the current sources into the pods (sources.ts);
 //   - build: build (or reuse) the image tagged by its content hash and load or push it.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canLoadImages } from '../cluster/provider.ts';
+import { canBuildBaseImages, canLoadImages } from '../cluster/provider.ts';
 import { cacheRoot } from '../cluster/cache.ts';
 import { dockerImageId, rememberLookups } from './base-images.ts';
 import {
@@ -16,6 +17,7 @@ import {
   forgetBaseImage,
   imageReference,
   rememberBaseImage,
+  runnerBaseImages,
   type BuildOptions,
   type DeliveredImage,
 } from './image.ts';
@@ -23,6 +25,7 @@ import type { ClusterFacts } from './phases/inspect-cluster.ts';
 import { packSources } from './sources.ts';
 import type { RunReport } from './report.ts';
 import type { RunContext } from './run-context.ts';
+import { PYTEST_PLUGIN_DIR, stagePytestPlugin } from './pytest-plugin.ts';
 
 /** The image the pods run, what the report says of it, and the sources to sync in, if any. */
 export interface ImagePlan {
@@ -42,6 +45,10 @@ export async function planImage(ctx: RunContext, cluster: ClusterFacts): Promise
       pods: options.image,
       report: { reference: options.image.reference, clusterReference: options.image.reference, built: false },
     };
+  const dockerfile = await readFile(options.config.runner.dockerfile, 'utf8').catch(() => '');
+  if (await stagePytestPlugin(options.config.runner.context, dockerfile))
+    options.status.info(`  pytest plugin staged into ${PYTEST_PLUGIN_DIR} of the build context`);
+  await provideMissingBases(ctx);
   // The base images' IDs are part of every hash below; the engine is asked once per image.
   const baseImageId = rememberLookups(dockerImageId(options.env, options.signal));
   const build: BuildOptions = {
@@ -96,6 +103,20 @@ export async function planImage(ctx: RunContext, cluster: ClusterFacts): Promise
       digest: delivered.digest,
     },
   };
+}
+
+/**
+ * Base images the local engine lacks, built by the provider when it can (local: Python and uv for
+ * pytest runners). Before any hash: a base's image ID is part of the runner image's content hash.
+ */
+async function provideMissingBases(ctx: RunContext): Promise<void> {
+  const { options } = ctx;
+  if (!canBuildBaseImages(options.provider)) return;
+  const lookup = dockerImageId(options.env, options.signal);
+  const bases = await runnerBaseImages({ dockerfile: options.config.runner.dockerfile });
+  const missing: string[] = [];
+  for (const base of bases) if ((await lookup(base)) === undefined) missing.push(base);
+  if (missing.length > 0) await options.provider.ensureBaseImages(ctx.providerContext, missing);
 }
 
 /** The sync plan, when this cluster has an image with the same dependencies but other sources. */

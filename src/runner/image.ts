@@ -12,6 +12,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { MANAGED_BY_SELECTOR } from '../ownership.ts';
 import { CommandError, runCommand } from '../process/exec.ts';
 import { baseImageIds, baseImages, dockerImageId, type ImageIdLookup } from './base-images.ts';
+import { stagedPluginDigest } from './pytest-plugin.ts';
 import { contentHash, contextEntries } from './build-context.ts';
 
 /** Characters of the content hash used as the tag: enough to never collide in one registry. */
@@ -104,6 +105,14 @@ export async function imageReference(options: BuildOptions): Promise<{ reference
   return { reference: `${options.repository}:${hash.slice(0, TAG_LENGTH)}`, hash };
 }
 
+/** The images the runner Dockerfile builds FROM (build arguments applied); none when it cannot be read. */
+export async function runnerBaseImages(
+  options: Pick<BuildOptions, 'dockerfile' | 'buildArgs'>,
+): Promise<string[]> {
+  const dockerfile = await readFile(options.dockerfile, 'utf8').catch(() => '');
+  return baseImages(dockerfile, await effectiveBuildArgs(options));
+}
+
 /** `image=id` of every base image the Dockerfile builds on, as the local engine has them now. */
 async function baseImageIdsOf(
   dockerfile: string,
@@ -143,6 +152,8 @@ export async function dependencyKey(options: BuildOptions): Promise<string> {
     JSON.stringify(Object.entries(buildArgs).sort()),
     ...(await baseImageIdsOf(dockerfile, buildArgs, options)),
   ];
+  const plugin = await stagedPluginDigest(options.contextDir);
+  if (plugin) parts.push(`pytest-plugin\0${plugin}`);
   return createHash('sha256').update(parts.join('\0')).digest('hex');
 }
 

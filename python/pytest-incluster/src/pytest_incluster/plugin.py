@@ -24,6 +24,7 @@ from .fixtures import (  # noqa: F401  (pytest finds fixtures by the plugin modu
 from .ids import IdFormat, IdPatternError, compile_id_format
 from .redaction import credential_env_values, redactor
 from .settings import add_options
+from .shard import select_shard
 
 _FORMAT_KEY = pytest.StashKey[IdFormat]()
 
@@ -112,6 +113,9 @@ def pytest_collection_modifyitems(
         ]
     if errors:
         raise pytest.UsageError("invalid requirement markers:\n  " + "\n  ".join(errors))
+    shard = config.getoption("incluster_shard")
+    if shard:
+        select_shard(config, items, shard)
 
 
 _TAGS_KEY = pytest.StashKey[list[str]]()

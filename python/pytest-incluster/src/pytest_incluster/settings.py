@@ -53,6 +53,12 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help="keep a failed test's namespace (also INCLUSTER_KEEP_ON_FAILURE=1)",
     )
+    group.addoption(
+        "--shard",
+        metavar="K/N",
+        dest="incluster_shard",
+        help="run only the K-th of N round-robin parts of the suite (incluster run --shards N passes it)",
+    )
     for name, (help_text, default) in INI.items():
         parser.addini(name, help_text, default=default)
     for name, help_text in BOOL_INI.items():

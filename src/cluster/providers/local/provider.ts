@@ -8,7 +8,13 @@ import { InfrastructureError } from '../../../errors.ts';
 import { applyManifests } from '../../../kube/apply.ts';
 import { createKubeClient } from '../../../kube/client.ts';
 import { parseManifests } from '../../../kube/manifests.ts';
-import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
+import type {
+  BaseImageBuilder,
+  ClusterAccess,
+  ClusterProvider,
+  ImageLoader,
+  ProviderContext,
+} from '../../provider.ts';
 import { cacheRoot } from '../../cache.ts';
 import { exportFailureLogs } from '../../failure-logs.ts';
 import { ensureKubernetesBinaries } from './binaries.ts';
@@ -24,6 +30,7 @@ import { readSupervisorStatus, startSupervisor, stopSupervisor, supervisorPid } 
 import { tearDownRuntime } from './teardown.ts';
 import { kubernetesBinDir } from './versions.ts';
 import {
+  buildableImages,
   COREDNS_IMAGE,
   ensureClusterImages,
   IMAGE_DEBIAN_PACKAGES,
@@ -38,7 +45,7 @@ const API_SERVER_TIMEOUT_MS = 120_000;
 const logSource = { name: 'local', exportLogs } as const;
 
 /** Creates the local provider. */
-export function createLocalProvider(): ClusterProvider & ImageLoader {
+export function createLocalProvider(): ClusterProvider & ImageLoader & BaseImageBuilder {
   return {
     name: 'local',
     up,
@@ -46,6 +53,7 @@ export function createLocalProvider(): ClusterProvider & ImageLoader {
     access,
     exportLogs,
     loadImages,
+    ensureBaseImages,
   };
 }
 
@@ -232,6 +240,23 @@ async function exportLogs(ctx: ProviderContext, dir: string): Promise<void> {
   await Promise.all(
     names.map((name) => cp(join(layout.logDir, name), join(dir, name)).catch(() => undefined)),
   );
+}
+
+/** Builds (or loads from the cache) the runner bases this machine has recipes for, e.g. Python and uv. */
+async function ensureBaseImages(ctx: ProviderContext, images: readonly string[]): Promise<string[]> {
+  const buildable = buildableImages(images);
+  if (buildable.length === 0) return [];
+  const layout = layoutOf(ctx);
+  await ensureClusterImages({
+    cacheRoot: cacheRoot(ctx.env),
+    stateDir: layout.stateDir,
+    containerdSocket: layout.containerdSocket,
+    status: ctx.status,
+    signal: ctx.signal,
+    env: ctx.env,
+    images: buildable,
+  });
+  return buildable;
 }
 
 async function loadImages(ctx: ProviderContext, images: string[]): Promise<void> {

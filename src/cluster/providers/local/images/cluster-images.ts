@@ -22,8 +22,10 @@ import { qualifyImageReference, shortImageName } from '../../../image-reference.
 import { nodeRecipe } from './node-image.ts';
 import { pauseRecipe } from './pause-image.ts';
 import { postgresRecipe } from './postgres-image.ts';
+import { pythonRecipe } from './python-image.ts';
 import { redisRecipe } from './redis-image.ts';
 import type { ImageRecipe } from './recipe.ts';
+import { uvRecipe } from './uv-image.ts';
 import { pathExists } from '../../../../process/paths.ts';
 
 /** Recipes of the images the cluster's containerd receives, in build order (DNS and sandboxes first). */
@@ -38,6 +40,18 @@ export const CLUSTER_RECIPES: readonly ImageRecipe[] = [
 
 /** Every image ensureClusterImages puts into the cluster's containerd. */
 export const CLUSTER_IMAGES: readonly string[] = CLUSTER_RECIPES.map((recipe) => recipe.image);
+
+/**
+ * Bases only some runner Dockerfiles build FROM (pytest suites): built when a run first needs one
+ * (ensureRunnerBaseImages), not by every `up`, so a Node.js-only project never waits for them.
+ */
+const RUNNER_BASE_RECIPES: readonly ImageRecipe[] = [pythonRecipe, uvRecipe];
+
+/** The images `images` names that this machine can build as runner bases, the cluster's own included. */
+export function buildableImages(images: readonly string[]): string[] {
+  const known = [...CLUSTER_RECIPES, ...RUNNER_BASE_RECIPES].map((r) => qualifyImageReference(r.image));
+  return images.filter((image) => known.includes(qualifyImageReference(image)));
+}
 
 /** What ensureClusterImages needs: where to cache, which containerd, how to report. */
 export interface ClusterImagesOptions {
@@ -177,12 +191,12 @@ export function nextToBuild<T>(pending: readonly T[], isReady: (item: T) => bool
 export function selectRecipes(images?: readonly string[]): ImageRecipe[] {
   if (images === undefined) return [...CLUSTER_RECIPES];
   return images.map((image) => {
-    const recipe = CLUSTER_RECIPES.find(
+    const recipe = [...CLUSTER_RECIPES, ...RUNNER_BASE_RECIPES].find(
       (r) => qualifyImageReference(r.image) === qualifyImageReference(image),
     );
     if (!recipe) {
       throw new InfrastructureError('UnknownClusterImage', `no local build recipe for image \`${image}\``, {
-        hint: `buildable: ${CLUSTER_RECIPES.map((r) => r.image).join(', ')}`,
+        hint: `buildable: ${[...CLUSTER_RECIPES, ...RUNNER_BASE_RECIPES].map((r) => r.image).join(', ')}`,
       });
     }
     return recipe;

@@ -33,3 +33,15 @@ export const DEBIAN_SUITE = 'bookworm';
 
 /** Internal base (debootstrap minbase) the node and postgres images start FROM; never in the cluster. */
 export const DEBIAN_BASE_IMAGE = `incluster.local/debian:${DEBIAN_SUITE}-minbase`;
+
+/** Python of the Debian release (bookworm ships 3.11), the runner base for pytest suites. */
+export const PYTHON_VERSION = '3.11';
+
+/** A `python:3.11-slim-bookworm` equivalent: Debian's python3 as `python` and `python3`, CA certificates. */
+export const PYTHON_IMAGE = `docker.io/library/python:${PYTHON_VERSION}-slim-${DEBIAN_SUITE}`;
+
+/** The uv release the Python runner installs with (the same one the plugin's own CI uses). */
+export const UV_VERSION = '0.13.9';
+
+/** Astral's uv image: only the static `/uv` and `/uvx`, for `COPY --from` in a Dockerfile. */
+export const UV_IMAGE = `ghcr.io/astral-sh/uv:${UV_VERSION}`;

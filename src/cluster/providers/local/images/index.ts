@@ -2,7 +2,12 @@
 // engine that builds them, the cluster's base images, and loading images into containerd. Exports
 // what the local provider, its tests and the image benchmark use; the rest stays in its module.
 export { stopDockerEngine, type DockerEngine } from './docker-engine.ts';
-export { CLUSTER_IMAGES, ensureClusterImages, type ClusterImagesReport } from './cluster-images.ts';
+export {
+  CLUSTER_IMAGES,
+  buildableImages,
+  ensureClusterImages,
+  type ClusterImagesReport,
+} from './cluster-images.ts';
 export { importImagesIntoContainerd } from './containerd-images.ts';
 export {
   BUSYBOX_IMAGE,
@@ -12,5 +17,7 @@ export {
   NODE_VERSION,
   PAUSE_IMAGE,
   POSTGRES_IMAGE,
+  PYTHON_IMAGE,
+  UV_IMAGE,
 } from './image-names.ts';
 export { IMAGE_DEBIAN_PACKAGES } from './debian-packages.ts';

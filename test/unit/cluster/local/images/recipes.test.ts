@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { parseAppletList } from '../../../../../src/cluster/providers/local/images/busybox-image.ts';
 import {
+  buildableImages,
   CLUSTER_IMAGES,
   CLUSTER_RECIPES,
   nextToBuild,
@@ -19,7 +20,10 @@ import {
   NODE_VERSION,
   PAUSE_IMAGE,
   POSTGRES_IMAGE,
+  PYTHON_IMAGE,
   REDIS_IMAGE,
+  UV_IMAGE,
+  UV_VERSION,
 } from '../../../../../src/cluster/providers/local/images/image-names.ts';
 import {
   pauseCompileArgs,
@@ -36,6 +40,28 @@ describe('image recipes', { tags: ['001-FR-009'] }, () => {
     expect(CLUSTER_IMAGES.slice(0, 3)).toEqual([PAUSE_IMAGE, BUSYBOX_IMAGE, COREDNS_IMAGE]);
     expect(selectRecipes(['busybox:1.35']).map((r) => r.image)).toEqual(['docker.io/library/busybox:1.35']);
     expect(() => selectRecipes(['docker.io/library/redis:7'])).toThrow(/no local build recipe/);
+  });
+
+  test('the pytest runner bases are buildable on demand, not by every up', { tags: ['001-FR-111'] }, () => {
+    expect(PYTHON_IMAGE).toBe('docker.io/library/python:3.11-slim-bookworm');
+    expect(UV_IMAGE).toBe(`ghcr.io/astral-sh/uv:${UV_VERSION}`);
+    expect(CLUSTER_IMAGES).not.toContain(PYTHON_IMAGE);
+    expect(CLUSTER_IMAGES).not.toContain(UV_IMAGE);
+    expect(selectRecipes(['python:3.11-slim-bookworm', UV_IMAGE]).map((r) => r.image)).toEqual([
+      PYTHON_IMAGE,
+      UV_IMAGE,
+    ]);
+    expect(buildableImages(['python:3.11-slim-bookworm', 'docker.io/library/alpine:3', NODE_IMAGE])).toEqual([
+      'python:3.11-slim-bookworm',
+      NODE_IMAGE,
+    ]);
+    // The init template builds FROM exactly these names (by default).
+    const template = readFileSync(
+      new URL('../../../../../templates/init/testing/Dockerfile.pytest', import.meta.url),
+      'utf8',
+    );
+    expect(template).toContain(`ARG PYTHON_IMAGE=${PYTHON_IMAGE}\n`);
+    expect(template).toContain(`ARG UV_IMAGE=${UV_IMAGE}\n`);
   });
 
   test('an image still being prepared in the background is built after the ready ones', () => {
