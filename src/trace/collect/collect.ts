@@ -122,7 +122,7 @@ export function collectTests(options: CollectOptions): Collection {
       reused += 1;
       return cached;
     }
-    const module = context.graph.load(file, { keep: false, text });
+    const module = context.graph.load(file, { keep: false, text, hollowTests: true });
     const result = collectModuleOf(context, module);
     // Whether an import resolves can change with node_modules, which no hash covers: not cached.
     const unresolvedImport = result.problems.some((p) => p.kind === 'unresolved-import');
@@ -279,10 +279,26 @@ export function createWalkContext(root: string, resolution?: ImportResolution): 
 
 /** Collects one test file (absolute path); an unparseable file is a UsageError. */
 export function collectOneFile(context: WalkContext, file: string): FileCollection {
-  return collectModuleOf(context, context.graph.load(file, { keep: false }));
+  return collectModuleOf(context, context.graph.load(file, { keep: false, hollowTests: true }));
 }
 
+/**
+ * Thrown when the walk would enter a body the parse left out because its call looked like a test
+ * (a helper named `it`, `test.each` passed on): the file is collected again from its whole tree,
+ * so leaving bodies out never changes an answer.
+ */
+class HollowBodyRead extends Error {}
+
 function collectModuleOf(context: WalkContext, module: SourceModule): FileCollection {
+  try {
+    return walkModule(context, module);
+  } catch (error) {
+    if (!(error instanceof HollowBodyRead)) throw error;
+    return walkModule(context, context.graph.load(module.path, { keep: false, text: module.text }));
+  }
+}
+
+function walkModule(context: WalkContext, module: SourceModule): FileCollection {
   context.tests = [];
   context.problems = [];
   collectModule(context, module);
@@ -518,9 +534,10 @@ function enterFunction(
   env: Env,
   call: Parameters<typeof parameterScope>[2],
 ): void {
+  const body = fn.body as AstNode;
+  if (env.module.hollowBodies?.has(body.start)) throw new HollowBodyRead();
   walk.entered.add(fn);
   const scope = parameterScope(fn, env.scope, call);
-  const body = fn.body as AstNode;
   const inner: Env = { ...env, scope, following: new Set([...env.following, fn]) };
   if (body.type === 'BlockStatement' || body.type === 'FunctionBody') {
     hoistInto(walk, scope, body.body as AstNode[], inner);

@@ -6,6 +6,7 @@ import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseSync, rawTransferSupported, type ParserOptions } from 'oxc-parser';
 import { UsageError } from '../../errors.ts';
+import { hollowTestBodies } from './test-bodies.ts';
 
 /** A syntax tree node, typed loosely: the collector reads only a few fields of a few node types. */
 export interface AstNode {
@@ -42,6 +43,11 @@ export interface SourceModule {
   starExports: string[];
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; column: number };
+  /**
+   * Offsets of the test bodies left out of `program` (parsed with `hollowTests`): each is an empty
+   * block there. `text` is always the whole file.
+   */
+  hollowBodies?: ReadonlySet<number>;
 }
 
 /** A Vite `resolve.alias` entry: `find` is a prefix (`@` matches `@` and `@/x`) or a regular expression. */
@@ -74,12 +80,12 @@ export class ModuleGraph {
   /**
    * Parses `path` (absolute); a syntax error is a UsageError naming the file and line. With
    * `keep: false` the tree is not cached (a test file nobody imports), which keeps memory, and so
-   * garbage collection, small.
+   * garbage collection, small; `hollowTests` leaves its test bodies out (see parseModule).
    */
-  load(path: string, options: { keep?: boolean; text?: string } = {}): SourceModule {
+  load(path: string, options: { keep?: boolean; text?: string; hollowTests?: boolean } = {}): SourceModule {
     const cached = this.modules.get(path);
     if (cached) return cached;
-    const module = parseModule(path, options.text ?? readSource(path));
+    const module = parseModule(path, options.text ?? readSource(path), options);
     if (options.keep !== false) this.modules.set(path, module);
     return module;
   }
@@ -286,15 +292,40 @@ function resolveRelative(dir: string, specifier: string): string | undefined {
   return undefined;
 }
 
-/** Parses one file's text; exported for tests of the collector's syntax cases. */
-export function parseModule(path: string, text: string): SourceModule {
-  const lang = /\.[cm]?jsx?$/.test(path)
-    ? path.endsWith('x')
-      ? 'jsx'
-      : 'js'
-    : path.endsWith('x')
-      ? 'tsx'
-      : 'ts';
+/**
+ * Parses one file's text; exported for tests of the collector's syntax cases. With `hollowTests`,
+ * the bodies of test callbacks are left out of the tree (blanked before the eager parse), which a
+ * test file's collection never reads: see test-bodies.ts.
+ */
+export function parseModule(
+  path: string,
+  text: string,
+  options: { hollowTests?: boolean } = {},
+): SourceModule {
+  const lang = languageOf(path);
+  const hollowed = options.hollowTests ? hollowTestBodies(path, text, lang) : undefined;
+  if (hollowed) {
+    try {
+      return { ...parseText(path, text, lang, hollowed.text), hollowBodies: hollowed.bodies };
+    } catch (error) {
+      // Blanking cannot make a file that parses fail to; should it, the whole text decides.
+      if (!(error instanceof UsageError)) throw error;
+    }
+  }
+  return parseText(path, text, lang, text);
+}
+
+function languageOf(path: string): 'js' | 'jsx' | 'ts' | 'tsx' {
+  return /\.[cm]?jsx?$/.test(path) ? (path.endsWith('x') ? 'jsx' : 'js') : path.endsWith('x') ? 'tsx' : 'ts';
+}
+
+/** Parses `source`, the file's `text` or the same with its test bodies blanked (offsets equal). */
+function parseText(
+  path: string,
+  text: string,
+  lang: 'js' | 'jsx' | 'ts' | 'tsx',
+  source: string,
+): SourceModule {
   // `experimentalRawTransfer` is read by parseSync but missing from its declared options type.
   const options: ParserOptions & { experimentalRawTransfer?: boolean } = {
     lang,
@@ -302,7 +333,7 @@ export function parseModule(path: string, text: string): SourceModule {
     preserveParens: false,
     experimentalRawTransfer: RAW_TRANSFER,
   };
-  const result = parseSync(path, text, options);
+  const result = parseSync(path, source, options);
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const position = (offset: number) => {
