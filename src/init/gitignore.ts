@@ -19,9 +19,21 @@ export const DOCKER_IGNORED = [
 const HEADER = '# written by `incluster init`: installed packages, test results, cluster credentials';
 
 /** The .gitignore text with every IGNORED entry present; `existing` unchanged when all are there. */
-export function mergeGitignore(existing: string | undefined): string {
-  return mergeIgnoreFile(existing, IGNORED, HEADER);
+export function mergeGitignore(existing: string | undefined, python = false): string {
+  return mergeIgnoreFile(existing, python ? [...IGNORED, ...PYTHON_IGNORED] : IGNORED, HEADER);
 }
+
+/** A Python project's additions: `incluster run` stages the pytest plugin there (generated). */
+export const PYTHON_IGNORED = ['.incluster-plugins/'] as const;
+
+/** What a Python project keeps out of the runner image: its virtualenvs and caches (the image makes its own). */
+export const PYTHON_DOCKER_IGNORED = [
+  '.venv',
+  '**/__pycache__',
+  '.pytest_cache',
+  '.ruff_cache',
+  '.tox',
+] as const;
 
 /** The ignore-file text with every entry of `entries` present, missing ones appended under `header`. */
 export function mergeIgnoreFile(

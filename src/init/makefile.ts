@@ -26,8 +26,42 @@ export interface TestDirs {
 
 const DEFAULT_DIRS: TestDirs = { integration: 'test/integration', e2e: 'test/e2e' };
 
+/** Which suites the targets run: Vitest's (in `dirs`), pytest's, or both. */
+export interface Runners {
+  vitest: boolean;
+  pytest?: {
+    dirs: TestDirs;
+    /** The pytest test root (unit tests are the rest of it). */
+    root: string;
+    /** uv runs pytest in the project's environment; else the active Python's. */
+    uv: boolean;
+    /** The config of the pytest runner when incluster.config.yaml is Vitest's. */
+    config?: string;
+  };
+}
+
 /** The seed's targets plus lint, typecheck and traceability; `make help` lists them. */
-export function inclusterTargets(dirs: TestDirs = DEFAULT_DIRS): Target[] {
+export function inclusterTargets(
+  dirs: TestDirs = DEFAULT_DIRS,
+  runners: Runners = { vitest: true },
+): Target[] {
+  const py = runners.pytest;
+  const run = (config: string | undefined, dir: string) =>
+    `npx incluster run${config ? ` --config ${config}` : ''} -- ${dir}`;
+  const unit = [
+    ...(runners.vitest
+      ? [`npx vitest run --exclude '${dirs.integration}/**' --exclude '${dirs.e2e}/**' --passWithNoTests`]
+      : []),
+    ...(py
+      ? [
+          `${py.uv ? 'uv run pytest' : 'python -m pytest'} ${py.root} --ignore=${py.dirs.integration} --ignore=${py.dirs.e2e}`,
+        ]
+      : []),
+  ];
+  const inCluster = (kind: 'integration' | 'e2e') => [
+    ...(runners.vitest ? [run(undefined, dirs[kind])] : []),
+    ...(py ? [run(py.config, py.dirs[kind])] : []),
+  ];
   return [
     {
       name: 'help',
@@ -51,19 +85,17 @@ export function inclusterTargets(dirs: TestDirs = DEFAULT_DIRS): Target[] {
     {
       name: 'test-unit',
       help: 'unit tests (no cluster)',
-      recipe: [
-        `npx vitest run --exclude '${dirs.integration}/**' --exclude '${dirs.e2e}/**' --passWithNoTests`,
-      ],
+      recipe: unit,
     },
     {
       name: 'test-integration',
       help: 'integration tests inside the cluster (incluster run)',
-      recipe: [`npx incluster run -- ${dirs.integration}`],
+      recipe: inCluster('integration'),
     },
     {
       name: 'test-e2e',
       help: 'end-to-end tests inside the cluster (incluster run)',
-      recipe: [`npx incluster run -- ${dirs.e2e}`],
+      recipe: inCluster('e2e'),
     },
     { name: 'check', help: 'lint, typecheck and test', deps: ['lint', 'typecheck', 'test'], recipe: [] },
     { name: 'lint', help: 'the project lint (npm run lint)', recipe: ['npm run lint --if-present'] },

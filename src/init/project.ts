@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
 import { detectPackageManager, type PackageManager } from './package-manager.ts';
+import { inspectPython, type PythonLayout } from './python-project.ts';
 import { findVitestConfig, vitestInclude } from './vitest-config.ts';
 
 /** Where the generated files put the tests, when the project has none yet. */
@@ -43,6 +44,14 @@ export interface ProjectLayout {
   e2eDir: string;
   /** The branch the workflow runs on for pushes: origin's default, else the checked-out one, else main. */
   defaultBranch: string;
+  /** The Python project, when there is one (pyproject.toml, or requirements files and pytest tests). */
+  python: PythonLayout | undefined;
+  /**
+   * Whether the project has (or, without Python, gets) a Vitest suite: a Vitest config, vitest in
+   * package.json or JavaScript test files. A Python project whose package.json only holds
+   * incluster itself has none, and gets the pytest runner alone.
+   */
+  vitest: boolean;
 }
 
 /** Reads the repository at `root`. */
@@ -65,6 +74,7 @@ export function inspectProject(root: string): ProjectLayout {
       .map((name) => `${integrationDir}/${name}`)
       .find((path) => matches(path)) ?? `${integrationDir}/example.test.ts`;
   const written = existingTests.filter((path) => path !== exampleTest);
+  const python = inspectPython(root);
   return {
     root,
     name: projectName(root),
@@ -77,7 +87,23 @@ export function inspectProject(root: string): ProjectLayout {
     integrationDir,
     e2eDir: `${testRoot}/e2e`,
     defaultBranch: defaultBranch(root),
+    python,
+    vitest: !python || vitestConfig !== undefined || written.length > 0 || dependsOnVitest(root),
   };
+}
+
+function dependsOnVitest(root: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown> | undefined
+    >;
+    return ['dependencies', 'devDependencies', 'peerDependencies'].some(
+      (field) => manifest[field]?.vitest !== undefined,
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Read from .git's files, without running git: `ref: refs/remotes/origin/<branch>`. */
@@ -97,7 +123,7 @@ export function defaultBranch(root: string): string {
   return 'main';
 }
 
-/** `@acme/Orders_API` → `orders-api`; the directory name when package.json has none. */
+/** `@acme/Orders_API` → `orders-api`; pyproject.toml's name, then the directory's, when package.json has none. */
 export function projectName(root: string): string {
   let name: unknown;
   try {
@@ -107,9 +133,21 @@ export function projectName(root: string): string {
   }
   return (
     dnsLabel(typeof name === 'string' ? name.replace(/^@[^/]*\//, '') : '') ||
+    dnsLabel(pyprojectName(root) ?? '') ||
     dnsLabel(basename(root)) ||
     'incluster'
   );
+}
+
+/** `name` of pyproject.toml's [project] table. */
+function pyprojectName(root: string): string | undefined {
+  try {
+    const text = readFileSync(join(root, 'pyproject.toml'), 'utf8');
+    const table = /^\[project\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(text)?.[1] ?? '';
+    return /^\s*name\s*=\s*["']([^"']+)["']/m.exec(table)?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Lower-case letters, digits and inner dashes, at most 40 characters (kind adds `-control-plane`). */

@@ -62,9 +62,51 @@ export function renderWorkflow(template: string, layout: ProjectLayout): string 
   text = swap(text, "--exclude 'test/integration/**'", `--exclude '${layout.integrationDir}/**'`, file);
   text = swap(text, '      - run: npm ci\n', `      - run: ${installStep(pm)}\n`, file);
   text = swap(text, 'run: npm audit --audit-level=high\n', `run: ${auditCommand(pm)}\n`, file);
+  if (layout.python) text = withPytestSteps(text, layout, file);
   // setup-node's cache needs the package manager on PATH before it runs: pnpm is not there yet.
   if (pm.name !== 'npm')
     text = swap(text, '          cache: npm\n', pm.name === 'yarn' ? '          cache: yarn\n' : '', file);
+  return text;
+}
+
+/** The uv release the workflow installs (the one the runner image copies from uv's image). */
+const WORKFLOW_UV_VERSION = '0.13.9';
+
+/**
+ * The pytest suite's steps: its unit tests beside (or, without Vitest tests, instead of) Vitest's,
+ * and its in-cluster run beside Vitest's in a repository with both.
+ */
+function withPytestSteps(text: string, layout: ProjectLayout, file: string): string {
+  const python = layout.python!;
+  const unitOnly = `${python.testRoot} --ignore=${python.integrationDir} --ignore=${python.e2eDir} --junitxml=test-results/unit/junit-pytest.xml`;
+  const install =
+    python.installer === 'uv'
+      ? []
+      : [
+          '          uv venv',
+          `          uv pip install ${python.installer === 'requirements' ? python.requirements.map((r) => `-r ${r}`).join(' ') : '-r pyproject.toml --all-extras'} pytest`,
+        ];
+  const pytestStep = [
+    '      - name: Unit tests (pytest)',
+    '        run: |',
+    `          pipx install uv==${WORKFLOW_UV_VERSION}`,
+    ...install,
+    `          uv run ${python.installer === 'uv' ? '--frozen' : '--no-sync'} pytest ${unitOnly}`,
+    '',
+  ].join('\n');
+  const vitestStep =
+    / {6}- name: Unit tests\n {8}run: npx vitest run [^\n]*\n/.exec(text)?.[0] ??
+    (() => {
+      throw new Error(`templates: ${file} no longer has its Vitest unit test step`);
+    })();
+  text = text.replace(vitestStep, layout.vitest ? `${vitestStep}${pytestStep}` : pytestStep);
+  if (layout.vitest)
+    text = swap(
+      text,
+      '        run: npx incluster run\n',
+      `        run: npx incluster run\n      - name: incluster run (the pytest integration tests inside the cluster)\n        run: npx incluster run --config incluster.pytest.config.yaml\n`,
+      file,
+    );
   return text;
 }
 

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { unifiedDiff } from './diff.ts';
-import { DOCKER_IGNORED, mergeGitignore, mergeIgnoreFile } from './gitignore.ts';
+import { DOCKER_IGNORED, mergeGitignore, mergeIgnoreFile, PYTHON_DOCKER_IGNORED } from './gitignore.ts';
 import { includedFiles, inclusterTargets, mergeMakefile } from './makefile.ts';
 import { inspectProject, type ProjectLayout } from './project.ts';
 import {
@@ -24,6 +24,13 @@ import {
   renderWorkflow,
 } from './render.ts';
 import { addWithRequirements } from './vitest-config.ts';
+import {
+  MIXED_PYTEST_CONFIG,
+  MIXED_PYTEST_DOCKERFILE,
+  registerRequirementMarker,
+  renderPytestConfig,
+  renderPytestDockerfile,
+} from './python-render.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 
 export { PACKAGE_ROOT } from '../package-root.ts';
@@ -59,39 +66,36 @@ export async function scaffoldFiles(
   packageRoot: string = PACKAGE_ROOT,
 ): Promise<ScaffoldFile[]> {
   const template = (path: string) => readFile(join(packageRoot, 'templates/init', path), 'utf8');
+  const config = renderConfig(await template('incluster.config.yaml'), layout);
   const files: ScaffoldFile[] = [
-    {
-      path: 'incluster.config.yaml',
-      content: renderConfig(await template('incluster.config.yaml'), layout),
-      seed: true,
-    },
-    // The workflow's setup-node reads the Node.js version from it: the runner image's major.
+    // The workflow's setup-node reads the Node.js version from it (incluster's CLI runs on Node.js).
     { path: '.nvmrc', content: await template('.nvmrc'), seed: true },
     {
       path: '.github/workflows/ci.yml',
       content: renderWorkflow(await template('.github/workflows/ci.yml'), layout),
     },
-    {
-      path: layout.exampleTest,
-      content: renderExampleTest(await template('test/integration/example.test.ts'), layout),
-      seed: true,
-    },
     { path: 'specs/001-example/spec.md', content: await template('specs/001-example/spec.md'), seed: true },
   ];
-  // The project's own Vitest config is edited instead (scaffold() below).
-  if (!layout.vitestConfig)
-    files.push({
-      path: 'vitest.config.ts',
-      content: renderVitestConfig(await template('vitest.config.ts'), layout),
-    });
-  // The runner Dockerfile incluster's own `run` is built and tested with; the template only when a
-  // build ships without it.
-  const dockerfile = join(packageRoot, 'testing/Dockerfile');
-  const npmDockerfile = await readFile(
-    existsSync(dockerfile) ? dockerfile : join(packageRoot, 'templates/init/testing/Dockerfile'),
-    'utf8',
-  );
-  files.push({ path: 'testing/Dockerfile', content: renderDockerfile(npmDockerfile, layout) });
+  if (layout.vitest) files.push(...(await vitestFiles(layout, config, packageRoot)));
+  if (layout.python) {
+    const mixed = layout.vitest;
+    files.push(
+      {
+        path: mixed ? MIXED_PYTEST_CONFIG : 'incluster.config.yaml',
+        content: renderPytestConfig(config, layout.python, mixed),
+        seed: true,
+      },
+      {
+        path: mixed ? MIXED_PYTEST_DOCKERFILE : 'testing/Dockerfile',
+        content: renderPytestDockerfile(await template('testing/Dockerfile.pytest'), layout.python),
+      },
+      {
+        path: layout.python.exampleTest,
+        content: await template('tests/integration/test_example.py'),
+        seed: true,
+      },
+    );
+  }
   files.push({
     path: 'testing/k8s/kind-config.yaml',
     content: renderKindConfig(
@@ -109,6 +113,38 @@ export async function scaffoldFiles(
       content: await readFile(join(services, name), 'utf8'),
     });
   return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The Vitest runner's files: config, example test, Vitest config when the project has none, Dockerfile. */
+async function vitestFiles(
+  layout: ProjectLayout,
+  config: string,
+  packageRoot: string,
+): Promise<ScaffoldFile[]> {
+  const template = (path: string) => readFile(join(packageRoot, 'templates/init', path), 'utf8');
+  const files: ScaffoldFile[] = [
+    { path: 'incluster.config.yaml', content: config, seed: true },
+    {
+      path: layout.exampleTest,
+      content: renderExampleTest(await template('test/integration/example.test.ts'), layout),
+      seed: true,
+    },
+  ];
+  // The project's own Vitest config is edited instead (scaffold() below).
+  if (!layout.vitestConfig)
+    files.push({
+      path: 'vitest.config.ts',
+      content: renderVitestConfig(await template('vitest.config.ts'), layout),
+    });
+  // The runner Dockerfile incluster's own `run` is built and tested with; the template only when a
+  // build ships without it.
+  const dockerfile = join(packageRoot, 'testing/Dockerfile');
+  const npmDockerfile = await readFile(
+    existsSync(dockerfile) ? dockerfile : join(packageRoot, 'templates/init/testing/Dockerfile'),
+    'utf8',
+  );
+  files.push({ path: 'testing/Dockerfile', content: renderDockerfile(npmDockerfile, layout) });
+  return files;
 }
 
 export interface ScaffoldOptions {
@@ -156,10 +192,12 @@ export async function scaffold(root: string, options: ScaffoldOptions = {}): Pro
       results.push({ path: file.path, outcome: options.force ? 'overwritten' : 'conflict', diff });
     }
   }
-  if (layout.vitestConfig) results.push(await scaffoldVitestConfig(root, layout.vitestConfig, write));
+  if (layout.vitest && layout.vitestConfig)
+    results.push(await scaffoldVitestConfig(root, layout.vitestConfig, write));
+  if (layout.python) results.push(await scaffoldPytestMarker(root, layout, write));
   results.push(await scaffoldMakefile(root, layout, options, write));
-  results.push(await scaffoldIgnoreFile(root, '.gitignore', write));
-  results.push(await scaffoldIgnoreFile(root, '.dockerignore', write, options.packageRoot));
+  results.push(await scaffoldIgnoreFile(root, '.gitignore', write, layout, options.packageRoot));
+  results.push(await scaffoldIgnoreFile(root, '.dockerignore', write, layout, options.packageRoot));
   return { layout, results: results.sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
@@ -182,18 +220,25 @@ async function scaffoldIgnoreFile(
   root: string,
   path: '.gitignore' | '.dockerignore',
   write: Write,
+  layout: ProjectLayout,
   packageRoot = PACKAGE_ROOT,
 ): Promise<FileResult> {
   const existing = await readIfExists(join(root, path));
+  const python = layout.python !== undefined;
+  const dockerHeader = '# written by `incluster init`: kept out of the runner image';
   const merged =
     path === '.gitignore'
-      ? mergeGitignore(existing)
+      ? mergeGitignore(existing, python)
       : existing === undefined
-        ? await readFile(join(packageRoot, 'templates/init/.dockerignore'), 'utf8')
+        ? mergeIgnoreFile(
+            await readFile(join(packageRoot, 'templates/init/.dockerignore'), 'utf8'),
+            python ? PYTHON_DOCKER_IGNORED : [],
+            '# a Python project’s virtualenvs and caches: the image makes its own',
+          )
         : mergeIgnoreFile(
             existing,
-            DOCKER_IGNORED,
-            '# written by `incluster init`: kept out of the runner image',
+            python ? [...DOCKER_IGNORED, ...PYTHON_DOCKER_IGNORED] : DOCKER_IGNORED,
+            dockerHeader,
           );
   if (existing === undefined) {
     await write(path, merged);
@@ -203,6 +248,22 @@ async function scaffoldIgnoreFile(
   // Only lines are added: nothing of the user's changes.
   await write(path, merged);
   return { path, outcome: 'appended', diff: unifiedDiff(existing, merged, path) };
+}
+
+async function scaffoldPytestMarker(root: string, layout: ProjectLayout, write: Write): Promise<FileResult> {
+  const path = layout.python!.pytestConfig ?? 'pyproject.toml';
+  const existing = await readIfExists(join(root, path));
+  const edit = registerRequirementMarker(existing, layout.python!.pytestConfig);
+  if (edit.kind === 'unchanged') return { path, outcome: 'unchanged' };
+  if (edit.kind === 'manual')
+    return { path, outcome: 'manual', note: `the requirement marker is not registered: ${edit.reason}` };
+  await write(path, edit.text);
+  return {
+    path,
+    outcome: 'edited',
+    diff: unifiedDiff(existing ?? '', edit.text, path),
+    note: 'the requirement marker registered for pytest, the rest as it was',
+  };
 }
 
 async function scaffoldMakefile(
@@ -216,7 +277,18 @@ async function scaffoldMakefile(
   const includes = existing === undefined ? [] : includedFiles(existing, root);
   const merged = mergeMakefile(existing, {
     included: await Promise.all(includes.map((file) => readFile(join(root, file), 'utf8'))),
-    targets: inclusterTargets({ integration: layout.integrationDir, e2e: layout.e2eDir }),
+    targets: inclusterTargets(
+      { integration: layout.integrationDir, e2e: layout.e2eDir },
+      {
+        vitest: layout.vitest,
+        pytest: layout.python && {
+          dirs: { integration: layout.python.integrationDir, e2e: layout.python.e2eDir },
+          root: layout.python.testRoot,
+          uv: layout.python.installer === 'uv',
+          config: layout.vitest ? MIXED_PYTEST_CONFIG : undefined,
+        },
+      },
+    ),
   });
   const note = merged.theirs.length
     ? `targets this Makefile${includes.length ? ` (or ${includes.join(', ')})` : ''} defines, left as they are: ${merged.theirs.join(', ')}`

@@ -1,4 +1,5 @@
 // `incluster init`: adopt incluster into an existing repository without overwriting anything.
+import type { PythonInstaller, PythonLayout } from '../../init/python-project.ts';
 import type { Command } from 'commander';
 import { ExitStatus } from '../../errors.ts';
 import { addDevCommand } from '../../init/package-manager.ts';
@@ -32,7 +33,7 @@ export function initCommand(ctx: CommandContext): Command {
     name: 'init',
     summary: 'adopt incluster into a repository: config, manifests, Dockerfile, Makefile, CI',
     description:
-      "Writes incluster.config.yaml (cluster and namespace named after package.json's name), the kind config, service manifests, a runner Dockerfile for the project's package manager (npm, pnpm or yarn, from packageManager or the lockfile), Makefile targets, a GitHub Actions workflow and the .nvmrc it reads, an example integration test and a spec template into the current directory. An existing Vitest config is edited to wrap its export in withRequirements (everything else in it stays), and its test.include says where the tests are; without one, a vitest.config.ts is written. .gitignore gains node_modules/, test-results/ and .incluster/ (where providers write cluster credentials) when it lacks them. Existing tests keep passing: while there are untagged tests, trace.allowUntagged is on (set it to false to make the gate strict), and the example test runs only inside the cluster. incluster's own files that differ are never overwritten: they are reported as conflicts with a diff (--force overwrites them, and starting points such as incluster.config.yaml that you edited). Makefile targets are added in one marked block; targets the Makefile or a file it includes already defines are left alone and reported, and --force rewrites only the block. Running it again changes nothing. Exits 1 when a conflict, or an edit to make by hand, remains.",
+      "Writes incluster.config.yaml (cluster and namespace named after package.json's name), the kind config, service manifests, a runner Dockerfile for the project's package manager (npm, pnpm or yarn, from packageManager or the lockfile), Makefile targets, a GitHub Actions workflow and the .nvmrc it reads, an example integration test and a spec template into the current directory. An existing Vitest config is edited to wrap its export in withRequirements (everything else in it stays), and its test.include says where the tests are; without one, a vitest.config.ts is written. .gitignore gains node_modules/, test-results/ and .incluster/ (where providers write cluster credentials) when it lacks them. Existing tests keep passing: while there are untagged tests, trace.allowUntagged is on (set it to false to make the gate strict), and the example test runs only inside the cluster. incluster's own files that differ are never overwritten: they are reported as conflicts with a diff (--force overwrites them, and starting points such as incluster.config.yaml that you edited). Makefile targets are added in one marked block; targets the Makefile or a file it includes already defines are left alone and reported, and --force rewrites only the block. In a Python project (pyproject.toml, with uv.lock, requirements*.txt or poetry.lock) the runner is pytest: a multi-stage Dockerfile that installs with uv from the lockfile and installs incluster's pytest plugin (which `incluster run` copies into the build context), the requirement marker registered in pytest's configuration, and pytest in the Makefile targets and the workflow; a repository with Vitest tests as well gets both runners, the pytest one in incluster.pytest.config.yaml. Running it again changes nothing. Exits 1 when a conflict, or an edit to make by hand, remains.",
     examples: ['incluster init', 'incluster init --dry-run', 'incluster init --force'],
     configure: (command) =>
       command
@@ -72,18 +73,44 @@ export function initCommand(ctx: CommandContext): Command {
   });
 }
 
+/** How the pytest runner image installs a project's dependencies, for people. */
+const INSTALLS: Record<PythonInstaller, (python: PythonLayout) => string> = {
+  uv: () => 'uv.lock exactly',
+  requirements: (python) => python.requirements.join(' and '),
+  pyproject: () => 'pyproject.toml’s dependencies (no lockfile)',
+};
+
 /** What changed, what the project now looks like to incluster, and the next command to run. */
 function summary({ layout, results }: ScaffoldReport, changed: ReadonlySet<FileOutcome>): string {
   const pm = layout.packageManager;
-  const add = addDevCommand(pm, 'incluster vitest');
+  const add = addDevCommand(pm, layout.vitest ? 'incluster vitest' : 'incluster');
+  const python = layout.python;
   const touched = results.filter((r) => changed.has(r.outcome));
   const lines = [
     '',
     touched.length
       ? `Changed ${touched.length} file(s): ${touched.map((r) => `${r.path} (${r.outcome})`).join(', ')}.`
       : 'Nothing changed: the repository already has everything init writes.',
-    `Project: cluster and namespace \`${layout.name}\`, ${pm.name} (${pm.source}), tests in ${layout.testGlobs.join(', ')}${layout.testGlobsFromConfig ? ` (from ${layout.vitestConfig})` : ''}.`,
+    `Project: cluster and namespace \`${layout.name}\`${
+      layout.vitest
+        ? `, ${pm.name} (${pm.source}), tests in ${layout.testGlobs.join(', ')}${layout.testGlobsFromConfig ? ` (from ${layout.vitestConfig})` : ''}`
+        : ''
+    }.`,
   ];
+  if (python)
+    lines.push(
+      `Python: pytest tests in ${python.testRoot}/, the runner image installs ${INSTALLS[python.installer](python)} with uv${layout.vitest ? ` (testing/Dockerfile.pytest, run with \`incluster run --config incluster.pytest.config.yaml\`)` : ''}.`,
+      ...(python.poetryLock && python.installer === 'pyproject'
+        ? [
+            'poetry.lock is not read by uv: the image resolves pyproject.toml’s dependencies when it builds. Pin them (uv lock, or a requirements.txt) and run `incluster init --force`.',
+          ]
+        : []),
+      ...(python.existingTests.length
+        ? [
+            `${python.existingTests.length} existing pytest file(s) carry no requirement markers yet: \`incluster trace\` lists them without failing.`,
+          ]
+        : []),
+    );
   if (layout.existingTests.length)
     lines.push(
       `${layout.existingTests.length} existing test file(s) carry no requirement IDs yet: \`incluster trace\` lists them without failing (trace.allowUntagged in incluster.config.yaml; set it to false once they are tagged).`,
@@ -94,7 +121,7 @@ function summary({ layout, results }: ScaffoldReport, changed: ReadonlySet<FileO
     `  ${add.padEnd(42)} if they are not devDependencies yet`,
     `  ${'npx incluster up'.padEnd(42)} bring up the cluster and deploy testing/k8s/services/`,
     `  ${'make test-unit'.padEnd(42)} unit tests, on this machine`,
-    `  ${'make test-integration'.padEnd(42)} ${layout.integrationDir} inside the cluster (incluster run)`,
+    `  ${'make test-integration'.padEnd(42)} ${[...(layout.vitest ? [layout.integrationDir] : []), ...(python ? [python.integrationDir] : [])].join(' and ')} inside the cluster (incluster run)`,
     `  ${'make traceability'.padEnd(42)} requirement coverage of specs/ (incluster trace)`,
     '',
     'Next command: npx incluster up',

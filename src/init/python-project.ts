@@ -1,0 +1,118 @@
+// What `init` learns about a Python project: how its dependencies are pinned (what the runner
+// image installs them from), where pytest's configuration is (the `requirement` marker is
+// registered there) and where its tests are. A repository is a Python project when it has a
+// pyproject.toml, or requirements files next to test_*.py files.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { globSync } from 'tinyglobby';
+
+/**
+ * How the runner image installs the dependencies: `uv` from uv.lock exactly, `requirements` from
+ * pinned requirements files, `pyproject` from pyproject.toml's own ranges (no lockfile uv reads:
+ * poetry.lock is Poetry's format).
+ */
+export type PythonInstaller = 'uv' | 'requirements' | 'pyproject';
+
+/** The files pytest reads its configuration from, in the order it looks for them. */
+export type PytestConfigFile = 'pytest.ini' | 'pyproject.toml' | 'tox.ini' | 'setup.cfg';
+
+export interface PythonLayout {
+  installer: PythonInstaller;
+  /** Requirements files the image installs (requirements installer), runtime first. */
+  requirements: string[];
+  /** A poetry.lock the image cannot install from (told to the user). */
+  poetryLock: boolean;
+  /** The file holding pytest's configuration, if any (else pyproject.toml receives one). */
+  pytestConfig: PytestConfigFile | undefined;
+  /** pytest test files that exist already (they carry no requirement markers yet). */
+  existingTests: string[];
+  /** The first of pytest's `testpaths`, else `tests`. */
+  testRoot: string;
+  /** The example integration test, inside the test root. */
+  exampleTest: string;
+  integrationDir: string;
+  e2eDir: string;
+}
+
+const NEVER = ['**/node_modules/**', '**/.venv/**', '**/venv/**', '**/.git/**', '**/.tox/**'];
+
+/** The Python project at `root`, or undefined when there is none. */
+export function inspectPython(root: string): PythonLayout | undefined {
+  const has = (name: string) => existsSync(join(root, name));
+  const requirements = globSync(['requirements*.txt'], { cwd: root }).sort(requirementsOrder);
+  const pythonTests = globSync(['**/test_*.py', '**/*_test.py'], { cwd: root, ignore: NEVER });
+  if (!has('pyproject.toml') && !(requirements.length > 0 && pythonTests.length > 0)) return undefined;
+  const installer: PythonInstaller = has('uv.lock')
+    ? 'uv'
+    : requirements.length > 0
+      ? 'requirements'
+      : 'pyproject';
+  const pytestConfig = findPytestConfig(root);
+  const testRoot =
+    (pytestConfig && firstTestpath(readFileSync(join(root, pytestConfig), 'utf8'), pytestConfig)) ??
+    (has('tests') || !has('test') ? 'tests' : 'test');
+  const integrationDir = `${testRoot}/integration`;
+  const exampleTest = `${integrationDir}/test_example.py`;
+  return {
+    installer,
+    requirements: installer === 'requirements' ? requirements : [],
+    poetryLock: has('poetry.lock'),
+    pytestConfig,
+    testRoot,
+    existingTests: pythonTests.filter((path) => path !== exampleTest).sort(),
+    exampleTest,
+    integrationDir,
+    e2eDir: `${testRoot}/e2e`,
+  };
+}
+
+/** `requirements.txt` before `requirements-dev.txt` and the rest, alphabetical after that. */
+function requirementsOrder(a: string, b: string): number {
+  if (a === 'requirements.txt') return -1;
+  if (b === 'requirements.txt') return 1;
+  return a.localeCompare(b);
+}
+
+/** The file pytest would read its configuration from (its own precedence), if any has one. */
+export function findPytestConfig(root: string): PytestConfigFile | undefined {
+  const order: PytestConfigFile[] = ['pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg'];
+  for (const file of order) {
+    let text: string;
+    try {
+      text = readFileSync(join(root, file), 'utf8');
+    } catch {
+      continue;
+    }
+    // pytest.ini counts even when empty: its presence alone makes it the config file.
+    if (file === 'pytest.ini' || PYTEST_SECTION_HEADERS[file].test(text)) return file;
+  }
+  return undefined;
+}
+
+/** The first entry of `testpaths` in a pytest config's text (TOML array or ini list). */
+export function firstTestpath(text: string, file: PytestConfigFile): string | undefined {
+  const body = pytestSection(text, file);
+  if (body === undefined) return undefined;
+  const value =
+    file === 'pyproject.toml'
+      ? /^\s*testpaths\s*=\s*\[\s*["']([^"']+)["']/m.exec(body)?.[1]
+      : /^\s*testpaths\s*=\s*(\S+)/m.exec(body)?.[1];
+  return value?.replace(/^\.\//, '').replace(/\/+$/, '') || undefined;
+}
+
+/** The header line of pytest's section in each config file. */
+export const PYTEST_SECTION_HEADERS: Readonly<Record<PytestConfigFile, RegExp>> = {
+  'pytest.ini': /^[ \t]*\[pytest\][ \t]*$/m,
+  'pyproject.toml': /^[ \t]*\[tool\.pytest\.ini_options\][ \t]*$/m,
+  'tox.ini': /^[ \t]*\[pytest\][ \t]*$/m,
+  'setup.cfg': /^[ \t]*\[tool:pytest\][ \t]*$/m,
+};
+
+/** The text of pytest's section of a config file, up to the next section header. */
+export function pytestSection(text: string, file: PytestConfigFile): string | undefined {
+  const match = PYTEST_SECTION_HEADERS[file].exec(text);
+  if (!match) return undefined;
+  const rest = text.slice(match.index + match[0].length);
+  const next = /^[ \t]*\[[^\]]+\][ \t]*$/m.exec(rest);
+  return next ? rest.slice(0, next.index) : rest;
+}
