@@ -13,19 +13,18 @@
 // lockfile. The generated vitest.config.ts imports incluster/trace, so the runner image needs it.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { explain, expectSuccess, packIncluster, repoRoot, sh as run } from '../../support/scratch-project.ts';
 import { createKubeClient } from '../../../src/kube/client.ts';
 import { deleted } from '../../../src/kube/conditions.ts';
 import { waitFor } from '../../../src/kube/wait.ts';
-import { runCommand, type RunResult } from '../../../src/process/exec.ts';
 import { RUNNER_NAME } from '../../../src/runner/job.ts';
 import type { RunReport } from '../../../src/runner/report.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../../..');
 /** A fixed port keeps the project's lockfile, and so its runner image, the same from run to run
  * while incluster's package is unchanged (Docker's layer cache then skips `npm ci`); any free port
  * does when it is taken. */
@@ -37,82 +36,13 @@ let server: Server | undefined;
 const done = { install: false, init: false, unit: false, run: false };
 let runReport: RunReport | undefined;
 
-/**
- * The environment a user's shell would have: none of the outer Vitest's, make's or npm's variables
- * (a nested Vitest or npm reads them as its own settings).
- */
-function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!/^(VITEST|npm_|MAKE|MFLAGS$|NODE_ENV$|TEST$|INIT_CWD$)/.test(key)) env[key] = value;
-  // Plain text, so the assertions (and their messages) read the output as a person would.
-  env.NO_COLOR = '1';
-  return env;
-}
-
 /** Runs a command in the project (or `cwd`); never throws, so the assertion can show its output. */
-async function sh(file: string, args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
-  return runCommand(file, args, {
-    cwd: options.cwd ?? work.project,
-    env: userEnv(),
-    timeoutMs: options.timeoutMs ?? 300_000,
-    allowFailure: true,
-    maxBuffer: 4 * 1024 * 1024,
-  }).catch((error: unknown) => {
-    // Only a timeout or a missing executable gets here: keep its output for the message.
-    const failure = error as Partial<RunResult> & Error;
-    return {
-      command: `${file} ${args.join(' ')}`,
-      exitCode: -1,
-      signal: null,
-      stdout: failure.stdout ?? '',
-      stderr: `${failure.stderr ?? ''}\n${failure.message}`,
-    } satisfies RunResult;
-  });
+function sh(file: string, args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
+  return run(file, args, { cwd: options.cwd ?? work.project, timeoutMs: options.timeoutMs });
 }
 
 function npm(args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
   return sh('npm', args, options);
-}
-
-/** The command, its exit status and the tail of its output: what a failed step needs to show. */
-function explain(result: RunResult): string {
-  const tail = (text: string) => text.trimEnd().split('\n').slice(-40).join('\n');
-  return `\`${result.command}\` exited ${result.exitCode}\n--- stderr (tail) ---\n${tail(result.stderr)}\n--- stdout (tail) ---\n${tail(result.stdout)}`;
-}
-
-function expectSuccess(result: RunResult): void {
-  expect(result.exitCode, explain(result)).toBe(0);
-}
-
-/** Builds incluster from src/ into a staging copy of the package and packs it; returns the tarball. */
-async function packIncluster(): Promise<string> {
-  const pkg = join(work.dir, 'package');
-  const manifest = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { files: string[] };
-  await mkdir(pkg, { recursive: true });
-  await cp(join(repoRoot, 'package.json'), join(pkg, 'package.json'));
-  await cp(join(repoRoot, 'README.md'), join(pkg, 'README.md'));
-  for (const entry of manifest.files.filter((f) => f !== 'dist'))
-    await cp(join(repoRoot, entry), join(pkg, entry), { recursive: true });
-  // Into the staging copy, not the shared checkout's dist/, which others may be building. Without
-  // source maps, whose paths name the temporary directory: the same sources pack the same tarball.
-  expectSuccess(
-    await sh(
-      join(repoRoot, 'node_modules/.bin/tsc'),
-      ['-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist'), '--sourceMap', 'false'],
-      {
-        cwd: repoRoot,
-      },
-    ),
-  );
-  // dist/ is built above; the staging copy has no tsconfig for the package's own prepack build
-  // (pack-adopt.test.ts packs a clean clone with it).
-  const packed = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work.dir], {
-    cwd: pkg,
-  });
-  expectSuccess(packed);
-  const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
-  return join(work.dir, filename);
 }
 
 /** Serves `file` at `/<name>-<sha>.tgz` on 127.0.0.1; resolves with its URL. */
@@ -160,7 +90,7 @@ beforeAll(async () => {
     join(work.project, 'package.json'),
     `${JSON.stringify({ name: 'my-service', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
   );
-  const url = await serveTarball(await packIncluster());
+  const url = await serveTarball(await packIncluster(work.dir));
   const { devDependencies } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
     devDependencies: Record<string, string>;
   };

@@ -21,5 +21,5 @@ pytestmark = pytest.mark.skipif(
 def test_postgres_answers_through_cluster_dns():
     import psycopg  # installed in the runner image with incluster's pytest plugin
 
-    with psycopg.connect(connect_timeout=10) as connection:
+    with psycopg.connect() as connection:
         assert connection.execute("SELECT 1").fetchone() == (1,)
