@@ -367,6 +367,42 @@ test('global', { tags: ['001-FR-003'] }, () => {});
     }),
   },
   {
+    // The collector parses test files without their test bodies: braces in a body's strings,
+    // regular expressions, templates and comments must not end it early, and a helper named like
+    // the test function still has its callback walked.
+    name: 'test bodies with braces in strings, regexes, templates and comments; a helper named it',
+    tags: ['001-FR-032', '001-FR-068'],
+    files: base({
+      'test/a.test.ts': `import { describe, expect, test } from 'vitest';
+describe('bodies', { tags: ['001-FR-001'] }, () => {
+  test('strings and comments', () => {
+    const text = '} { "}" \\'{\\''; // } a brace in a comment
+    /* } */ expect(text).toContain('}');
+  });
+  test('regexes and templates', async () => {
+    const re = /[}{]\\/}/g;
+    const nested = \`\${\`\${'}'}\`} {\`;
+    expect(re.test(nested)).toBe(false);
+  });
+  test.each([1, 2])('row %i', { tags: ['001-FR-002'] }, function (n) {
+    if (n) /}/.test(String(n));
+  });
+});
+test('after them', { tags: ['001-FR-004'] }, () => {});
+`,
+      'test/b.test.ts': `import { describe, expect, test } from 'vitest';
+function it(name: string, body: () => void) {
+  describe(name, body);
+}
+it('a helper named it', () => {
+  test('inside the helper', { tags: ['001-FR-003'] }, () => {
+    expect(1).toBe(1);
+  });
+});
+`,
+    }),
+  },
+  {
     name: 'JUnit evidence from any runner',
     tags: ['001-FR-066'],
     files: base({

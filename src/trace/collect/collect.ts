@@ -658,7 +658,7 @@ function declare(walk: FileWalk, call: AstNode, frame: SuiteFrame, env: Env): bo
   const read = readArguments(walk, env, args.slice(1), at);
   const own = resolveMode(api, read.mode);
   const mode: TestMode = frame.mode !== 'run' && own !== 'only' ? frame.mode : own;
-  const allTags = unique([...frame.tags, ...read.tags]);
+  const allTags = withTags(frame.tags, read.tags);
   const names = [...frame.names, name];
   const reported = frame.reported || read.reported;
   if (api.kind === 'test') {
@@ -843,6 +843,17 @@ function problem(
   kind: CollectionProblem['kind'] = 'unresolved-tags',
 ): void {
   walk.context.problems.push({ kind, file: walk.file, line: at.line, column: at.column, message });
+}
+
+/**
+ * The suite's tags (already unique) followed by the test's own that are new. Called once per test:
+ * most tests add one tag or none, so this avoids building a set for each.
+ */
+function withTags(inherited: string[], own: readonly string[]): string[] {
+  if (own.length === 0) return inherited;
+  const tags = [...inherited];
+  for (const tag of own) if (!tags.includes(tag)) tags.push(tag);
+  return tags;
 }
 
 function unique(items: readonly string[]): string[] {
