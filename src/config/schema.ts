@@ -100,6 +100,12 @@ export const configSchema = z
           .strictObject({
             config: z.string().default('testing/k8s/kind-config.yaml'),
             nodeImage: z.string().default(KIND_NODE_IMAGE),
+            offline: z
+              .enum(['auto', 'always', 'never'])
+              .default('auto')
+              .describe(
+                'auto: use nodeImage, and when it cannot be pulled build and use the offline node image (on incluster’s own Docker engine); always: the offline image, kind CLI and engine without trying a pull; never: only nodeImage.',
+              ),
           })
           .prefault({}),
         existing: z

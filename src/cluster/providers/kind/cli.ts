@@ -52,7 +52,9 @@ export async function createCluster(
 
 /** The cluster's admin kubeconfig (`kind get kubeconfig --name`), as text. */
 export async function getKubeconfig(name: string, options: CliOptions): Promise<string> {
-  return (await kind(['get', 'kubeconfig', '--name', name], options, 60_000)).stdout;
+  // Never streamed as progress: the kubeconfig holds the admin's client key.
+  return (await kind(['get', 'kubeconfig', '--name', name], { ...options, onLine: undefined }, 60_000))
+    .stdout;
 }
 
 /** The node containers of the cluster (`kind get nodes --name`). */

@@ -1,7 +1,8 @@
 // The kind provider: a cluster of Docker containers made by the `kind` CLI from the repository's
 // pinned kind config. It creates the named cluster or reuses it when it already runs, loads images
 // onto every node and proves they are there, and exports kind's logs whenever a step fails (FR-006;
-// where they go is failure-logs.ts's rule).
+// where they go is failure-logs.ts's rule). Where the published node image cannot be pulled (or
+// cluster.kind.offline is `always`), the cluster runs offline: see offline.ts.
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,16 @@ import { nodeHasImage } from '../../image-reference.ts';
 import { exportFailureLogs } from '../../failure-logs.ts';
 import { requireKindTools } from './prerequisites.ts';
 import { delay } from '../../../delay.ts';
+import { CommandError } from '../../../process/exec.ts';
+import {
+  guardKindNetwork,
+  offlineEnv,
+  offlineMarkerPath,
+  prepareOfflineKind,
+  tearDownOfflineKind,
+} from './offline.ts';
+import { kindEnginePaths, kindEnginePid } from './host/engine.ts';
+import { cacheRoot } from '../../cache.ts';
 
 /** What the kind provider depends on beyond the kind and docker executables; tests replace it. */
 export interface KindProviderOptions {
@@ -32,8 +43,20 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
   const checkApi = options.checkApi ?? pingApi;
   const wait = options.wait ?? '180s';
 
+  /** True when this project's cluster of that name was created offline (on incluster's own engine). */
+  const isOffline = (ctx: ProviderContext): boolean =>
+    ctx.config.cluster.kind.offline === 'always' ||
+    existsSync(offlineMarkerPath(ctx.root, ctx.config.cluster.name));
+
+  /** The environment kind and docker run with: incluster's engine and kind for an offline cluster. */
+  const envOf = (ctx: ProviderContext): NodeJS.ProcessEnv => (isOffline(ctx) ? offlineEnv(ctx.env) : ctx.env);
+
+  /** Whether incluster's kind engine runs (an offline cluster cannot run without it). */
+  const offlineEngineRuns = async (ctx: ProviderContext): Promise<boolean> =>
+    (await kindEnginePid(kindEnginePaths(cacheRoot(ctx.env)))) !== undefined;
+
   const cliOptions = (ctx: ProviderContext): kind.CliOptions => ({
-    env: ctx.env,
+    env: envOf(ctx),
     signal: ctx.signal,
     onLine: (line) => {
       const text = line.trim();
@@ -90,9 +113,27 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
     name: 'kind',
 
     async up(ctx) {
-      await requireKindTools(ctx.env, ctx.signal);
       const name = ctx.config.cluster.name;
       const configFile = ctx.config.cluster.kind.config;
+      const mode = ctx.config.cluster.kind.offline;
+      if (!existsSync(configFile) && (mode === 'always' || isOffline(ctx)))
+        throw new UsageError(`cluster.kind.config: ${configFile} does not exist`, {
+          hint: '`incluster init` writes the default kind config to testing/k8s/kind-config.yaml',
+        });
+      let nodeImage = ctx.config.cluster.kind.nodeImage;
+      const goOffline = async () => {
+        const offline = await prepareOfflineKind({
+          root: ctx.root,
+          clusterName: name,
+          kindConfig: configFile,
+          status: ctx.status,
+          env: ctx.env,
+          signal: ctx.signal,
+        });
+        nodeImage = offline.nodeImage;
+      };
+      if (isOffline(ctx)) await goOffline();
+      else await requireKindTools(ctx.env, ctx.signal);
       const running = await ctx.status.phase(`kind: look for cluster ${name}`, () => isRunning(ctx));
       if (running) {
         ctx.status.info(`reusing the running kind cluster \`${name}\``);
@@ -101,29 +142,41 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
           throw new UsageError(`cluster.kind.config: ${configFile} does not exist`, {
             hint: '`incluster init` writes the default kind config to testing/k8s/kind-config.yaml',
           });
-        try {
-          await ctx.status.phase('kind: create cluster', () =>
-            kind.createCluster(
-              { name, configFile, nodeImage: ctx.config.cluster.kind.nodeImage, wait },
-              cliOptions(ctx),
-            ),
+        const create = () =>
+          ctx.status.phase('kind: create cluster', () =>
+            kind.createCluster({ name, configFile, nodeImage, wait }, cliOptions(ctx)),
           );
+        try {
+          try {
+            await create();
+          } catch (error) {
+            if (mode !== 'auto' || isOffline(ctx) || !isPullFailure(error)) throw error;
+            // Nothing was created: kind ensures the node image before anything else.
+            ctx.status.info(`the node image ${nodeImage} cannot be pulled; using the offline node image`);
+            await goOffline();
+            await create();
+          }
         } catch (error) {
           // --retain kept the half-made cluster so its logs could be exported; now it goes.
           const failed = await failure(ctx, 'create cluster', error);
-          await kind.deleteCluster(name, { env: ctx.env }).catch(() => undefined);
+          await kind.deleteCluster(name, { env: envOf(ctx) }).catch(() => undefined);
           throw failed;
         }
       }
+      if (isOffline(ctx))
+        await step(ctx, 'guard the kind network', () =>
+          guardKindNetwork({ root: ctx.root, clusterName: name, env: ctx.env }),
+        );
       const access = await step(ctx, 'write kubeconfig', () => writeKubeconfig(ctx));
       await step(ctx, 'wait for the API server', () => checkApi(access.kubeconfigPath, ctx.signal));
       return access;
     },
 
     async down(ctx) {
-      await requireKindTools(ctx.env, ctx.signal);
       const name = ctx.config.cluster.name;
-      if (await isRunning(ctx)) {
+      const offline = isOffline(ctx);
+      if (!offline) await requireKindTools(ctx.env, ctx.signal);
+      if ((!offline || (await offlineEngineRuns(ctx))) && (await isRunning(ctx))) {
         // Only the cluster of this config's name: other kind clusters on the machine are not ours.
         await ctx.status.phase(`kind: delete cluster ${name}`, () =>
           kind.deleteCluster(name, cliOptions(ctx)),
@@ -131,11 +184,20 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       } else {
         ctx.status.info(`kind cluster \`${name}\` is not running; nothing to delete`);
       }
+      if (offline) {
+        const problems = await ctx.status.phase(
+          'kind: stop incluster’s Docker engine, remove the network guard',
+          () => tearDownOfflineKind({ root: ctx.root, clusterName: name, env: ctx.env }),
+        );
+        for (const problem of problems) ctx.status.info(`kind teardown: ${problem}`);
+      }
       await rm(kindKubeconfigPath(ctx.root, name), { force: true });
     },
 
     async access(ctx) {
-      await requireKindTools(ctx.env, ctx.signal);
+      if (isOffline(ctx)) {
+        if (!(await offlineEngineRuns(ctx))) return undefined;
+      } else await requireKindTools(ctx.env, ctx.signal);
       if (!(await isRunning(ctx))) return undefined;
       return writeKubeconfig(ctx);
     },
@@ -144,7 +206,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
 
     async loadImages(ctx, images) {
       if (images.length === 0) return;
-      await requireKindTools(ctx.env, ctx.signal);
+      if (!isOffline(ctx)) await requireKindTools(ctx.env, ctx.signal);
       const name = ctx.config.cluster.name;
       await step(ctx, `load ${images.length} image(s)`, () =>
         kind.loadDockerImages(name, images, cliOptions(ctx)),
@@ -165,6 +227,11 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       });
     },
   };
+}
+
+/** True when kind failed because it could not pull the node image (so nothing was created). */
+function isPullFailure(error: unknown): boolean {
+  return error instanceof CommandError && /failed to pull image/i.test(`${error.stderr}\n${error.stdout}`);
 }
 
 /** The machine-readable reason for a failed phase. */

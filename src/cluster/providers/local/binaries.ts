@@ -16,6 +16,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
   version?: string;
+  /** Which commands of k8s.io/kubernetes/cmd to build (default KUBERNETES_BINARIES; kind adds kubeadm). */
+  binaries?: readonly string[];
 }
 
 /** Returns the directory holding every Kubernetes binary, building the missing ones first. */
@@ -25,7 +27,8 @@ export async function ensureKubernetesBinaries(
   const version = options.version ?? KUBERNETES_VERSION;
   const binDir = kubernetesBinDir(options.cacheRoot, version);
   const missing: string[] = [];
-  for (const name of KUBERNETES_BINARIES) if (!(await isExecutable(join(binDir, name)))) missing.push(name);
+  for (const name of options.binaries ?? KUBERNETES_BINARIES)
+    if (!(await isExecutable(join(binDir, name)))) missing.push(name);
   if (missing.length === 0) return { binDir, built: [] };
 
   const env = { ...(options.env ?? process.env), CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };

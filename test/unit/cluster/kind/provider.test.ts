@@ -123,6 +123,14 @@ describe('kind provider: up and down', { tags: ['001-FR-001', '001-FR-003', '001
     ]);
   });
 
+  test('the kubeconfig kind prints is never shown as progress', { tags: ['001-FR-051'] }, async () => {
+    const { ctx, provider, progress } = await setup();
+    await provider.up(ctx);
+    const kubeconfig = await readFile(kindKubeconfigPath(ctx.root, clusterName), 'utf8');
+    for (const line of kubeconfig.split('\n').filter((l) => l.trim().length > 12))
+      expect(progress()).not.toContain(line.trim());
+  });
+
   test('up reuses a running cluster of that name instead of creating it again', async () => {
     const { standin, ctx, provider, progress } = await setup();
     await provider.up(ctx);

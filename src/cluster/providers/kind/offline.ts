@@ -1,0 +1,203 @@
+// Offline kind: what `up --provider kind` sets up when the published node image cannot be pulled
+// (or cluster.kind.offline is `always`), and what `down` undoes. The pinned kind CLI built from the
+// Go module proxy into the cache; incluster's own Docker engine for the nodes (with the runtime
+// wrapper where the machine lacks a capability); the offline node image; the network guard for
+// the cluster's ranges; and /lib/modules when the host has none (kind bind-mounts it into every
+// node, and Docker would otherwise create it on the host and leave it there).
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { parse } from 'yaml';
+import { KIND_VERSION } from '../../../config/schema.ts';
+import { InfrastructureError } from '../../../errors.ts';
+import { isOnPath, runCommand } from '../../../process/exec.ts';
+import { isExecutable } from '../../../process/paths.ts';
+import type { Status } from '../../../progress/status.ts';
+import { cacheRoot as defaultCacheRoot } from '../../cache.ts';
+import { docker } from '../local/images/docker-cli.ts';
+import {
+  KIND_ENGINE,
+  kindEngine,
+  kindEnginePaths,
+  kindEnginePid,
+  startKindEngine,
+  stopKindEngine,
+} from './host/engine.ts';
+import { installNetworkGuard, removeNetworkGuard } from './host/network-guard.ts';
+import { ensureOfflineNodeImage } from './node-image/build.ts';
+
+/** The docker network kind creates for its nodes. */
+const KIND_NETWORK = 'kind';
+
+/** kind's defaults when the config names no subnets. */
+const DEFAULT_POD_SUBNET = '10.244.0.0/16';
+const DEFAULT_SERVICE_SUBNET = '10.96.0.0/16';
+
+/** Marks, in the kind engine's state, that we created /lib/modules (so down removes it again). */
+const CREATED_LIB_MODULES = join(KIND_ENGINE.stateDir, 'created-lib-modules');
+
+/** Where the pinned kind CLI is cached. */
+export function kindBinDir(cacheRoot: string): string {
+  return join(cacheRoot, 'kind', KIND_VERSION);
+}
+
+/** The marker `up` leaves in the project for an offline cluster, so `down` knows which engine it is on. */
+export function offlineMarkerPath(root: string, clusterName: string): string {
+  return join(root, '.incluster', `kind-${clusterName}.offline`);
+}
+
+/** The environment kind and docker run with for an offline cluster: our engine, the cached kind first. */
+export function offlineEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const cache = defaultCacheRoot(env);
+  return {
+    ...kindEngine(cache, env).env,
+    PATH: [kindBinDir(cache), env.PATH ?? ''].filter(Boolean).join(delimiter),
+  };
+}
+
+/** Builds the pinned kind CLI into the cache with `go install` (about 20 s), unless it is there. */
+export async function ensureKindBinary(options: {
+  cacheRoot: string;
+  status: Status;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}): Promise<string> {
+  const dir = kindBinDir(options.cacheRoot);
+  const binary = join(dir, 'kind');
+  if (await isExecutable(binary)) return binary;
+  const env = { ...options.env, CGO_ENABLED: '0', GOBIN: dir };
+  if (!(await isOnPath('go', env)))
+    throw new InfrastructureError(
+      'GoMissing',
+      `building kind ${KIND_VERSION} needs Go, and \`go\` is not on PATH`,
+      {
+        hint: `install Go, or put kind ${KIND_VERSION} at ${binary}`,
+      },
+    );
+  await mkdir(dir, { recursive: true });
+  await options.status.phase(`Building kind ${KIND_VERSION} (go install; once, cached in ${dir})`, () =>
+    runCommand('nice', ['-n', '10', 'go', 'install', `sigs.k8s.io/kind@${KIND_VERSION}`], {
+      env,
+      signal: options.signal,
+    }),
+  );
+  return binary;
+}
+
+/** The pod and Service subnets of a kind config (kind's defaults where it names none). */
+export function kindConfigSubnets(text: string): { pods: string; services: string } {
+  const config = (parse(text) ?? {}) as { networking?: { podSubnet?: string; serviceSubnet?: string } };
+  return {
+    pods: config.networking?.podSubnet ?? DEFAULT_POD_SUBNET,
+    services: config.networking?.serviceSubnet ?? DEFAULT_SERVICE_SUBNET,
+  };
+}
+
+/** What prepareOfflineKind returns: the environment for kind and docker, and the node image to use. */
+export interface OfflineKind {
+  env: NodeJS.ProcessEnv;
+  nodeImage: string;
+}
+
+/** Sets up everything an offline kind cluster needs on this machine (idempotent). */
+export async function prepareOfflineKind(options: {
+  root: string;
+  clusterName: string;
+  kindConfig: string;
+  status: Status;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}): Promise<OfflineKind> {
+  const { status, signal } = options;
+  const cacheRoot = defaultCacheRoot(options.env);
+  await ensureKindBinary({ cacheRoot, status, env: options.env, signal });
+  const engine = await status.phase('Starting incluster’s Docker engine for kind', () =>
+    startKindEngine({ cacheRoot, env: options.env, signal }),
+  );
+  if (engine.missingCapabilities.length > 0)
+    status.info(
+      `runtime wrapper: this machine cannot grant ${engine.missingCapabilities.join(', ')}; nodes run without it`,
+    );
+  const image = await ensureOfflineNodeImage({
+    engine,
+    cacheRoot,
+    status,
+    missingCapabilities: engine.missingCapabilities,
+    env: options.env,
+    signal,
+  });
+  const subnets = kindConfigSubnets(await readFile(options.kindConfig, 'utf8'));
+  await installNetworkGuard(guardFor(subnets, []));
+  if (!existsSync('/lib/modules')) {
+    await mkdir('/lib/modules');
+    await writeFile(CREATED_LIB_MODULES, '');
+  }
+  await mkdir(join(options.root, '.incluster'), { recursive: true });
+  await writeFile(
+    offlineMarkerPath(options.root, options.clusterName),
+    `${JSON.stringify({ ...subnets, image: image.image })}\n`,
+  );
+  return { env: offlineEnv(options.env), nodeImage: image.image };
+}
+
+/** Adds the `kind` network's IPv6 subnet (kind picks it at create) to the guard. */
+export async function guardKindNetwork(options: {
+  root: string;
+  clusterName: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<void> {
+  const engine = kindEngine(defaultCacheRoot(options.env), options.env);
+  const inspected = await docker(
+    engine,
+    ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', KIND_NETWORK],
+    {
+      allowFailure: true,
+    },
+  );
+  const marker = JSON.parse(await readFile(offlineMarkerPath(options.root, options.clusterName), 'utf8')) as {
+    pods: string;
+    services: string;
+  };
+  const extra = inspected.stdout.split(/\s+/).filter((subnet) => subnet.includes(':'));
+  await installNetworkGuard(guardFor(marker, extra));
+}
+
+/**
+ * Undoes prepareOfflineKind once the cluster is deleted: the `kind` network, our engine (its
+ * containerd, mounts, cgroup parent), the guard, /lib/modules if we made it. The cache stays.
+ * Returns what could not be undone.
+ */
+export async function tearDownOfflineKind(options: {
+  root: string;
+  clusterName: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<string[]> {
+  const cacheRoot = defaultCacheRoot(options.env);
+  const problems: string[] = [];
+  if ((await kindEnginePid(kindEnginePaths(cacheRoot))) !== undefined) {
+    const engine = kindEngine(cacheRoot, options.env);
+    const left = await docker(engine, ['ps', '--all', '--quiet'], { allowFailure: true });
+    if (left.stdout.trim() !== '') {
+      // Another kind cluster still runs on our engine: leave the engine and the guard to it.
+      return [
+        `incluster's kind engine still runs containers (${left.stdout.trim().split('\n').length}); kept it`,
+      ];
+    }
+    await docker(engine, ['network', 'rm', KIND_NETWORK], { allowFailure: true });
+  }
+  if (existsSync(CREATED_LIB_MODULES) && existsSync('/lib/modules')) {
+    if ((await readdir('/lib/modules')).length === 0) await rmdir('/lib/modules');
+    else problems.push('/lib/modules (created for kind) is no longer empty; kept it');
+  }
+  problems.push(...(await stopKindEngine({ cacheRoot })));
+  problems.push(...(await removeNetworkGuard()));
+  await rm(offlineMarkerPath(options.root, options.clusterName), { force: true });
+  return problems;
+}
+
+function guardFor(subnets: { pods: string; services: string }, nodeSubnets6: readonly string[]) {
+  return {
+    ranges: [KIND_ENGINE.addressPool, ...nodeSubnets6, subnets.pods, subnets.services],
+    sources: [KIND_ENGINE.addressPool, ...nodeSubnets6, subnets.pods],
+  };
+}
