@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job (`make demo`): bring up the default cluster and its services, run the example
-# suite (examples/todo-service) inside it as a Job, then print its results and the traceability
-# summary of the example's own spec. As root on Linux the default cluster is the `local` one
+# suites inside it as Jobs (examples/todo-service with Vitest, examples/orders-py with pytest), then
+# print their results and the traceability summary of each example's own spec. As root on Linux the default cluster is the `local` one
 # (it needs nothing but this machine); elsewhere `auto` picks kind or the current context.
 # INCLUSTER_PROVIDER overrides the choice.
 set -euo pipefail
@@ -14,9 +14,12 @@ if [ "$provider" = auto ] && [ "$(id -u)" = 0 ] && [ "$(uname -s)" = Linux ]; th
 
 cd "$incluster_root"
 cli up --provider "$provider" >/dev/null
-cd examples/todo-service
 status=0
-cli run --provider "$provider" || status=$?
-echo
-cli trace || status=$((status == 0 ? $? : status))
+for example in todo-service orders-py; do
+  printf '\n== examples/%s ==\n' "$example"
+  cd "$incluster_root/examples/$example"
+  cli run --provider "$provider" || status=$((status == 0 ? $? : status))
+  echo
+  cli trace || status=$((status == 0 ? $? : status))
+done
 exit "$status"

@@ -24,7 +24,7 @@ export interface PythonLayout {
   poetryLock: boolean;
   /** The file holding pytest's configuration, if any (else pyproject.toml receives one). */
   pytestConfig: PytestConfigFile | undefined;
-  /** pytest test files that exist already (they carry no requirement markers yet). */
+  /** pytest test files that exist already and mark no requirement yet. */
   existingTests: string[];
   /** The first of pytest's `testpaths`, else `tests`. */
   testRoot: string;
@@ -59,11 +59,20 @@ export function inspectPython(root: string): PythonLayout | undefined {
     poetryLock: has('poetry.lock'),
     pytestConfig,
     testRoot,
-    existingTests: pythonTests.filter((path) => path !== exampleTest).sort(),
+    existingTests: pythonTests.filter((path) => path !== exampleTest && !marksRequirements(root, path)).sort(),
     exampleTest,
     integrationDir,
     e2eDir: `${testRoot}/e2e`,
   };
+}
+
+/** Whether a test file names requirements already (then its tests need no untagged allowance). */
+function marksRequirements(root: string, path: string): boolean {
+  try {
+    return /\bmark\.requirement\(/.test(readFileSync(join(root, path), 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** `requirements.txt` before `requirements-dev.txt` and the rest, alphabetical after that. */

@@ -100,7 +100,11 @@ function testSetText(report: TraceReport): string {
   if (set.from === 'trace.tests') return `trace.tests: ${report.settings.tests.join(', ')}`;
   const projects =
     set.projects.length > 1 || set.projects[0] !== 'default' ? `, projects ${set.projects.join(', ')}` : '';
-  return set.vitestConfig ? `from ${set.vitestConfig}${projects}` : "Vitest's default include";
+  const vitest = set.vitestConfig ? `from ${set.vitestConfig}${projects}` : "Vitest's default include";
+  // pytest's tests are Python files; a suite of them alone was not selected by Vitest at all.
+  const python = report.tests.filter((test) => test.file.endsWith('.py')).length;
+  if (python === 0) return vitest;
+  return python === report.tests.length ? "pytest's rules" : `${vitest}, and pytest's rules`;
 }
 
 function truncate(text: string, width: number): string {

@@ -1,0 +1,60 @@
+// The Python example (examples/orders-py), run as `make demo` runs it: `incluster run` in its folder
+// builds the pytest runner image its init-generated Dockerfile describes and runs the suite in the
+// shared local cluster against the real PostgreSQL; `incluster trace` then gates the example's own
+// spec on the evidence copied out.
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { explain, expectSuccess, repoRoot, sh } from '../../support/scratch-project.ts';
+import type { RunReport } from '../../../src/runner/report.ts';
+
+const work = { dir: '', example: '' };
+const cli = join(repoRoot, 'src/cli/main.ts');
+
+beforeAll(async () => {
+  // A copy, so its test-results and the staged plugin stay out of the checkout.
+  work.dir = await mkdtemp(join(tmpdir(), 'incluster-orders-py-'));
+  work.example = join(work.dir, 'examples/orders-py');
+  await cp(join(repoRoot, 'examples/orders-py'), work.example, {
+    recursive: true,
+    filter: (path) => !/(^|\/)(test-results|\.incluster-plugins|\.venv|__pycache__)(\/|$)/.test(path),
+  });
+  // Its config names the services by their place in this repository.
+  await cp(join(repoRoot, 'testing/k8s/services'), join(work.dir, 'testing/k8s/services'), {
+    recursive: true,
+  });
+});
+
+afterAll(async () => {
+  if (work.dir) await rm(work.dir, { recursive: true, force: true });
+});
+
+describe('the Python example service', { tags: ['001-FR-115'] }, () => {
+  test(
+    'its pytest suite passes inside the cluster, and its spec gate passes on the evidence',
+    { timeout: 600_000 },
+    async () => {
+      const run = await sh(process.execPath, [cli, 'run', '--provider', 'local', '--json'], {
+        cwd: work.example,
+        timeoutMs: 540_000,
+      });
+      expectSuccess(run);
+      const report = JSON.parse(run.stdout) as RunReport;
+      expect(report, explain(run)).toMatchObject({ outcome: 'passed', exitStatus: 0 });
+      expect(report.tests?.tests, explain(run)).toBeGreaterThanOrEqual(17);
+      expect(report.traceability?.requirements.failed).toEqual([]);
+      const junit = await readFile(join(work.example, 'test-results', report.runId, 'junit.xml'), 'utf8');
+      expect(junit).toContain('test_no_connection_arguments_are_needed_in_the_cluster');
+      expect(junit).not.toMatch(/<skipped/);
+      const gate = await sh(
+        process.execPath,
+        [cli, 'trace', '--require-passing', `test-results/${report.runId}/shard-0/traceability.json`],
+        { cwd: work.example, timeoutMs: 120_000 },
+      );
+      expectSuccess(gate);
+      expect(gate.stdout, explain(gate)).toContain('5 total, 5 covered (100%)');
+      expect(gate.stdout, explain(gate)).toMatch(/0 unverified/);
+    },
+  );
+});
