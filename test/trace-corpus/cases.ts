@@ -307,6 +307,27 @@ local.describe('extended describe', { tags: ['001-FR-005'] }, () => {
     expect: { gate: 'passed' },
   },
   {
+    // The monorepo layout: the root tsconfig extends a shared base, which defines `paths`
+    // relative to its own directory.
+    name: 'tsconfig paths defined in an extended config',
+    tags: ['001-FR-064'],
+    files: base({
+      'vitest.config.ts': `import { defineConfig } from 'vitest/config';
+export default defineConfig({ resolve: { tsconfigPaths: true } });
+`,
+      'tsconfig.json':
+        '{ "extends": "./config/tsconfig.base.json", "compilerOptions": { "strict": true } }\n',
+      'config/tsconfig.base.json':
+        '{\n  // shared by every package\n  "compilerOptions": { "paths": { "~support/*": ["../test/support/*"] } },\n}\n',
+      'test/support/tags.ts': "export const TAGS = ['001-FR-001'];\n",
+      'test/a.test.ts': `import { test } from 'vitest';
+import { TAGS } from '~support/tags.ts';
+test('tags through a path of the extended tsconfig', { tags: TAGS }, () => {});
+`,
+    }),
+    expect: { noProblems: ['unresolved-import', 'unresolved-tags'] },
+  },
+  {
     name: 'APIs Vitest 5 rejects',
     tags: ['001-FR-063'],
     files: base({

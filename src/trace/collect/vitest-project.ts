@@ -9,6 +9,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { Evaluator, OPAQUE_FUNCTION, UNHANDLED, Unresolved } from './evaluate.ts';
+import { tsconfigPaths } from './tsconfig-paths.ts';
 import type { Scope } from './scope.ts';
 import {
   ModuleGraph,
@@ -303,33 +304,6 @@ function objectOption(reader: ConfigReader, value: unknown, file: string | undef
 
 function pathOption(value: unknown, base: string): string | undefined {
   return typeof value === 'string' ? resolve(base, value) : undefined;
-}
-
-/** tsconfig.json's `compilerOptions.paths` of the root, relative to `baseUrl` (else the file's directory). */
-function tsconfigPaths(root: string): ImportResolution['paths'] {
-  const file = join(root, 'tsconfig.json');
-  let data: unknown;
-  try {
-    data = parseJsonc(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const options = (data as { compilerOptions?: { paths?: unknown; baseUrl?: unknown } } | null)
-    ?.compilerOptions;
-  if (!options || !isPlainObject(options.paths)) return undefined;
-  const patterns: Record<string, string[]> = {};
-  for (const [pattern, targets] of Object.entries(options.paths))
-    if (Array.isArray(targets)) patterns[pattern] = targets.filter((t): t is string => typeof t === 'string');
-  return { base: typeof options.baseUrl === 'string' ? resolve(root, options.baseUrl) : root, patterns };
-}
-
-/** JSON with comments and trailing commas, as tsconfig files are written. */
-function parseJsonc(text: string): unknown {
-  const stripped = text.replace(
-    /("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
-    (_m, string: string | undefined) => string ?? '',
-  );
-  return JSON.parse(stripped.replace(/,(\s*[}\]])/g, '$1'));
 }
 
 /** Reads config files: parses, evaluates the default export, records what cannot be resolved. */
