@@ -11,10 +11,16 @@ import { contextEntries } from './build-context.ts';
 const SOURCES_ARCHIVE = '/run/incluster/sources.tar';
 const SOURCES_READY = '/run/incluster/sources-ready';
 
-/** A tar of the build context's files, without node_modules (the image's own stay in place). */
+/**
+ * What the image's dependency stage installed into the working directory: never replaced by a
+ * sync (node_modules of npm, pnpm and yarn; the virtualenv of the pytest runner, /app/.venv).
+ */
+const IMAGE_OWNED = ['node_modules', '.venv'] as const;
+
+/** A tar of the build context's files, without what the image installed (its own stay in place). */
 export async function packSources(contextDir: string): Promise<Buffer> {
   const entries = (await contextEntries(contextDir)).filter(
-    (e) => !e.path.split('/').includes('node_modules'),
+    (e) => !e.path.split('/').some((part) => (IMAGE_OWNED as readonly string[]).includes(part)),
   );
   const tar = pack();
   const chunks: Buffer[] = [];
@@ -38,12 +44,13 @@ export async function packSources(contextDir: string): Promise<Buffer> {
 
 /**
  * The test container's wrapper when sources are synced: wait (at most 10 min) for the archive,
- * replace everything in the working directory but node_modules with it, then run the command.
+ * replace everything in the working directory but what the image installed with it, then run the
+ * command.
  */
 export const SYNC_SCRIPT = [
   'i=0',
   `while [ ! -e ${SOURCES_READY} ]; do i=$((i + 1)); if [ "$i" -gt 3000 ]; then echo "incluster: the sources never arrived" >&2; exit 125; fi; sleep 0.2; done`,
-  'find . -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +',
+  `find . -mindepth 1 -maxdepth 1 ${IMAGE_OWNED.map((name) => `! -name ${name}`).join(' ')} -exec rm -rf {} +`,
   `tar -xf ${SOURCES_ARCHIVE} -C .`,
   'exec "$@"',
 ].join('\n');

@@ -57,4 +57,32 @@ describe('the Python example service', { tags: ['001-FR-115'] }, () => {
       expect(gate.stdout, explain(gate)).toMatch(/0 unverified/);
     },
   );
+
+  test(
+    'sharded over two pods, each runs its own part (pytest --shard) and the JUnit merges to the whole suite',
+    { tags: ['001-FR-113'], timeout: 600_000 },
+    async () => {
+      const run = await sh(process.execPath, [cli, 'run', '--provider', 'local', '--json', '--shards', '2'], {
+        cwd: work.example,
+        timeoutMs: 540_000,
+      });
+      expectSuccess(run);
+      const report = JSON.parse(run.stdout) as RunReport;
+      expect(report, explain(run)).toMatchObject({ outcome: 'passed', exitStatus: 0 });
+      expect(report.shards, explain(run)).toHaveLength(2);
+      const dir = join(work.example, 'test-results', report.runId);
+      const cases = async (shard: number) =>
+        [
+          ...(await readFile(join(dir, `shard-${shard}`, 'junit-pytest.xml'), 'utf8')).matchAll(
+            /<testcase [^>]*name="([^"]+)"/g,
+          ),
+        ].map((m) => m[1]!);
+      const [first, second] = [await cases(0), await cases(1)];
+      expect(first.length).toBeGreaterThan(0);
+      expect(second.length).toBeGreaterThan(0);
+      expect(first.filter((name) => second.includes(name))).toEqual([]);
+      expect(report.tests?.tests).toBe(first.length + second.length);
+      expect(report.tests?.tests).toBeGreaterThanOrEqual(17);
+    },
+  );
 });

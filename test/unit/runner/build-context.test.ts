@@ -75,7 +75,7 @@ describe('the content hash', { tags: ['001-FR-010'] }, () => {
 });
 
 describe('the synced sources', { tags: ['001-FR-010'] }, () => {
-  test('are the build context without node_modules, as a tar', async () => {
+  test('are the build context without node_modules or a virtualenv, as a tar', async () => {
     const { packSources } = await import('../../../src/runner/sources.ts');
     const { extract } = await import('tar-stream');
     const dir = await tree({
@@ -83,6 +83,7 @@ describe('the synced sources', { tags: ['001-FR-010'] }, () => {
       '.dockerignore': 'ignored\n',
       'ignored/x': 'x',
       'pkg/node_modules/m.js': 'm',
+      '.venv/bin/python': 'p',
     });
     const archive = await packSources(dir);
     const names: string[] = [];
@@ -97,5 +98,12 @@ describe('the synced sources', { tags: ['001-FR-010'] }, () => {
       reader.end(archive);
     });
     expect(names.sort()).toEqual(['.dockerignore', 'src/a.ts']);
+  });
+
+  test('replace everything in the pod but what the image installed', { tags: ['001-FR-112'] }, async () => {
+    const { SYNC_SCRIPT } = await import('../../../src/runner/sources.ts');
+    expect(SYNC_SCRIPT).toContain(
+      'find . -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .venv -exec rm -rf {} +',
+    );
   });
 });
