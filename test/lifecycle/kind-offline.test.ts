@@ -1,0 +1,163 @@
+// Offline kind end to end: `up --provider kind` with cluster.kind.offline: always creates the
+// research's cluster (testing/k8s/kind-config.yaml) with the real kind CLI on incluster's own Docker
+// engine, and `down` leaves the host exactly as it found it. Opt-in (INCLUSTER_KIND_OFFLINE_E2E=1):
+// it needs root, and on a cold machine it builds the node image (minutes); with the image cached,
+// up takes about 40 s and down about 10 s. Run it with:
+//   INCLUSTER_KIND_OFFLINE_E2E=1 npx vitest run --project lifecycle test/lifecycle/kind-offline.test.ts
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, test } from 'vitest';
+import { KIND_ENGINE } from '../../src/cluster/providers/kind/host/engine.ts';
+import { GUARD_CHAIN, GUARD_ROUTE_METRIC } from '../../src/cluster/providers/kind/host/network-guard.ts';
+
+const enabled = process.env.INCLUSTER_KIND_OFFLINE_E2E === '1';
+const run = promisify(execFile);
+const repo = new URL('../..', import.meta.url).pathname;
+const project = mkdtempSync(join(tmpdir(), 'incluster-kind-offline-'));
+const configFile = join(project, 'incluster.config.yaml');
+writeFileSync(
+  configFile,
+  `cluster:\n  provider: kind\n  kind:\n    config: ${join(repo, 'testing/k8s/kind-config.yaml')}\n    offline: always\n`,
+);
+const cli = (...args: string[]) =>
+  run(process.execPath, ['src/cli/main.ts', ...args, '--config', configFile], {
+    cwd: repo,
+    timeout: 1_200_000,
+  });
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+/** What incluster's kind engine and cluster can leave on the host, and the cgroup tree as a whole. */
+interface HostState {
+  processes: string[];
+  mounts: string[];
+  cgroupTree: string[];
+  ourCgroups: string[];
+  chains: string[];
+  routes: string[];
+  interfaces: string[];
+  libModules: boolean;
+  state: string[];
+}
+
+async function hostState(): Promise<HostState> {
+  const ours = (text: string) => text.includes(KIND_ENGINE.runDir) || text.includes(KIND_ENGINE.stateDir);
+  const processes: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (ours(cmdline)) processes.push(`${pid}: ${cmdline.slice(0, 120)}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter(ours);
+  // The whole tree's top two levels, except the local provider's own `incluster` cgroups (another
+  // cluster may come and go meanwhile): names and modes, as `ls -la /sys/fs/cgroup` and `ls /sys/fs/cgroup/*` show.
+  const cgroupTree = (await run('ls', ['-la', '/sys/fs/cgroup'])).stdout
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(/\s+/))
+    .map((fields) => `${fields[0]} ${fields.slice(8).join(' ')}`);
+  for (const hierarchy of readdirSync('/sys/fs/cgroup'))
+    for (const entry of readdirSync(`/sys/fs/cgroup/${hierarchy}`).filter((e) => e !== 'incluster'))
+      cgroupTree.push(`${hierarchy}/${entry}`);
+  const ourCgroups = readdirSync('/sys/fs/cgroup').filter((h) =>
+    existsSync(`/sys/fs/cgroup/${h}/${KIND_ENGINE.cgroupParent}`),
+  );
+  const chains: string[] = [];
+  for (const binary of ['iptables', 'ip6tables'])
+    for (const table of ['filter', 'nat', 'mangle'])
+      chains.push(
+        ...(await run(binary, ['-w', '-t', table, '-S'])).stdout
+          .split('\n')
+          .filter((line) => line.includes(GUARD_CHAIN))
+          .map((line) => `${binary} ${table}: ${line}`),
+      );
+  const routes: string[] = [];
+  for (const family of ['-4', '-6'])
+    routes.push(
+      ...(await run('ip', [family, 'route', 'show', 'table', 'all'])).stdout
+        .split('\n')
+        .filter((line) => line.includes(`metric ${GUARD_ROUTE_METRIC}`) || /\bbr-[0-9a-f]{12}\b/.test(line)),
+    );
+  // The kind network's bridge and the nodes' veths attached to it.
+  const interfaces = (await run('ip', ['-o', 'link', 'show'])).stdout
+    .split('\n')
+    .filter((line) => /\bbr-[0-9a-f]{12}\b/.test(line))
+    .map((line) => line.split(':')[1]!.trim());
+  return {
+    processes,
+    mounts,
+    cgroupTree,
+    ourCgroups,
+    chains,
+    routes,
+    interfaces,
+    libModules: existsSync('/lib/modules'),
+    state: [KIND_ENGINE.runDir, KIND_ENGINE.stateDir].filter((dir) => existsSync(dir)),
+  };
+}
+
+describe.skipIf(!enabled)(
+  'kind offline: up creates the research cluster, down leaves the host as it found it',
+  () => {
+    let before: HostState;
+
+    test(
+      'up builds (or reuses) the offline node image and creates a working cluster',
+      { tags: ['001-FR-100', '001-FR-101', '001-FR-102'] },
+      async () => {
+        await cli('down', '--provider', 'kind');
+        before = await hostState();
+        expect(before.processes).toEqual([]);
+        const { stdout } = await cli('up', '--provider', 'kind', '--no-services');
+        const kubeconfig = stdout.trim();
+        expect(kubeconfig).toBe(join(project, '.incluster', 'kind-floe-test.kubeconfig'));
+        const during = await hostState();
+        expect(during.processes.length).toBeGreaterThan(0);
+        expect(
+          during.routes.filter((r) => r.includes(`metric ${GUARD_ROUTE_METRIC}`)).length,
+        ).toBeGreaterThanOrEqual(3);
+        expect(during.chains.length).toBeGreaterThan(0);
+        // kube-proxy is a privileged pod: it runs only if the wrapper inside the node works.
+        const kubectl = join(process.env.HOME ?? '/root', '.cache/incluster/kubernetes/v1.34.4/bin/kubectl');
+        const pods = (
+          await run(kubectl, [
+            '--kubeconfig',
+            kubeconfig,
+            'get',
+            'pods',
+            '-n',
+            'kube-system',
+            '-o',
+            'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\\n"}{end}',
+          ])
+        ).stdout;
+        expect(pods).toMatch(/kube-proxy-\w+=Running/);
+        expect(pods).toMatch(/coredns-[\w-]+=Running/);
+        expect(pods).toMatch(/incluster-podnet-\w+=Running/);
+      },
+    );
+
+    test(
+      'down deletes the cluster and leaves no process, mount, cgroup, chain, route or interface',
+      { tags: ['001-FR-103'] },
+      async () => {
+        await cli('down', '--provider', 'kind');
+        expect(await hostState()).toEqual(before);
+      },
+    );
+
+    test('a second down changes nothing', { tags: ['001-FR-103'] }, async () => {
+      const { stderr } = await cli('down', '--provider', 'kind');
+      expect(stderr).toContain('not running');
+      expect(await hostState()).toEqual(before);
+    });
+  },
+);
