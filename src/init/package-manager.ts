@@ -143,6 +143,13 @@ export function dockerfileMismatch(root: string, dockerfile: string, text: strin
   const missing = copied.filter((lockfile) => !existsSync(join(root, lockfile)));
   if (missing.length)
     return `${dockerfile} copies ${missing.join(', ')}, which this project does not have (it uses ${pm.name}: ${pm.source}); the runner image build will fail`;
+  // A pytest runner's lock: uv.lock or the pinned requirements files it installs from.
+  const pythonLocks = copiedWords.filter(
+    (word) => word === 'uv.lock' || /^requirements[\w.-]*\.txt$/.test(word),
+  );
+  const missingPython = pythonLocks.filter((lockfile) => !existsSync(join(root, lockfile)));
+  if (missingPython.length)
+    return `${dockerfile} copies ${missingPython.join(', ')}, which this project does not have; the runner image build will fail`;
   const installs = /\bpnpm install\b/.test(text)
     ? 'pnpm'
     : /\byarn install\b/.test(text)

@@ -1,13 +1,14 @@
 // `incluster init` in Python repositories: what it learns (installer, pytest config, test root),
 // the runner Dockerfile per installer, the marker registration per config file, the Makefile and
 // workflow, and a repository with both Vitest and pytest.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCliCaptured } from '../../support/cli.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { runCommand } from '../../../src/process/exec.ts';
+import { dockerfileMismatch } from '../../../src/init/package-manager.ts';
 import { findPytestConfig, firstTestpath, inspectPython } from '../../../src/init/python-project.ts';
 import { REQUIREMENT_MARKER, registerRequirementMarker } from '../../../src/init/python-render.ts';
 
@@ -200,6 +201,17 @@ describe('incluster init in a Python repository', { tags: ['001-FR-110'] }, () =
     expect(workflow).toContain('npx vitest run');
     expect(workflow).toContain('Unit tests (pytest)');
     expect(workflow).toContain('run: npx incluster run --config incluster.pytest.config.yaml');
+  });
+
+  test('doctor’s check: a pytest Dockerfile copying a lock the project lacks is named', async () => {
+    const dir = await repo({ 'pyproject.toml': PYPROJECT, 'uv.lock': '' });
+    expect((await init(dir)).status).toBe(0);
+    const dockerfile = await readFile(join(dir, 'testing/Dockerfile'), 'utf8');
+    expect(dockerfileMismatch(dir, 'testing/Dockerfile', dockerfile)).toBeUndefined();
+    await rm(join(dir, 'uv.lock'));
+    expect(dockerfileMismatch(dir, 'testing/Dockerfile', dockerfile)).toBe(
+      'testing/Dockerfile copies uv.lock, which this project does not have; the runner image build will fail',
+    );
   });
 
   test('the Python workflow passes actionlint', { timeout: 300_000 }, async () => {
