@@ -113,15 +113,21 @@ function scanStatement(statement: LazyNode | null, names: Set<string>, bodies: L
 }
 
 function scanCall(call: LazyNode, names: Set<string>, bodies: LazyNode[]): void {
-  const isTest = callsTest(call.callee as LazyNode, names);
-  for (const argument of call.arguments as LazyNode[]) {
-    if (argument.type !== 'ArrowFunctionExpression' && argument.type !== 'FunctionExpression') continue;
-    const body = argument.body as LazyNode;
-    // An arrow's expression body (`() => expect(x)`) cannot be blanked and stay an expression.
-    if (body.type !== 'FunctionBody') continue;
-    if (isTest) bodies.push(body);
-    else scanStatements(body.body as LazyNode[], names, bodies);
-  }
+  const args = call.arguments as LazyNode[];
+  // The callback is the last argument, or the one before a timeout (`test(name, fn, 1000)`):
+  // reading only those leaves the names and options of every test unbuilt.
+  const callback = blockBody(args[args.length - 1]) ?? blockBody(args[args.length - 2]);
+  if (!callback) return;
+  if (callsTest(call.callee as LazyNode, names)) bodies.push(callback);
+  else scanStatements(callback.body as LazyNode[], names, bodies);
+}
+
+/** The block of a function expression; undefined for anything else or an arrow's expression body. */
+function blockBody(node: LazyNode | undefined): LazyNode | undefined {
+  if (node?.type !== 'ArrowFunctionExpression' && node?.type !== 'FunctionExpression') return undefined;
+  const body = node.body as LazyNode;
+  // An arrow's expression body (`() => expect(x)`) cannot be blanked and stay an expression.
+  return body.type === 'FunctionBody' ? body : undefined;
 }
 
 /**
