@@ -5,7 +5,7 @@
 // the cluster's ranges; and /lib/modules when the host has none (kind bind-mounts it into every
 // node, and Docker would otherwise create it on the host and leave it there).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
 import { KIND_VERSION } from '../../../config/schema.ts';
@@ -15,6 +15,7 @@ import { isExecutable } from '../../../process/paths.ts';
 import type { Status } from '../../../progress/status.ts';
 import { cacheRoot as defaultCacheRoot } from '../../cache.ts';
 import { docker } from '../local/images/docker-cli.ts';
+import { DEFAULT_DOCKER_HOST, dockerCliEnv } from '../local/images/docker-engine.ts';
 import {
   KIND_ENGINE,
   kindEngine,
@@ -193,6 +194,38 @@ export async function tearDownOfflineKind(options: {
   problems.push(...(await removeNetworkGuard()));
   await rm(offlineMarkerPath(options.root, options.clusterName), { force: true });
   return problems;
+}
+
+/**
+ * `kind load docker-image` reads from the engine kind runs on, ours; images built or pulled with
+ * the user's own Docker engine (the runner image, preloaded service images) are copied over first
+ * (`docker save` there, `docker load` here). An image neither engine has is left for kind to name.
+ */
+export async function copyImagesToKindEngine(
+  images: readonly string[],
+  options: { env: NodeJS.ProcessEnv; signal?: AbortSignal },
+): Promise<string[]> {
+  const cacheRoot = defaultCacheRoot(options.env);
+  const ours = kindEngine(cacheRoot, options.env);
+  const theirs = { ...ours, env: dockerCliEnv(options.env.DOCKER_HOST || DEFAULT_DOCKER_HOST, options.env) };
+  if (theirs.env.DOCKER_HOST === ours.env.DOCKER_HOST) return [];
+  const copied: string[] = [];
+  for (const image of images) {
+    const inspect = ['image', 'inspect', '--format', '{{.Id}}', image];
+    const here = await docker(ours, inspect, { allowFailure: true, signal: options.signal });
+    const there = await docker(theirs, inspect, { allowFailure: true, signal: options.signal });
+    if (there.exitCode !== 0 || (here.exitCode === 0 && here.stdout.trim() === there.stdout.trim())) continue;
+    await mkdir(join(cacheRoot, 'kind'), { recursive: true });
+    const dir = await mkdtemp(join(cacheRoot, 'kind', 'copy-'));
+    try {
+      await docker(theirs, ['save', '--output', join(dir, 'image.tar'), image], { signal: options.signal });
+      await docker(ours, ['load', '--input', join(dir, 'image.tar')], { signal: options.signal });
+      copied.push(image);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return copied;
 }
 
 function guardFor(subnets: { pods: string; services: string }, nodeSubnets6: readonly string[]) {

@@ -16,6 +16,7 @@ import { requireKindTools } from './prerequisites.ts';
 import { delay } from '../../../delay.ts';
 import { CommandError } from '../../../process/exec.ts';
 import {
+  copyImagesToKindEngine,
   guardKindNetwork,
   offlineEnv,
   offlineMarkerPath,
@@ -208,6 +209,10 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       if (images.length === 0) return;
       if (!isOffline(ctx)) await requireKindTools(ctx.env, ctx.signal);
       const name = ctx.config.cluster.name;
+      if (isOffline(ctx))
+        await step(ctx, 'copy images to incluster’s kind engine', () =>
+          copyImagesToKindEngine(images, { env: ctx.env, signal: ctx.signal }),
+        );
       await step(ctx, `load ${images.length} image(s)`, () =>
         kind.loadDockerImages(name, images, cliOptions(ctx)),
       );
