@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import {
   kindDockerdArgs,
   kindEnginePaths,
@@ -172,6 +172,20 @@ describe('offline node image contents', { tags: ['001-FR-100'] }, () => {
     expect(Object.keys(files)).toEqual(
       expect.arrayContaining(['kind/manifests/default-cni.yaml', 'kind/manifests/default-storage.yaml']),
     );
+  });
+
+  test('the multi-node config is the research config plus two workers', () => {
+    const read = (name: string) =>
+      parse(readFileSync(resolve(import.meta.dirname, '../../../../testing/k8s', name), 'utf8')) as {
+        nodes: { role: string; image: string }[];
+        networking: unknown;
+      };
+    const single = read('kind-config.yaml');
+    const multi = read('kind-config-multinode.yaml');
+    expect(multi.nodes.map((n) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+    expect(new Set(multi.nodes.map((n) => n.image))).toEqual(new Set([single.nodes[0]!.image]));
+    expect(multi.nodes[0]).toEqual(single.nodes[0]);
+    expect(multi.networking).toEqual(single.networking);
   });
 
   test('image names are those kubeadm v1.34 asks for', () => {
