@@ -236,6 +236,48 @@ export default defineConfig({
     expect: { problems: ['untagged-test'] },
   },
   {
+    // Two projects alias the same name to different folders: each file's imports resolve through
+    // its own project's aliases, and the root's apply to both.
+    name: 'projects with their own resolve.alias',
+    tags: ['001-FR-060', '001-FR-064'],
+    files: base({
+      'vitest.config.ts': `import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+export default defineConfig({
+  resolve: { alias: { '@shared': fileURLToPath(new URL('./shared', import.meta.url)) } },
+  test: {
+    strictTags: false,
+    projects: [
+      {
+        extends: true,
+        resolve: { alias: { '@tags': fileURLToPath(new URL('./a/tags', import.meta.url)) } },
+        test: { name: 'a', include: ['a/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        resolve: { alias: { '@tags': fileURLToPath(new URL('./b/tags', import.meta.url)) } },
+        test: { name: 'b', include: ['b/**/*.test.ts'] },
+      },
+    ],
+  },
+});
+`,
+      'shared/index.ts': "export const SHARED = '001-FR-003';\n",
+      'a/tags/index.ts': "export const TAGS = ['001-FR-001'];\n",
+      'b/tags/index.ts': "export const TAGS = ['001-FR-002'];\n",
+      'a/x.test.ts': `import { test } from 'vitest';
+import { TAGS } from '@tags/index.ts';
+import { SHARED } from '@shared/index.ts';
+test('a', { tags: [...TAGS, SHARED] }, () => {});
+`,
+      'b/y.test.ts': `import { test } from 'vitest';
+import { TAGS } from '@tags/index.ts';
+test('b', { tags: TAGS }, () => {});
+`,
+    }),
+    expect: { noProblems: ['unresolved-import', 'unresolved-tags'] },
+  },
+  {
     name: 'spec formats and several spec folders',
     tags: ['001-FR-065', '001-FR-033'],
     files: {

@@ -108,11 +108,13 @@ export interface CollectOptions {
 /** Finds the test files and collects their tests; an unparseable file is a UsageError (exit 2). */
 export function collectTests(options: CollectOptions): Collection {
   const plan = planCollection(options);
-  const { files, resolution } = plan;
-  const identity = `${collectorIdentity()}:${textHash(resolutionKey(resolution))}`;
+  const { files } = plan;
+  const resolutions = [plan.resolution, ...new Set(plan.fileResolutions.values())];
+  const identity = `${collectorIdentity()}:${textHash(resolutionKey(resolutions))}`;
   const cache = options.cache ? CollectionCache.open<FileCollection>(options.root, identity) : undefined;
-  const context = createWalkContext(options.root, resolution);
-  if (!cache) return finish(plan, joinCollections(files.map((file) => collectOneFile(context, file))));
+  const contextOf = walkContexts(options.root, plan);
+  if (!cache)
+    return finish(plan, joinCollections(files.map((file) => collectOneFile(contextOf(file), file))));
   let reused = 0;
   const collected = files.map((file) => {
     const text = readSource(file);
@@ -122,6 +124,7 @@ export function collectTests(options: CollectOptions): Collection {
       reused += 1;
       return cached;
     }
+    const context = contextOf(file);
     const module = context.graph.load(file, { keep: false, text, hollowTests: true });
     const result = collectModuleOf(context, module);
     // Whether an import resolves can change with node_modules, which no hash covers: not cached.
@@ -133,9 +136,26 @@ export function collectTests(options: CollectOptions): Collection {
   return finish(plan, { ...joinCollections(collected), reused });
 }
 
+/**
+ * The walk context for each file: one per way imports resolve (each Vitest project's aliases), so
+ * a file's imports follow its own project's aliases and helpers are parsed once per project.
+ */
+function walkContexts(root: string, plan: CollectionPlan): (file: string) => WalkContext {
+  const contexts = new Map<ImportResolution, WalkContext>();
+  return (file) => {
+    const resolution = plan.fileResolutions.get(file) ?? plan.resolution;
+    let context = contexts.get(resolution);
+    if (!context) contexts.set(resolution, (context = createWalkContext(root, resolution)));
+    return context;
+  };
+}
+
 interface CollectionPlan {
   files: string[];
+  /** How imports resolve in a file no Vitest project selects. */
   resolution: ImportResolution;
+  /** How they resolve in each file a Vitest project selects (its aliases). */
+  fileResolutions: ReadonlyMap<string, ImportResolution>;
   source: TestSetSource;
   problems: CollectionProblem[];
 }
@@ -160,6 +180,7 @@ function planCollection(options: CollectOptions): CollectionPlan {
     return {
       files: exclude ? vitest.files.filter((f) => !exclude.has(f)) : vitest.files,
       resolution: vitest.resolution,
+      fileResolutions: vitest.fileResolutions,
       source: { from: 'vitest', vitestConfig, projects },
       problems: configProblems,
     };
@@ -192,6 +213,7 @@ function planCollection(options: CollectOptions): CollectionPlan {
   return {
     files,
     resolution: vitest.resolution,
+    fileResolutions: vitest.fileResolutions,
     source: { from: 'trace.tests', vitestConfig, projects },
     problems,
   };
@@ -209,7 +231,7 @@ function finish(plan: CollectionPlan, collection: Omit<Collection, 'source'>): C
   };
 }
 
-function resolutionKey(resolution: ImportResolution): string {
+function resolutionKey(resolution: readonly ImportResolution[]): string {
   return JSON.stringify(resolution, (_key, value: unknown) =>
     value instanceof RegExp ? String(value) : value,
   );

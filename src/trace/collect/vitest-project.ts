@@ -39,6 +39,11 @@ export interface VitestProject {
   include: string[];
   exclude: string[];
   includeSource: string[];
+  /**
+   * The project's `resolve.alias` / `test.alias`: its own first, then those it inherits (the
+   * declaring config's, with `extends`), the order in which Vite's `mergeConfig` tries them.
+   */
+  aliases: Alias[];
 }
 
 /** Something in the Vitest config that cannot be known without running it. */
@@ -57,8 +62,13 @@ export interface VitestTestSet {
   projects: VitestProject[];
   /** Absolute paths, sorted, unique. */
   files: string[];
-  /** Aliases from `resolve.alias` / `test.alias` and tsconfig `paths`, for following imports. */
+  /**
+   * Every project's aliases and tsconfig `paths`: how imports resolve in a file no project selects
+   * (a `trace.tests` override).
+   */
   resolution: ImportResolution;
+  /** How the imports of each file resolve: through the aliases of the first project that runs it. */
+  fileResolutions: Map<string, ImportResolution>;
   problems: ConfigProblem[];
 }
 
@@ -75,13 +85,19 @@ export function resolveVitestTestSet(root: string): VitestTestSet {
   const usesPaths =
     resolveOptions.tsconfigPaths === true ||
     (configFile !== undefined && readFileSync(configFile, 'utf8').includes('vite-tsconfig-paths'));
-  const files = new Set<string>();
-  for (const project of projects) for (const file of globProject(project)) files.add(file);
+  const paths = usesPaths ? { paths: tsconfigPaths(root) } : {};
+  const fileResolutions = new Map<string, ImportResolution>();
+  for (const project of projects) {
+    const resolution = { aliases: project.aliases, ...paths };
+    for (const file of globProject(project))
+      if (!fileResolutions.has(file)) fileResolutions.set(file, resolution);
+  }
   return {
     configFile,
     projects,
-    files: [...files].sort(),
-    resolution: { aliases, ...(usesPaths ? { paths: tsconfigPaths(root) } : {}) },
+    files: [...fileResolutions.keys()].sort(),
+    resolution: { aliases, ...paths },
+    fileResolutions,
     problems,
   };
 }
@@ -128,10 +144,13 @@ function resolveProjects(
   const configRoot = pathOption(config.root, root) ?? root;
   const test = objectOption(reader, config.test, configFile, 'test');
   const testRoot = pathOption(test.root, configRoot) ?? configRoot;
-  collectAliases(reader, config, test, testRoot, aliases, configFile);
+  // This config's own aliases: its projects inherit them as they inherit its `test` options.
+  const configAliases: Alias[] = [];
+  collectAliases(reader, config, test, testRoot, configAliases, configFile);
+  aliases.push(...configAliases);
   const definitions = test.projects;
   if (definitions === undefined || depth > 3)
-    return [projectOf(reader, test, testRoot, 'default', configFile)];
+    return [projectOf(reader, test, testRoot, 'default', configFile, configAliases)];
   if (!Array.isArray(definitions)) {
     reader.problem(configFile, 'test.projects', definitions);
     return [];
@@ -144,7 +163,7 @@ function resolveProjects(
         const file = path.endsWith('/') ? configIn(path) : path;
         const dir = path.endsWith('/') ? path.slice(0, -1) : dirname(path);
         if (file && file === configFile) {
-          out.push(projectOf(reader, test, testRoot, basename(dir), configFile));
+          out.push(projectOf(reader, test, testRoot, basename(dir), configFile, configAliases));
           continue;
         }
         const own = file ? reader.read(file) : {};
@@ -164,16 +183,29 @@ function resolveProjects(
     const options = definition as Config;
     const own = objectOption(reader, options.test, configFile, `test.projects[${index}].test`);
     let base: Config = {};
+    let inheritedAliases: Alias[] = [];
     if (options.extends instanceof Unresolved)
       reader.problem(configFile, `test.projects[${index}].extends`, options.extends);
     else if (typeof options.extends === 'string') {
       const extended = resolve(testRoot, options.extends);
-      base = objectOption(reader, reader.read(extended).test, extended, 'test');
-    } else if (options.extends !== false) base = inherited;
+      const extendedConfig = reader.read(extended);
+      base = objectOption(reader, extendedConfig.test, extended, 'test');
+      collectAliases(reader, extendedConfig, base, dirname(extended), inheritedAliases, extended);
+    } else if (options.extends !== false) {
+      base = inherited;
+      inheritedAliases = configAliases;
+    }
     const merged = mergeConfig(base, own);
     const projectRoot = pathOption(own.root ?? options.root, testRoot) ?? testRoot;
-    collectAliases(reader, options, own, projectRoot, aliases, configFile);
-    out.push(projectOf(reader, { ...merged, root: undefined }, projectRoot, String(index), configFile));
+    const ownAliases: Alias[] = [];
+    collectAliases(reader, options, own, projectRoot, ownAliases, configFile);
+    aliases.push(...ownAliases, ...inheritedAliases.filter((a) => !aliases.includes(a)));
+    out.push(
+      projectOf(reader, { ...merged, root: undefined }, projectRoot, String(index), configFile, [
+        ...ownAliases,
+        ...inheritedAliases,
+      ]),
+    );
   });
   return out;
 }
@@ -201,6 +233,7 @@ function projectOf(
   root: string,
   fallbackName: string,
   configFile: string | undefined,
+  aliases: Alias[],
 ): VitestProject {
   const list = (key: string, fallback: readonly string[]): string[] => {
     const value = test[key];
@@ -223,6 +256,7 @@ function projectOf(
     include: list('include', VITEST_DEFAULT_INCLUDE),
     exclude: list('exclude', VITEST_DEFAULT_EXCLUDE),
     includeSource: list('includeSource', []),
+    aliases,
   };
 }
 
