@@ -46,8 +46,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
 
   /** True when this project's cluster of that name was created offline (on incluster's own engine). */
   const isOffline = (ctx: ProviderContext): boolean =>
-    ctx.config.cluster.kind.offline === 'always' ||
-    existsSync(offlineMarkerPath(ctx.root, ctx.config.cluster.name));
+    offlineMode(ctx) === 'always' || existsSync(offlineMarkerPath(ctx.root, ctx.config.cluster.name));
 
   /** The environment kind and docker run with: incluster's engine and kind for an offline cluster. */
   const envOf = (ctx: ProviderContext): NodeJS.ProcessEnv => (isOffline(ctx) ? offlineEnv(ctx.env) : ctx.env);
@@ -116,7 +115,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
     async up(ctx) {
       const name = ctx.config.cluster.name;
       const configFile = ctx.config.cluster.kind.config;
-      const mode = ctx.config.cluster.kind.offline;
+      const mode = offlineMode(ctx);
       if (!existsSync(configFile) && (mode === 'always' || isOffline(ctx)))
         throw new UsageError(`cluster.kind.config: ${configFile} does not exist`, {
           hint: '`incluster init` writes the default kind config to testing/k8s/kind-config.yaml',
@@ -232,6 +231,17 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       });
     },
   };
+}
+
+/**
+ * cluster.kind.offline, unless $INCLUSTER_KIND_OFFLINE overrides it (CI, or the provider's own
+ * tests run against the real kind on a machine that cannot pull).
+ */
+function offlineMode(ctx: ProviderContext): 'auto' | 'always' | 'never' {
+  const fromEnv = ctx.env.INCLUSTER_KIND_OFFLINE;
+  if (fromEnv === undefined || fromEnv === '') return ctx.config.cluster.kind.offline;
+  if (fromEnv === 'auto' || fromEnv === 'always' || fromEnv === 'never') return fromEnv;
+  throw new UsageError(`INCLUSTER_KIND_OFFLINE must be auto, always or never, got \`${fromEnv}\``);
 }
 
 /** True when kind failed because it could not pull the node image (so nothing was created). */
