@@ -59,7 +59,9 @@ export function inspectPython(root: string): PythonLayout | undefined {
     poetryLock: has('poetry.lock'),
     pytestConfig,
     testRoot,
-    existingTests: pythonTests.filter((path) => path !== exampleTest && !marksRequirements(root, path)).sort(),
+    existingTests: pythonTests
+      .filter((path) => path !== exampleTest && !marksRequirements(root, path))
+      .sort(),
     exampleTest,
     integrationDir,
     e2eDir: `${testRoot}/e2e`,
