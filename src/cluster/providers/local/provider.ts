@@ -26,16 +26,21 @@ import { guardInstalled, setUpHostNetwork, tearDownHostNetwork } from './network
 import { installPackages, missingPackages, REQUIRED_PACKAGES } from './packages.ts';
 import { ensurePki } from './pki.ts';
 import { ensureCgroupRoot } from './cgroups.ts';
+import { restoreContainerdRoot, stashContainerdRoot } from './containerd-stash.ts';
 import { readSupervisorStatus, startSupervisor, stopSupervisor, supervisorPid } from './supervisor.ts';
 import { tearDownRuntime } from './teardown.ts';
 import { kubernetesBinDir } from './versions.ts';
 import {
   buildableImages,
+  CLUSTER_IMAGES,
   COREDNS_IMAGE,
   ensureClusterImages,
   IMAGE_DEBIAN_PACKAGES,
   importImagesIntoContainerd,
+  pruneContainerdImages,
+  PYTHON_IMAGE,
   stopDockerEngine,
+  UV_IMAGE,
 } from './images/index.ts';
 
 /** How long the control plane may take to answer after its processes start. */
@@ -94,7 +99,7 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
 
   let phase = 'installing packages';
   try {
-    if (!healthy) await startCluster(ctx, layout, (name) => (phase = name));
+    const restored = !healthy && (await startCluster(ctx, layout, (name) => (phase = name))).restored;
 
     phase = 'loading images';
     await ensureClusterImages({
@@ -105,6 +110,15 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
       signal,
       env: ctx.env,
     });
+    if (restored) {
+      // The last cluster's runner images go (its runs' memos named another cluster): the root
+      // keeps only what every cluster needs, so it does not grow from one cluster to the next.
+      const pruned = await pruneContainerdImages([...CLUSTER_IMAGES, PYTHON_IMAGE, UV_IMAGE], {
+        containerdSocket: layout.containerdSocket,
+        signal,
+      });
+      if (pruned.length) status.info(`  removed ${pruned.length} image names the last cluster had loaded`);
+    }
 
     phase = 'deploying CoreDNS';
     await status.phase('Deploying CoreDNS', async () => {
@@ -138,12 +152,15 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
   }
 }
 
-/** Installs, builds and starts everything a new (or unhealthy) cluster needs, naming each phase. */
+/**
+ * Installs, builds and starts everything a new (or unhealthy) cluster needs, naming each phase;
+ * says whether containerd's root of the last cluster was restored from the cache.
+ */
 async function startCluster(
   ctx: ProviderContext,
   layout: LocalLayout,
   enter: (phase: string) => void,
-): Promise<void> {
+): Promise<{ restored: boolean }> {
   const { status, signal } = ctx;
   enter('installing packages');
   await installPackages(
@@ -161,6 +178,9 @@ async function startCluster(
   });
 
   enter('preparing the node');
+  const restored = await restoreContainerdRoot(layout, cacheRoot(ctx.env));
+  if (restored)
+    status.info('  containerd root of the last cluster restored from the cache: its images need no import');
   const components = await status.phase('Generating PKI, kubeconfigs and component configs', async () => {
     await ensurePki(layout, signal);
     return prepareComponents(layout, binDir);
@@ -177,6 +197,7 @@ async function startCluster(
       throw new Error(`the API server did not become ready within ${API_SERVER_TIMEOUT_MS / 1000} s`);
     }
   });
+  return { restored };
 }
 
 /** Names the failed phase and the component that is crashing, with the tail of its log (FR-006). */
@@ -217,6 +238,9 @@ async function down(ctx: ProviderContext): Promise<void> {
     const kubeProxy = join(kubernetesBinDir(cacheRoot(ctx.env)), 'kube-proxy');
     const network = await tearDownHostNetwork(kubeProxy);
     await stopDockerEngine({ stateDir: layout.stateDir });
+    // Only a root with nothing left mounted in it is kept (the images, for the next up).
+    if (runtime.problems.length === 0 && (await stashContainerdRoot(layout, cacheRoot(ctx.env))))
+      status.update('containerd root kept in the cache for the next up');
     await rm(layout.stateDir, { recursive: true, force: true });
     await rm(layout.runDir, { recursive: true, force: true });
     const problems = [...runtime.problems, ...network];

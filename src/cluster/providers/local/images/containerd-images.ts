@@ -35,6 +35,8 @@ export interface ImportOptions extends ContainerdOptions {
 export interface ContainerdImage {
   name: string;
   labels: Record<string, string>;
+  /** The manifest digest the name points at (the CRI adds `sha256:<config>` names for the same one). */
+  digest: string;
 }
 
 /** `ctr` arguments addressing `socket` and `namespace`. */
@@ -56,7 +58,7 @@ export function parseCtrImageList(stdout: string): ContainerdImage[] {
         if (eq > 0) labels[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
     }
-    images.push({ name: fields[0], labels });
+    images.push({ name: fields[0], labels, digest: fields[2] ?? '' });
   }
   return images;
 }
@@ -67,6 +69,31 @@ export async function listContainerdImages(options: ContainerdOptions = {}): Pro
     signal: options.signal,
   });
   return parseCtrImageList(result.stdout);
+}
+
+/**
+ * The names to remove so that only `keep` (and the other names of the same images) remain: every
+ * name, the CRI's `sha256:` ones included, whose manifest none of `keep` shares.
+ */
+export function namesToPrune(held: readonly ContainerdImage[], keep: readonly string[]): string[] {
+  const wanted = new Set(keep.map(qualifyImageReference));
+  const kept = new Set(
+    held.filter((image) => wanted.has(qualifyImageReference(image.name))).map((i) => i.digest),
+  );
+  return held.filter((image) => !kept.has(image.digest)).map((image) => image.name);
+}
+
+/** Removes every image but `keep` from the namespace; containerd then collects their content. */
+export async function pruneContainerdImages(
+  keep: readonly string[],
+  options: ContainerdOptions = {},
+): Promise<string[]> {
+  const names = namesToPrune(await listContainerdImages(options), keep);
+  if (names.length > 0)
+    await runCommand('ctr', ctrArgs(socketOf(options), namespaceOf(options), ['images', 'rm', ...names]), {
+      signal: options.signal,
+    });
+  return names;
 }
 
 /** Imports a `docker save` archive into containerd (unpacked, ready for the kubelet). */

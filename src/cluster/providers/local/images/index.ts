@@ -8,7 +8,7 @@ export {
   ensureClusterImages,
   type ClusterImagesReport,
 } from './cluster-images.ts';
-export { importImagesIntoContainerd } from './containerd-images.ts';
+export { importImagesIntoContainerd, pruneContainerdImages } from './containerd-images.ts';
 export {
   BUSYBOX_IMAGE,
   COREDNS_IMAGE,
