@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { cacheRoot } from '../../src/cluster/cache.ts';
+import { containerdStash } from '../../src/cluster/providers/local/containerd-stash.ts';
 import { localLayout, NETWORK } from '../../src/cluster/providers/local/layout.ts';
 
 const run = promisify(execFile);
@@ -101,10 +103,20 @@ describe(
       expect((await leftovers()).processes).toEqual([]);
     });
 
-    test('a later up starts from nothing and the cluster works again', { tags: ['001-FR-001'] }, async () => {
-      const { stdout } = await cli('up', '--provider', 'local');
-      expect(stdout.trim()).toBe(layout.adminKubeconfig);
-      expect((await leftovers()).processes.length).toBeGreaterThan(0);
-    });
+    test(
+      'a later up starts from nothing and the cluster works again, its images kept by down (no import)',
+      { tags: ['001-FR-001', '001-FR-120'] },
+      async () => {
+        expect(
+          existsSync(containerdStash(cacheRoot(process.env), 'floe-test')),
+          'down kept no containerd root',
+        ).toBe(true);
+        const { stdout, stderr } = await cli('up', '--provider', 'local');
+        expect(stdout.trim()).toBe(layout.adminKubeconfig);
+        expect((await leftovers()).processes.length).toBeGreaterThan(0);
+        expect(stderr).toContain('containerd root of the last cluster restored from the cache');
+        expect(stderr).not.toMatch(/Importing .* into containerd/);
+      },
+    );
   },
 );
