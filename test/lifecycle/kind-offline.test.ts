@@ -142,6 +142,40 @@ describe.skipIf(!enabled)(
         expect(pods).toMatch(/kube-proxy-\w+=Running/);
         expect(pods).toMatch(/coredns-[\w-]+=Running/);
         expect(pods).toMatch(/incluster-podnet-\w+=Running/);
+        // The default StorageClass provisions a volume for a claim (local-path-provisioner, built locally).
+        const claim = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: default}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: writer, namespace: default}
+spec:
+  containers:
+    - {name: w, image: docker.io/library/busybox:1.35, imagePullPolicy: Never, command: [sh, -c, 'echo ok > /data/f; sleep 600'], volumeMounts: [{name: d, mountPath: /data}]}
+  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+`;
+        writeFileSync(join(project, 'claim.yaml'), claim);
+        await run(kubectl, ['--kubeconfig', kubeconfig, 'apply', '-f', join(project, 'claim.yaml')]);
+        await run(kubectl, [
+          '--kubeconfig',
+          kubeconfig,
+          'wait',
+          '--for=condition=Ready',
+          'pod/writer',
+          '--timeout=120s',
+        ]);
+        const phase = await run(kubectl, [
+          '--kubeconfig',
+          kubeconfig,
+          'get',
+          'pvc',
+          'data',
+          '-o',
+          'jsonpath={.status.phase}',
+        ]);
+        expect(phase.stdout).toBe('Bound');
       },
     );
 

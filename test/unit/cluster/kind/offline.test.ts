@@ -32,7 +32,11 @@ import {
   podNetworkManifest,
   POD_NETWORK_IMAGE,
 } from '../../../../src/cluster/providers/kind/node-image/pod-network.ts';
-import { kubeadmImages } from '../../../../src/cluster/providers/kind/node-image/versions.ts';
+import {
+  kubeadmImages,
+  LOCAL_PATH_PROVISIONER_IMAGE,
+} from '../../../../src/cluster/providers/kind/node-image/versions.ts';
+import { STORAGE_MANIFEST } from '../../../../src/cluster/providers/kind/node-image/storage.ts';
 import { kindConfigSubnets } from '../../../../src/cluster/providers/kind/offline.ts';
 
 const hasJq = (() => {
@@ -186,6 +190,19 @@ describe('offline node image contents', { tags: ['001-FR-100'] }, () => {
     expect(new Set(multi.nodes.map((n) => n.image))).toEqual(new Set([single.nodes[0]!.image]));
     expect(multi.nodes[0]).toEqual(single.nodes[0]);
     expect(multi.networking).toEqual(single.networking);
+  });
+
+  test('the default storage is local-path-provisioner, run from images already in the node', () => {
+    const docs = parseAllDocuments(STORAGE_MANIFEST).map((doc) => doc.toJS() as Record<string, unknown>);
+    const storageClass = docs.find((doc) => doc.kind === 'StorageClass') as {
+      metadata: { name: string; annotations: Record<string, string> };
+      provisioner: string;
+    };
+    expect(storageClass.metadata.name).toBe('standard');
+    expect(storageClass.metadata.annotations['storageclass.kubernetes.io/is-default-class']).toBe('true');
+    expect(storageClass.provisioner).toBe('rancher.io/local-path');
+    expect(STORAGE_MANIFEST).toContain(`image: ${LOCAL_PATH_PROVISIONER_IMAGE}`);
+    expect(STORAGE_MANIFEST).not.toMatch(/imagePullPolicy: (?!Never)/);
   });
 
   test('image names are those kubeadm v1.34 asks for', () => {

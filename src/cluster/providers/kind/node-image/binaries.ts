@@ -9,7 +9,13 @@ import { isExecutable } from '../../../../process/paths.ts';
 import { ensureKubernetesBinaries } from '../../local/binaries.ts';
 import { kubernetesBinDir } from '../../local/versions.ts';
 import type { Status } from '../../../../progress/status.ts';
-import { CRICTL_VERSION, ETCD_VERSION, NODE_COREDNS_VERSION, NODE_KUBERNETES_VERSION } from './versions.ts';
+import {
+  CRICTL_VERSION,
+  ETCD_VERSION,
+  LOCAL_PATH_PROVISIONER_VERSION,
+  NODE_COREDNS_VERSION,
+  NODE_KUBERNETES_VERSION,
+} from './versions.ts';
 
 /** The Kubernetes commands a kind node carries or runs as images. */
 export const NODE_KUBERNETES_BINARIES = [
@@ -28,6 +34,7 @@ export interface NodeBinaries {
   etcd: string;
   coredns: string;
   crictl: string;
+  localPathProvisioner: string;
 }
 
 /** What a build needs. */
@@ -54,6 +61,7 @@ export async function ensureNodeBinaries(options: NodeBinariesOptions): Promise<
     etcd: await ensureEtcd(options),
     coredns: await ensureCoredns(options),
     crictl: await ensureCrictl(options),
+    localPathProvisioner: await ensureLocalPathProvisioner(options),
   };
 }
 
@@ -101,6 +109,28 @@ async function ensureCoredns(options: NodeBinariesOptions): Promise<string> {
     dir,
     undefined,
     ['install', '-trimpath', '-ldflags=-s -w', `github.com/coredns/coredns@v${NODE_COREDNS_VERSION}`],
+    { GOBIN: dir },
+  );
+  return binary;
+}
+
+/** local-path-provisioner: a plain main module, so `go install` builds it. */
+async function ensureLocalPathProvisioner(options: NodeBinariesOptions): Promise<string> {
+  const dir = join(options.cacheRoot, 'local-path-provisioner', `v${LOCAL_PATH_PROVISIONER_VERSION}`);
+  const binary = join(dir, 'local-path-provisioner');
+  if (await isExecutable(binary)) return binary;
+  await mkdir(dir, { recursive: true });
+  await goBuild(
+    options,
+    `local-path-provisioner v${LOCAL_PATH_PROVISIONER_VERSION}`,
+    dir,
+    undefined,
+    [
+      'install',
+      '-trimpath',
+      '-ldflags=-s -w',
+      `github.com/rancher/local-path-provisioner@v${LOCAL_PATH_PROVISIONER_VERSION}`,
+    ],
     { GOBIN: dir },
   );
   return binary;

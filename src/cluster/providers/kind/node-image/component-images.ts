@@ -17,6 +17,8 @@ import {
   CRICTL_VERSION,
   ETCD_VERSION,
   kubeadmImages,
+  LOCAL_PATH_PROVISIONER_IMAGE,
+  LOCAL_PATH_PROVISIONER_VERSION,
   NODE_COREDNS_VERSION,
   NODE_KUBERNETES_VERSION,
 } from './versions.ts';
@@ -155,7 +157,14 @@ export function componentRecipes(binaries: () => NodeBinaries): ImageRecipe[] {
     corednsRecipe(names.coredns, () => binaries().coredns),
     pauseRecipe(names.pause),
     podNetworkRecipe(k8s('kubectl')),
-    // incluster's own DNS check after `up` runs it (src/cluster/lifecycle.ts), like the local cluster.
+    staticBinaryRecipe(
+      LOCAL_PATH_PROVISIONER_IMAGE,
+      LOCAL_PATH_PROVISIONER_VERSION,
+      () => binaries().localPathProvisioner,
+      'local-path-provisioner',
+    ),
+    // incluster's own DNS check after `up` runs it (src/cluster/lifecycle.ts), like the local
+    // cluster; local-path-provisioner's helper pods too.
     busyboxRecipe,
   ];
 }
@@ -166,4 +175,5 @@ export const NODE_PROGRAM_VERSIONS = [
   ETCD_VERSION,
   NODE_COREDNS_VERSION,
   CRICTL_VERSION,
+  LOCAL_PATH_PROVISIONER_VERSION,
 ];

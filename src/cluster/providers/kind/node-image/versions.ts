@@ -18,6 +18,12 @@ export const NODE_PAUSE_VERSION = '3.10.1';
 /** crictl, which kind itself runs inside nodes (`kind load` checks images with `crictl inspecti`). */
 export const CRICTL_VERSION = '1.34.0';
 
+/** local-path-provisioner, kind's default dynamic storage (hostPath volumes under the node's /var). */
+export const LOCAL_PATH_PROVISIONER_VERSION = '0.0.30';
+
+/** Its image, built locally from the binary (our build, hence our registry name). */
+export const LOCAL_PATH_PROVISIONER_IMAGE = `incluster.local/local-path-provisioner:v${LOCAL_PATH_PROVISIONER_VERSION}`;
+
 /** The offline node image's name; its cache key is a label on it (in the kind engine's data-root). */
 export function offlineNodeImage(version: string = NODE_KUBERNETES_VERSION): string {
   return `incluster.local/kind-node:v${version}`;
