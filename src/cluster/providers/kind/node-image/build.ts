@@ -7,7 +7,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Status } from '../../../../progress/status.ts';
 import { delay } from '../../../../delay.ts';
-import { docker, dockerImageKey, saveImages } from '../../local/images/docker-cli.ts';
+import {
+  docker,
+  dockerImageId,
+  dockerImageKey,
+  removeReplacedImage,
+  saveImages,
+} from '../../local/images/docker-cli.ts';
 import type { DockerEngine } from '../../local/images/docker-engine.ts';
 import { IMAGE_KEY_LABEL, imageKey } from '../../local/images/image-cache.ts';
 import { ensureNodeBinaries, type NodeBinaries } from './binaries.ts';
@@ -71,6 +77,9 @@ export async function ensureOfflineNodeImage(options: OfflineNodeImageOptions): 
   // The base lives only in the kind engine (it is most of the node image); the small ones are archived.
   await ensureRecipes([base], { ...recipeOptions, archive: false });
   await ensureRecipes(components, recipeOptions);
+  // The image this build replaces (an older key): removed afterwards, or every rebuild would leave
+  // about 1.5 GB behind in the cache.
+  const replaced = await dockerImageId(options.engine, image, options.signal);
   await options.status.phase(`Assembling ${image} (v${NODE_KUBERNETES_VERSION})`, () =>
     assemble(
       options.engine,
@@ -81,6 +90,10 @@ export async function ensureOfflineNodeImage(options: OfflineNodeImageOptions): 
       options,
     ),
   );
+  if (replaced) await removeReplacedImage(options.engine, replaced, options.signal);
+  // What older builds left untagged (an old base is the parent of the old node image, so it could
+  // not go before it). The engine is incluster's own: nothing of anyone else's is dangling there.
+  await docker(options.engine, ['image', 'prune', '--force'], { signal: options.signal, allowFailure: true });
   return { image, key, built: true };
 }
 

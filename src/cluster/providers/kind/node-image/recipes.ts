@@ -5,7 +5,13 @@ import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Status } from '../../../../progress/status.ts';
 import { pathExists } from '../../../../process/paths.ts';
-import { dockerImageKey, loadImages, saveImages } from '../../local/images/docker-cli.ts';
+import {
+  dockerImageId,
+  dockerImageKey,
+  loadImages,
+  removeReplacedImage,
+  saveImages,
+} from '../../local/images/docker-cli.ts';
 import type { DockerEngine } from '../../local/images/docker-engine.ts';
 import { imageArchivePath, imageCacheDir, imageKey, isArchiveOf } from '../../local/images/image-cache.ts';
 import type { ImageRecipe } from '../../local/images/recipe.ts';
@@ -41,11 +47,14 @@ export async function ensureRecipes(
     const key = await recipeKey(recipe, options.env);
     done.add(recipe);
     if ((await dockerImageKey(options.engine, recipe.image, options.signal)) === key) return;
+    // The image under an older key, removed once the new one has its name (never forced).
+    const replaced = await dockerImageId(options.engine, recipe.image, options.signal);
     const archive = imageArchivePath(options.cacheRoot, recipe.image, key);
     if (await pathExists(archive)) {
       await options.status.phase(`Loading ${shortImageName(recipe.image)} from the cache`, () =>
         loadImages(options.engine, archive, options.signal),
       );
+      if (replaced) await removeReplacedImage(options.engine, replaced, options.signal);
       return;
     }
     await options.status.phase(`Building ${shortImageName(recipe.image)}`, async () => {
@@ -75,6 +84,7 @@ export async function ensureRecipes(
         await rm(workDir, { recursive: true, force: true });
       }
     });
+    if (replaced) await removeReplacedImage(options.engine, replaced, options.signal);
     built.push(recipe.image);
   };
   for (const recipe of recipes) await ensure(recipe);
