@@ -181,14 +181,17 @@ describe('offline node image contents', { tags: ['001-FR-100'] }, () => {
   test('the multi-node config is the research config plus two workers', () => {
     const read = (name: string) =>
       parse(readFileSync(resolve(import.meta.dirname, '../../../../testing/k8s', name), 'utf8')) as {
-        nodes: { role: string; image: string }[];
+        nodes: { role: string; image: string; kubeadmConfigPatches?: string[] }[];
         networking: unknown;
       };
     const single = read('kind-config.yaml');
     const multi = read('kind-config-multinode.yaml');
     expect(multi.nodes.map((n) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
     expect(new Set(multi.nodes.map((n) => n.image))).toEqual(new Set([single.nodes[0]!.image]));
-    expect(multi.nodes[0]).toEqual(single.nodes[0]);
+    // The research's control plane, registered without its NoSchedule taint: three nodes take pods.
+    const [untaint, ...rest] = multi.nodes[0]!.kubeadmConfigPatches ?? [];
+    expect(parse(untaint!)).toEqual({ kind: 'InitConfiguration', nodeRegistration: { taints: [] } });
+    expect({ ...multi.nodes[0], kubeadmConfigPatches: rest }).toEqual(single.nodes[0]);
     expect(multi.networking).toEqual(single.networking);
   });
 
