@@ -46,7 +46,10 @@ if KUBECONFIG=$(cli up --provider local); then
   export KUBECONFIG
   run_stage "integration tests" vitest_project integration
   run_stage "fault tests" vitest_project faults --passWithNoTests
-  run_stage "lifecycle tests (down, then up again)" vitest_project lifecycle
+  # With them the offline kind lifecycle (docs/kind-offline.md): the node image is built once and
+  # cached by version, the research cluster comes up on incluster's own Docker engine beside the
+  # local one, and down must leave the host as it found it, cgroup tree included.
+  INCLUSTER_KIND_OFFLINE_E2E=1 run_stage "lifecycle tests (down, then up again; offline kind)" vitest_project lifecycle
   # The pytest plugin's own suite (python/pytest-incluster): ruff, unit tests, and its cluster
   # tests against the same local cluster; JUnit and requirement evidence land in test-results/.
   run_stage "pytest plugin" python/pytest-incluster/ci.sh
