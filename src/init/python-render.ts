@@ -39,16 +39,18 @@ function dependencyLayer(python: PythonLayout): string {
       '',
     ].join('\n');
   }
+  const why = python.poetryLock
+    ? [
+        '# poetry.lock is Poetry’s own format, which uv does not read: the dependencies resolve from',
+        '# pyproject.toml’s [project] table when the image is built. Pin them (uv lock, or poetry export',
+        '# to requirements.txt) and run `incluster init --force` for an exact, cached install.',
+      ]
+    : [
+        '# No lockfile: the dependencies resolve from pyproject.toml’s [project] table when the image is',
+        '# built. Pin them (uv lock) and run `incluster init --force` for an exact, cached install.',
+      ];
   return [
-    python.poetryLock
-      ? '# poetry.lock is Poetry’s own format, which uv does not read: the dependencies resolve from'
-      : '# No lockfile: the dependencies resolve from',
-    python.poetryLock
-      ? '# pyproject.toml’s [project] table when the image is built. Pin them (uv lock, or poetry export'
-      : '# pyproject.toml’s [project] table when the image is built. Pin them (uv lock) and run',
-    python.poetryLock
-      ? '# to requirements.txt) and run `incluster init --force` for an exact, cached install.'
-      : '# `incluster init --force` for an exact, cached install.',
+    ...why,
     'COPY pyproject.toml ./',
     'RUN uv venv /app/.venv && uv pip install --python /app/.venv/bin/python -r pyproject.toml --all-extras',
     '',

@@ -69,8 +69,8 @@ export function renderWorkflow(template: string, layout: ProjectLayout): string 
   return text;
 }
 
-/** The uv release the workflow installs (the one the runner image copies from uv's image). */
-const WORKFLOW_UV_VERSION = '0.13.9';
+/** The uv release the workflow installs: the one the runner image copies from uv's image (a test keeps them equal). */
+export const WORKFLOW_UV_VERSION = '0.13.9';
 
 /**
  * The pytest suite's steps: its unit tests beside (or, without Vitest tests, instead of) Vitest's,
@@ -94,11 +94,8 @@ function withPytestSteps(text: string, layout: ProjectLayout, file: string): str
     `          uv run ${python.installer === 'uv' ? '--frozen' : '--no-sync'} pytest ${unitOnly}`,
     '',
   ].join('\n');
-  const vitestStep =
-    / {6}- name: Unit tests\n {8}run: npx vitest run [^\n]*\n/.exec(text)?.[0] ??
-    (() => {
-      throw new Error(`templates: ${file} no longer has its Vitest unit test step`);
-    })();
+  const vitestStep = / {6}- name: Unit tests\n {8}run: npx vitest run [^\n]*\n/.exec(text)?.[0];
+  if (!vitestStep) throw new Error(`templates: ${file} no longer has its Vitest unit test step`);
   text = text.replace(vitestStep, layout.vitest ? `${vitestStep}${pytestStep}` : pytestStep);
   if (layout.vitest)
     text = swap(

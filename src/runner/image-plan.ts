@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canBuildBaseImages, canLoadImages } from '../cluster/provider.ts';
 import { cacheRoot } from '../cluster/cache.ts';
-import { dockerImageId, rememberLookups } from './base-images.ts';
+import { dockerImageId, rememberLookups, type ImageIdLookup } from './base-images.ts';
 import {
   baseImageFor,
   buildRunnerImage,
@@ -48,9 +48,11 @@ export async function planImage(ctx: RunContext, cluster: ClusterFacts): Promise
   const dockerfile = await readFile(options.config.runner.dockerfile, 'utf8').catch(() => '');
   if (await stagePytestPlugin(options.config.runner.context, dockerfile))
     options.status.info(`  pytest plugin staged into ${PYTEST_PLUGIN_DIR} of the build context`);
-  await provideMissingBases(ctx);
-  // The base images' IDs are part of every hash below; the engine is asked once per image.
-  const baseImageId = rememberLookups(dockerImageId(options.env, options.signal));
+  // The base images' IDs are part of every hash below; the engine is asked once per image (again
+  // only when the provider has just built some of them).
+  let baseImageId = rememberLookups(dockerImageId(options.env, options.signal));
+  if (await provideMissingBases(ctx, dockerfile, baseImageId))
+    baseImageId = rememberLookups(dockerImageId(options.env, options.signal));
   const build: BuildOptions = {
     contextDir: options.config.runner.context,
     dockerfile: options.config.runner.dockerfile,
@@ -107,16 +109,22 @@ export async function planImage(ctx: RunContext, cluster: ClusterFacts): Promise
 
 /**
  * Base images the local engine lacks, built by the provider when it can (local: Python and uv for
- * pytest runners). Before any hash: a base's image ID is part of the runner image's content hash.
+ * pytest runners), before any hash: a base's image ID is part of the runner image's content hash.
+ * Returns whether it built any (then `lookup`'s answers are stale).
  */
-async function provideMissingBases(ctx: RunContext): Promise<void> {
+async function provideMissingBases(
+  ctx: RunContext,
+  dockerfile: string,
+  lookup: ImageIdLookup,
+): Promise<boolean> {
   const { options } = ctx;
-  if (!canBuildBaseImages(options.provider)) return;
-  const lookup = dockerImageId(options.env, options.signal);
-  const bases = await runnerBaseImages({ dockerfile: options.config.runner.dockerfile });
+  if (!canBuildBaseImages(options.provider)) return false;
   const missing: string[] = [];
-  for (const base of bases) if ((await lookup(base)) === undefined) missing.push(base);
-  if (missing.length > 0) await options.provider.ensureBaseImages(ctx.providerContext, missing);
+  for (const base of await runnerBaseImages(dockerfile))
+    if ((await lookup(base)) === undefined) missing.push(base);
+  if (missing.length === 0) return false;
+  await options.provider.ensureBaseImages(ctx.providerContext, missing);
+  return true;
 }
 
 /** The sync plan, when this cluster has an image with the same dependencies but other sources. */

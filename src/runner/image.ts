@@ -105,11 +105,11 @@ export async function imageReference(options: BuildOptions): Promise<{ reference
   return { reference: `${options.repository}:${hash.slice(0, TAG_LENGTH)}`, hash };
 }
 
-/** The images the runner Dockerfile builds FROM (build arguments applied); none when it cannot be read. */
+/** The images a runner Dockerfile's text builds FROM, the build arguments (and the host's CAs) applied. */
 export async function runnerBaseImages(
-  options: Pick<BuildOptions, 'dockerfile' | 'buildArgs'>,
+  dockerfile: string,
+  options: Pick<BuildOptions, 'buildArgs'> = {},
 ): Promise<string[]> {
-  const dockerfile = await readFile(options.dockerfile, 'utf8').catch(() => '');
   return baseImages(dockerfile, await effectiveBuildArgs(options));
 }
 

@@ -8,6 +8,7 @@ import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { InfrastructureError } from '../errors.ts';
+import { pathExists } from '../process/paths.ts';
 
 /** Where the plugin is staged, relative to the build context; the Python runner Dockerfile COPYs it. */
 export const PYTEST_PLUGIN_DIR = '.incluster-plugins/pytest-incluster';
@@ -27,15 +28,12 @@ export async function stagePytestPlugin(
   if (!dockerfile.includes(PYTEST_PLUGIN_DIR)) return false;
   const source = join(packageRoot, 'python', 'pytest-incluster');
   const target = join(contextDir, PYTEST_PLUGIN_DIR);
-  try {
-    await readFile(join(source, 'pyproject.toml'));
-  } catch (error) {
+  if (!(await pathExists(join(source, 'pyproject.toml'))))
     throw new InfrastructureError(
       'PytestPluginMissing',
       `the runner Dockerfile installs the pytest plugin from ${PYTEST_PLUGIN_DIR}, but this incluster has none at ${source}`,
-      { cause: error, hint: 'reinstall incluster (its package ships python/pytest-incluster)' },
+      { hint: 'reinstall incluster (its package ships python/pytest-incluster)' },
     );
-  }
   // Replaced whole: a file the new plugin no longer has must not linger in the image.
   await rm(target, { recursive: true, force: true });
   await mkdir(target, { recursive: true });

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { actionlint } from '../../support/actionlint.ts';
 import { runCliCaptured } from '../../support/cli.ts';
 import { parseConfig } from '../../../src/config/load.ts';
 import { runCommand } from '../../../src/process/exec.ts';
@@ -111,10 +112,7 @@ describe('incluster init', { tags: ['001-FR-042'] }, () => {
   test('the generated workflow passes actionlint', { tags: ['001-FR-041'], timeout: 300_000 }, async () => {
     const dir = await emptyRepo();
     await init(dir);
-    const bin = (
-      await runCommand('bash', [join(repoRoot, 'scripts/actionlint.sh'), '--print-path'])
-    ).stdout.trim();
-    const lint = await runCommand(bin, ['-shellcheck=', '-pyflakes='], { cwd: dir, allowFailure: true });
+    const lint = await actionlint(dir);
     expect(lint.stdout + lint.stderr).toBe('');
     expect(lint.exitCode).toBe(0);
   });

@@ -3,16 +3,14 @@
 // workflow, and a repository with both Vitest and pytest.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { actionlint } from '../../support/actionlint.ts';
 import { runCliCaptured } from '../../support/cli.ts';
 import { parseConfig } from '../../../src/config/load.ts';
-import { runCommand } from '../../../src/process/exec.ts';
 import { dockerfileMismatch } from '../../../src/init/package-manager.ts';
 import { findPytestConfig, firstTestpath, inspectPython } from '../../../src/init/python-project.ts';
 import { REQUIREMENT_MARKER, registerRequirementMarker } from '../../../src/init/python-render.ts';
-
-const repoRoot = resolve(import.meta.dirname, '../../..');
 
 async function repo(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'incluster-init-py-'));
@@ -217,10 +215,7 @@ describe('incluster init in a Python repository', { tags: ['001-FR-110'] }, () =
   test('the Python workflow passes actionlint', { timeout: 300_000 }, async () => {
     const dir = await repo({ 'pyproject.toml': PYPROJECT, 'requirements.txt': 'x==1\n' });
     await init(dir);
-    const bin = (
-      await runCommand('bash', [join(repoRoot, 'scripts/actionlint.sh'), '--print-path'])
-    ).stdout.trim();
-    const lint = await runCommand(bin, ['-shellcheck=', '-pyflakes='], { cwd: dir, allowFailure: true });
+    const lint = await actionlint(dir);
     expect(lint.stdout + lint.stderr).toBe('');
     expect(lint.exitCode).toBe(0);
   });

@@ -38,9 +38,8 @@ import {
   IMAGE_DEBIAN_PACKAGES,
   importImagesIntoContainerd,
   pruneContainerdImages,
-  PYTHON_IMAGE,
+  RUNNER_BASE_IMAGES,
   stopDockerEngine,
-  UV_IMAGE,
 } from './images/index.ts';
 
 /** How long the control plane may take to answer after its processes start. */
@@ -113,7 +112,7 @@ async function up(ctx: ProviderContext): Promise<ClusterAccess> {
     if (restored) {
       // The last cluster's runner images go (its runs' memos named another cluster): the root
       // keeps only what every cluster needs, so it does not grow from one cluster to the next.
-      const pruned = await pruneContainerdImages([...CLUSTER_IMAGES, PYTHON_IMAGE, UV_IMAGE], {
+      const pruned = await pruneContainerdImages([...CLUSTER_IMAGES, ...RUNNER_BASE_IMAGES], {
         containerdSocket: layout.containerdSocket,
         signal,
       });

@@ -47,6 +47,9 @@ export const CLUSTER_IMAGES: readonly string[] = CLUSTER_RECIPES.map((recipe) =>
  */
 const RUNNER_BASE_RECIPES: readonly ImageRecipe[] = [pythonRecipe, uvRecipe];
 
+/** The runner bases this machine can build on demand (python, uv). */
+export const RUNNER_BASE_IMAGES: readonly string[] = RUNNER_BASE_RECIPES.map((recipe) => recipe.image);
+
 /** The images `images` names that this machine can build as runner bases, the cluster's own included. */
 export function buildableImages(images: readonly string[]): string[] {
   const known = [...CLUSTER_RECIPES, ...RUNNER_BASE_RECIPES].map((r) => qualifyImageReference(r.image));

@@ -6,6 +6,7 @@ export {
   CLUSTER_IMAGES,
   buildableImages,
   ensureClusterImages,
+  RUNNER_BASE_IMAGES,
   type ClusterImagesReport,
 } from './cluster-images.ts';
 export { importImagesIntoContainerd, pruneContainerdImages } from './containerd-images.ts';
@@ -17,7 +18,5 @@ export {
   NODE_VERSION,
   PAUSE_IMAGE,
   POSTGRES_IMAGE,
-  PYTHON_IMAGE,
-  UV_IMAGE,
 } from './image-names.ts';
 export { IMAGE_DEBIAN_PACKAGES } from './debian-packages.ts';

@@ -29,6 +29,8 @@ import {
   pauseCompileArgs,
   PAUSE_C_SOURCE,
 } from '../../../../../src/cluster/providers/local/images/pause-image.ts';
+import { WORKFLOW_UV_VERSION } from '../../../../../src/init/render.ts';
+import { UV_VERSION as UV_TEST_VERSION } from '../../../../support/uv.ts';
 import { isStaticElf, passwdFiles } from '../../../../../src/cluster/providers/local/images/static-rootfs.ts';
 
 describe('image recipes', { tags: ['001-FR-009'] }, () => {
@@ -62,6 +64,14 @@ describe('image recipes', { tags: ['001-FR-009'] }, () => {
     );
     expect(template).toContain(`ARG PYTHON_IMAGE=${PYTHON_IMAGE}\n`);
     expect(template).toContain(`ARG UV_IMAGE=${UV_IMAGE}\n`);
+    // The workflow init writes and the plugin's CI install the same uv.
+    expect(WORKFLOW_UV_VERSION).toBe(UV_VERSION);
+    expect(UV_TEST_VERSION).toBe(UV_VERSION);
+    const ciScript = readFileSync(
+      new URL('../../../../../python/pytest-incluster/ci.sh', import.meta.url),
+      'utf8',
+    );
+    expect(ciScript).toContain(`uv_version=${UV_VERSION}\n`);
   });
 
   test('an image still being prepared in the background is built after the ready ones', () => {
