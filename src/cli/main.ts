@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 // The process entry point: the only place that sets the exit status and wires signals.
+import { enableCompileCache } from 'node:module';
+import { join } from 'node:path';
+import { cacheRoot } from '../cluster/cache.ts';
 import { ExitStatus } from '../errors.ts';
 import { nodeVersionProblem, requiredNode } from './node-version.ts';
+
+// V8's code cache for every module loaded after this line: compiling the CLI and its dependencies
+// (oxc's generated deserializers, zod, yaml) was about a tenth of a `trace` run, paid at every
+// start. Kept with incluster's other caches unless NODE_COMPILE_CACHE chooses a place (and
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off); a cache that cannot be written only costs the speed-up.
+enableCompileCache(process.env.NODE_COMPILE_CACHE ? undefined : join(cacheRoot(), 'node-compile-cache'));
 
 // Before the rest of the CLI is loaded: on a too-old Node.js its dependencies fail with errors that
 // name neither Node.js nor the version needed.
