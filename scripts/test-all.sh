@@ -22,14 +22,16 @@ run_stage() {
 }
 # Each project also writes requirement evidence (which test verified which ID, and its outcome),
 # kept per project so the traceability gate can require every covered requirement to have passed.
+# `--as NAME` files the results under another name (the same project run a second way).
 vitest_project() {
-  local project=$1 status=0
+  local project=$1 name=$1 status=0
   shift
+  if [ "${1:-}" = --as ]; then name=$2; shift 2; fi
   npx vitest run --project "$project" --reporter=default --reporter=json \
     --reporter=./src/trace/reporter-module.ts \
-    --outputFile.json="test-results/vitest-$project.json" "$@" || status=$?
-  [ -f test-results/traceability.json ] && mv test-results/traceability.json "test-results/traceability-$project.json"
-  [ -f test-results/traceability.junit.xml ] && mv test-results/traceability.junit.xml "test-results/junit-$project.xml"
+    --outputFile.json="test-results/vitest-$name.json" "$@" || status=$?
+  [ -f test-results/traceability.json ] && mv test-results/traceability.json "test-results/traceability-$name.json"
+  [ -f test-results/traceability.junit.xml ] && mv test-results/traceability.junit.xml "test-results/junit-$name.xml"
   return $status
 }
 cli() { node "$incluster_root/src/cli/main.ts" "$@"; }
@@ -46,9 +48,15 @@ if KUBECONFIG=$(cli up --provider local); then
   export KUBECONFIG
   run_stage "integration tests" vitest_project integration
   run_stage "fault tests" vitest_project faults --passWithNoTests
+  # The kind provider's own tests, unchanged, against the real kind (offline: the node image built
+  # once and cached, the cluster on incluster's engine); the unit stage ran them on the stand-in.
+  # Each test creates and deletes a cluster, hence the longer timeouts.
+  INCLUSTER_KIND_E2E=1 INCLUSTER_KIND_OFFLINE=always run_stage "kind provider tests (real kind, offline)" \
+    vitest_project unit --as kind-e2e --testTimeout=600000 --hookTimeout=600000 test/unit/cluster/kind/provider.test.ts
   # With them the offline kind lifecycle (docs/kind-offline.md): the node image is built once and
   # cached by version, the research cluster comes up on incluster's own Docker engine beside the
-  # local one, and down must leave the host as it found it, cgroup tree included.
+  # local one, and down must leave the host as it found it, cgroup tree included; `make demo` on
+  # kind; a 3-shard run on a three-node kind cluster.
   INCLUSTER_KIND_OFFLINE_E2E=1 run_stage "lifecycle tests (down, then up again; offline kind)" vitest_project lifecycle
   # The pytest plugin's own suite (python/pytest-incluster): ruff, unit tests, and its cluster
   # tests against the same local cluster; JUnit and requirement evidence land in test-results/.

@@ -21,6 +21,7 @@ import { readLogs } from '../kube/logs.ts';
 import {
   describePullWarning,
   findPullRisks,
+  imagesOf,
   loadManifests,
   parseManifests,
   type KubeObject,
@@ -34,7 +35,13 @@ import { ensurePostgresTls, withPostgresTls } from '../services/postgres-tls.ts'
 import { chartNamespace, ensureHelm, installChart, renderChart, uninstallChart } from '../services/helm.ts';
 import { REDIS_PASSWORD_KEY } from '../services/redis.ts';
 import { exportFailureLogs } from './failure-logs.ts';
-import { canLoadImages, type ClusterAccess, type ClusterProvider, type ProviderContext } from './provider.ts';
+import {
+  canLoadImages,
+  canProvideServiceImages,
+  type ClusterAccess,
+  type ClusterProvider,
+  type ProviderContext,
+} from './provider.ts';
 
 /** The image of the short-lived pod that checks cluster DNS; present on local clusters, pulled on kind. */
 const DNS_PROBE_IMAGE = 'docker.io/library/busybox:1.35';
@@ -85,6 +92,13 @@ export async function bringUp(
     }
     let applied: string[] = [];
     if (options.services !== false) {
+      if (canProvideServiceImages(provider)) {
+        const wanted = imagesOf([...services, ...builtInServiceObjects(config)].map((entry) => entry.object));
+        if (wanted.length > 0)
+          await status.phase('Putting the services’ images on the nodes', () =>
+            provider.provideServiceImages(ctx, wanted),
+          );
+      }
       applied = await deployServices(client, ctx, options.servicesTimeoutMs, services, access);
     }
     return { access, serverVersion: gitVersion, nodes, applied };

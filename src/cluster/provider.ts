@@ -65,3 +65,35 @@ export function canBuildBaseImages(
 ): provider is ClusterProvider & BaseImageBuilder {
   return typeof (provider as Partial<BaseImageBuilder>).ensureBaseImages === 'function';
 }
+
+/**
+ * An optional ability: the Docker engine runner images are built in, when it is not the one the
+ * caller's DOCKER_HOST names (an offline kind cluster's nodes, and its only engine, are incluster's).
+ */
+export interface BuildEngine {
+  /** The environment the `docker` CLI builds and inspects runner images with. */
+  buildEnv(ctx: ProviderContext): NodeJS.ProcessEnv;
+}
+
+/** The environment runner images are built with for this provider's cluster. */
+export function buildEnvOf(provider: ClusterProvider, ctx: ProviderContext): NodeJS.ProcessEnv {
+  const engine = provider as Partial<BuildEngine>;
+  return typeof engine.buildEnv === 'function' ? engine.buildEnv(ctx) : ctx.env;
+}
+
+/**
+ * An optional ability: put on every node the images the services' pods run, where the nodes cannot
+ * pull them (an offline kind cluster: PostgreSQL and Redis built on this machine, as the local
+ * provider builds them). Images it cannot provide are left to the nodes to pull.
+ */
+export interface ServiceImageSource {
+  /** Makes those of `images` it can provide present on every node; returns them. */
+  provideServiceImages(ctx: ProviderContext, images: readonly string[]): Promise<string[]>;
+}
+
+/** True when the provider puts service images on its nodes itself. */
+export function canProvideServiceImages(
+  provider: ClusterProvider,
+): provider is ClusterProvider & ServiceImageSource {
+  return typeof (provider as Partial<ServiceImageSource>).provideServiceImages === 'function';
+}

@@ -175,6 +175,12 @@ interface ContainerLike {
   imagePullPolicy?: string;
 }
 
+/** Every image the objects' containers run, once each, in order of appearance. */
+export function imagesOf(objects: readonly KubeObject[]): string[] {
+  const images = objects.flatMap((object) => containersOf(object).map((container) => container.image ?? ''));
+  return [...new Set(images.filter((image) => image !== ''))];
+}
+
 /** The containers of any workload kind: Pod, templates (Deployment, Job, …) and CronJob's nested one. */
 function containersOf(object: KubeObject): ContainerLike[] {
   const podSpec = podSpecOf(object);

@@ -6,7 +6,7 @@
 //   - build: build (or reuse) the image tagged by its content hash and load or push it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canBuildBaseImages, canLoadImages } from '../cluster/provider.ts';
+import { buildEnvOf, canBuildBaseImages, canLoadImages } from '../cluster/provider.ts';
 import { cacheRoot } from '../cluster/cache.ts';
 import { dockerImageId, rememberLookups, type ImageIdLookup } from './base-images.ts';
 import {
@@ -48,16 +48,18 @@ export async function planImage(ctx: RunContext, cluster: ClusterFacts): Promise
   const dockerfile = await readFile(options.config.runner.dockerfile, 'utf8').catch(() => '');
   if (await stagePytestPlugin(options.config.runner.context, dockerfile))
     options.status.info(`  pytest plugin staged into ${PYTEST_PLUGIN_DIR} of the build context`);
+  // The engine the provider builds in (offline kind: its own; otherwise DOCKER_HOST's).
+  const dockerEnv = buildEnvOf(options.provider, ctx.providerContext);
   // The base images' IDs are part of every hash below; the engine is asked once per image (again
   // only when the provider has just built some of them).
-  let baseImageId = rememberLookups(dockerImageId(options.env, options.signal));
+  let baseImageId = rememberLookups(dockerImageId(dockerEnv, options.signal));
   if (await provideMissingBases(ctx, dockerfile, baseImageId))
-    baseImageId = rememberLookups(dockerImageId(options.env, options.signal));
+    baseImageId = rememberLookups(dockerImageId(dockerEnv, options.signal));
   const build: BuildOptions = {
     contextDir: options.config.runner.context,
     dockerfile: options.config.runner.dockerfile,
     repository: options.config.runner.image,
-    env: options.env,
+    env: dockerEnv,
     baseImageId,
   };
   const memos = cacheRoot(options.env);
@@ -123,8 +125,7 @@ async function provideMissingBases(
   for (const base of await runnerBaseImages(dockerfile))
     if ((await lookup(base)) === undefined) missing.push(base);
   if (missing.length === 0) return false;
-  await options.provider.ensureBaseImages(ctx.providerContext, missing);
-  return true;
+  return (await options.provider.ensureBaseImages(ctx.providerContext, missing)).length > 0;
 }
 
 /** The sync plan, when this cluster has an image with the same dependencies but other sources. */

@@ -6,6 +6,7 @@ import { UsageError } from '../../../src/errors.ts';
 import {
   describePullWarning,
   findPullRisks,
+  imagesOf,
   loadManifests,
   parseManifests,
 } from '../../../src/kube/manifests.ts';
@@ -103,6 +104,27 @@ spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: job, ima
       'x.yaml (document 1): Pod/p container c image "busybox" has no tag (means :latest); it would pull from a registry',
       'x.yaml (document 1): Pod/p container c image "busybox" has no explicit imagePullPolicy; it would pull from a registry',
       'x.yaml (document 2): CronJob/nightly container job image "tool:latest" is tagged :latest; it would pull from a registry',
+    ]);
+  });
+});
+
+describe('the images a set of objects runs', { tags: ['001-FR-104'] }, () => {
+  test('every container of every workload kind, once each, in order; objects without pods add none', () => {
+    const text = `${deployment('docker.io/library/postgres:15-bookworm', 'IfNotPresent')}---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec: { ports: [{ port: 80 }] }
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: { name: nightly }
+spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: job, image: "tool:1" }, { name: again, image: "docker.io/library/postgres:15-bookworm" }] } } } } }
+`;
+    expect(imagesOf(parseManifests(text, 'x.yaml').map((entry) => entry.object))).toEqual([
+      'docker.io/library/busybox:1.35',
+      'docker.io/library/postgres:15-bookworm',
+      'tool:1',
     ]);
   });
 });

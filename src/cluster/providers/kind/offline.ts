@@ -6,10 +6,10 @@
 // node, and Docker would otherwise create it on the host and leave it there).
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { KIND_VERSION } from '../../../config/schema.ts';
-import { InfrastructureError } from '../../../errors.ts';
+import { InfrastructureError, UsageError } from '../../../errors.ts';
 import { isOnPath, runCommand } from '../../../process/exec.ts';
 import { isExecutable } from '../../../process/paths.ts';
 import type { Status } from '../../../progress/status.ts';
@@ -42,9 +42,13 @@ export function kindBinDir(cacheRoot: string): string {
   return join(cacheRoot, 'kind', KIND_VERSION);
 }
 
-/** The marker `up` leaves in the project for an offline cluster, so `down` knows which engine it is on. */
-export function offlineMarkerPath(root: string, clusterName: string): string {
-  return join(root, '.incluster', `kind-${clusterName}.offline`);
+/**
+ * The marker `up` leaves for an offline cluster, so every later command (from any project that
+ * names the cluster: `up` at the repository's root, `run` in an example's folder) knows which engine
+ * it is on. It lives with the engine's state, one per machine like the engine: `down` removes it.
+ */
+export function offlineMarkerPath(clusterName: string): string {
+  return join(KIND_ENGINE.stateDir, 'clusters', `${clusterName}.json`);
 }
 
 /** The environment kind and docker run with for an offline cluster: our engine, the cached kind first. */
@@ -102,7 +106,6 @@ export interface OfflineKind {
 
 /** Sets up everything an offline kind cluster needs on this machine (idempotent). */
 export async function prepareOfflineKind(options: {
-  root: string;
   clusterName: string;
   kindConfig: string;
   status: Status;
@@ -127,23 +130,42 @@ export async function prepareOfflineKind(options: {
     env: options.env,
     signal,
   });
-  const subnets = kindConfigSubnets(await readFile(options.kindConfig, 'utf8'));
+  // The config, or (for a cluster already made from it, `up` from another project) what up noted.
+  const subnets = existsSync(options.kindConfig)
+    ? kindConfigSubnets(await readFile(options.kindConfig, 'utf8'))
+    : await markedSubnets(options.clusterName, options.kindConfig);
   await installNetworkGuard(guardFor(subnets, []));
   if (!existsSync('/lib/modules')) {
     await mkdir('/lib/modules');
     await writeFile(CREATED_LIB_MODULES, '');
   }
-  await mkdir(join(options.root, '.incluster'), { recursive: true });
+  await mkdir(dirname(offlineMarkerPath(options.clusterName)), { recursive: true });
   await writeFile(
-    offlineMarkerPath(options.root, options.clusterName),
+    offlineMarkerPath(options.clusterName),
     `${JSON.stringify({ ...subnets, image: image.image })}\n`,
   );
   return { env: offlineEnv(options.env), nodeImage: image.image };
 }
 
+/** The subnets `up` noted for an offline cluster; a usage error naming the config when there is none. */
+async function markedSubnets(
+  clusterName: string,
+  kindConfig: string,
+): Promise<{ pods: string; services: string }> {
+  try {
+    return JSON.parse(await readFile(offlineMarkerPath(clusterName), 'utf8')) as {
+      pods: string;
+      services: string;
+    };
+  } catch {
+    throw new UsageError(`cluster.kind.config: ${kindConfig} does not exist`, {
+      hint: '`incluster init` writes the default kind config to testing/k8s/kind-config.yaml',
+    });
+  }
+}
+
 /** Adds the `kind` network's IPv6 subnet (kind picks it at create) to the guard. */
 export async function guardKindNetwork(options: {
-  root: string;
   clusterName: string;
   env: NodeJS.ProcessEnv;
 }): Promise<void> {
@@ -155,7 +177,7 @@ export async function guardKindNetwork(options: {
       allowFailure: true,
     },
   );
-  const marker = JSON.parse(await readFile(offlineMarkerPath(options.root, options.clusterName), 'utf8')) as {
+  const marker = JSON.parse(await readFile(offlineMarkerPath(options.clusterName), 'utf8')) as {
     pods: string;
     services: string;
   };
@@ -169,12 +191,13 @@ export async function guardKindNetwork(options: {
  * Returns what could not be undone.
  */
 export async function tearDownOfflineKind(options: {
-  root: string;
   clusterName: string;
   env: NodeJS.ProcessEnv;
 }): Promise<string[]> {
   const cacheRoot = defaultCacheRoot(options.env);
   const problems: string[] = [];
+  // This cluster is gone, whatever happens to the engine another cluster may still use.
+  await rm(offlineMarkerPath(options.clusterName), { force: true });
   if ((await kindEnginePid(kindEnginePaths(cacheRoot))) !== undefined) {
     const engine = kindEngine(cacheRoot, options.env);
     const left = await docker(engine, ['ps', '--all', '--quiet'], { allowFailure: true });
@@ -192,7 +215,6 @@ export async function tearDownOfflineKind(options: {
   }
   problems.push(...(await stopKindEngine({ cacheRoot })));
   problems.push(...(await removeNetworkGuard()));
-  await rm(offlineMarkerPath(options.root, options.clusterName), { force: true });
   return problems;
 }
 

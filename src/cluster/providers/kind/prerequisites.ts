@@ -101,6 +101,9 @@ export async function requireKindTools(env: NodeJS.ProcessEnv, signal?: AbortSig
     missing.some((m) => m.startsWith('kind')) ? KIND_INSTALL_HINT : '',
   ].filter(Boolean);
   throw new InfrastructureError('PrerequisiteMissing', `the kind provider needs ${missing.join(' and ')}`, {
-    hint: `${hints.join('; ')}. \`incluster doctor --provider kind\` checks them all.`,
+    hint:
+      `${hints.join('; ')}. \`incluster doctor --provider kind\` checks them all. ` +
+      'Or let incluster bring its own: cluster.kind.offline: always (or INCLUSTER_KIND_OFFLINE=always) builds ' +
+      'the pinned kind, a Docker engine of its own and the node image on this machine (as root on Linux; docs/kind-offline.md).',
   });
 }

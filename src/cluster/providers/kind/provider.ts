@@ -8,7 +8,15 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError, UsageError } from '../../../errors.ts';
 import { createKubeClient } from '../../../kube/client.ts';
-import type { ClusterAccess, ClusterProvider, ImageLoader, ProviderContext } from '../../provider.ts';
+import type {
+  BaseImageBuilder,
+  BuildEngine,
+  ClusterAccess,
+  ClusterProvider,
+  ImageLoader,
+  ProviderContext,
+  ServiceImageSource,
+} from '../../provider.ts';
 import * as kind from './cli.ts';
 import { nodeHasImage } from '../../image-reference.ts';
 import { exportFailureLogs } from '../../failure-logs.ts';
@@ -23,7 +31,9 @@ import {
   prepareOfflineKind,
   tearDownOfflineKind,
 } from './offline.ts';
-import { kindEnginePaths, kindEnginePid } from './host/engine.ts';
+import { kindEngine, kindEnginePaths, kindEnginePid } from './host/engine.ts';
+import { buildableImages, selectRecipes } from '../local/images/cluster-images.ts';
+import { ensureRecipes } from './node-image/recipes.ts';
 import { cacheRoot } from '../../cache.ts';
 
 /** What the kind provider depends on beyond the kind and docker executables; tests replace it. */
@@ -40,13 +50,15 @@ export function kindKubeconfigPath(root: string, clusterName: string): string {
 }
 
 /** Builds the kind provider. */
-export function createKindProvider(options: KindProviderOptions = {}): ClusterProvider & ImageLoader {
+export function createKindProvider(
+  options: KindProviderOptions = {},
+): ClusterProvider & ImageLoader & BuildEngine & BaseImageBuilder & ServiceImageSource {
   const checkApi = options.checkApi ?? pingApi;
   const wait = options.wait ?? '180s';
 
   /** True when this project's cluster of that name was created offline (on incluster's own engine). */
   const isOffline = (ctx: ProviderContext): boolean =>
-    offlineMode(ctx) === 'always' || existsSync(offlineMarkerPath(ctx.root, ctx.config.cluster.name));
+    offlineMode(ctx) === 'always' || existsSync(offlineMarkerPath(ctx.config.cluster.name));
 
   /** The environment kind and docker run with: incluster's engine and kind for an offline cluster. */
   const envOf = (ctx: ProviderContext): NodeJS.ProcessEnv => (isOffline(ctx) ? offlineEnv(ctx.env) : ctx.env);
@@ -105,6 +117,60 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
     return { provider: 'kind', clusterName: name, kubeconfigPath: path, context: `kind-${name}` };
   }
 
+  /**
+   * Builds into incluster's kind engine the images of `images` this machine has recipes for (the
+   * local provider's: Node.js, Python, uv, PostgreSQL, Redis), or loads them from the cache's
+   * archives; an offline cluster can pull none. Online, the engine pulls them: nothing to do.
+   */
+  async function buildOffline(
+    ctx: ProviderContext,
+    images: readonly string[],
+    what: string,
+  ): Promise<string[]> {
+    if (!isOffline(ctx)) return [];
+    const buildable = buildableImages(images);
+    if (buildable.length === 0) return [];
+    const cache = cacheRoot(ctx.env);
+    await step(ctx, what, () =>
+      ensureRecipes(selectRecipes(buildable), {
+        engine: kindEngine(cache, ctx.env),
+        cacheRoot: cache,
+        status: ctx.status,
+        env: ctx.env,
+        signal: ctx.signal,
+      }),
+    );
+    return buildable;
+  }
+
+  /** Loads images onto every node with `kind load` and verifies each on each node (FR-004). */
+  async function loadImages(ctx: ProviderContext, images: string[]): Promise<void> {
+    if (images.length === 0) return;
+    if (!isOffline(ctx)) await requireKindTools(ctx.env, ctx.signal);
+    const name = ctx.config.cluster.name;
+    if (isOffline(ctx))
+      await step(ctx, 'copy images to incluster’s kind engine', () =>
+        copyImagesToKindEngine(images, { env: ctx.env, signal: ctx.signal }),
+      );
+    await step(ctx, `load ${images.length} image(s)`, () =>
+      kind.loadDockerImages(name, images, cliOptions(ctx)),
+    );
+    await step(ctx, 'verify images on every node', async () => {
+      const nodes = await kind.listNodes(name, cliOptions(ctx));
+      if (nodes.length === 0) throw new Error(`kind lists no nodes for cluster \`${name}\``);
+      const missing: string[] = [];
+      for (const node of nodes) {
+        const held = await kind.nodeImages(node, cliOptions(ctx));
+        for (const image of images) if (!nodeHasImage(held, image)) missing.push(`${image} on ${node}`);
+      }
+      if (missing.length > 0)
+        throw new InfrastructureError(
+          'ImageMissing',
+          `images not present after loading: ${missing.join(', ')}`,
+        );
+    });
+  }
+
   async function isRunning(ctx: ProviderContext): Promise<boolean> {
     return (await kind.listClusters(cliOptions(ctx))).includes(ctx.config.cluster.name);
   }
@@ -116,14 +182,15 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       const name = ctx.config.cluster.name;
       const configFile = ctx.config.cluster.kind.config;
       const mode = offlineMode(ctx);
-      if (!existsSync(configFile) && (mode === 'always' || isOffline(ctx)))
+      // A running offline cluster of this name needs no config (`up` from another project naming it).
+      const known = existsSync(offlineMarkerPath(name));
+      if (!existsSync(configFile) && mode === 'always' && !known)
         throw new UsageError(`cluster.kind.config: ${configFile} does not exist`, {
           hint: '`incluster init` writes the default kind config to testing/k8s/kind-config.yaml',
         });
       let nodeImage = ctx.config.cluster.kind.nodeImage;
       const goOffline = async () => {
         const offline = await prepareOfflineKind({
-          root: ctx.root,
           clusterName: name,
           kindConfig: configFile,
           status: ctx.status,
@@ -165,7 +232,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       }
       if (isOffline(ctx))
         await step(ctx, 'guard the kind network', () =>
-          guardKindNetwork({ root: ctx.root, clusterName: name, env: ctx.env }),
+          guardKindNetwork({ clusterName: name, env: ctx.env }),
         );
       const access = await step(ctx, 'write kubeconfig', () => writeKubeconfig(ctx));
       await step(ctx, 'wait for the API server', () => checkApi(access.kubeconfigPath, ctx.signal));
@@ -187,7 +254,7 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
       if (offline) {
         const problems = await ctx.status.phase(
           'kind: stop incluster’s Docker engine, remove the network guard',
-          () => tearDownOfflineKind({ root: ctx.root, clusterName: name, env: ctx.env }),
+          () => tearDownOfflineKind({ clusterName: name, env: ctx.env }),
         );
         for (const problem of problems) ctx.status.info(`kind teardown: ${problem}`);
       }
@@ -204,32 +271,17 @@ export function createKindProvider(options: KindProviderOptions = {}): ClusterPr
 
     exportLogs,
 
-    async loadImages(ctx, images) {
-      if (images.length === 0) return;
-      if (!isOffline(ctx)) await requireKindTools(ctx.env, ctx.signal);
-      const name = ctx.config.cluster.name;
-      if (isOffline(ctx))
-        await step(ctx, 'copy images to incluster’s kind engine', () =>
-          copyImagesToKindEngine(images, { env: ctx.env, signal: ctx.signal }),
-        );
-      await step(ctx, `load ${images.length} image(s)`, () =>
-        kind.loadDockerImages(name, images, cliOptions(ctx)),
-      );
-      await step(ctx, 'verify images on every node', async () => {
-        const nodes = await kind.listNodes(name, cliOptions(ctx));
-        if (nodes.length === 0) throw new Error(`kind lists no nodes for cluster \`${name}\``);
-        const missing: string[] = [];
-        for (const node of nodes) {
-          const held = await kind.nodeImages(node, cliOptions(ctx));
-          for (const image of images) if (!nodeHasImage(held, image)) missing.push(`${image} on ${node}`);
-        }
-        if (missing.length > 0)
-          throw new InfrastructureError(
-            'ImageMissing',
-            `images not present after loading: ${missing.join(', ')}`,
-          );
-      });
+    buildEnv: envOf,
+
+    ensureBaseImages: (ctx, images) => buildOffline(ctx, images, 'build the runner’s base images'),
+
+    async provideServiceImages(ctx, images) {
+      const built = await buildOffline(ctx, images, 'build the services’ images');
+      if (built.length > 0) await loadImages(ctx, built);
+      return built;
     },
+
+    loadImages,
   };
 }
 

@@ -242,6 +242,16 @@ nodes:
   );
 });
 
+describe.skipIf(kindE2e)('kind provider: images of an online cluster', { tags: ['001-FR-104'] }, () => {
+  test('runner images build with the caller’s Docker engine, and the nodes pull bases and services', async () => {
+    const { standin, ctx, provider } = await setup();
+    expect(provider.buildEnv(ctx)).toBe(ctx.env);
+    expect(await provider.ensureBaseImages(ctx, ['docker.io/library/node:24-bookworm-slim'])).toEqual([]);
+    expect(await provider.provideServiceImages(ctx, ['docker.io/library/postgres:15-bookworm'])).toEqual([]);
+    expect(await standin.calls()).toEqual([]);
+  });
+});
+
 describe.skipIf(kindE2e)('kind provider: failures', { tags: ['001-FR-006', '001-FR-007'] }, () => {
   test('a failed create exports the logs of the half-made cluster, then deletes it', async () => {
     const { standin, ctx, provider } = await setup();
