@@ -2,14 +2,17 @@
 // when its tests were last confirmed. A requirement whose wording changed since makes its tests
 // suspect until `incluster trace --confirm` writes the current fingerprints.
 import { readFile, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import type { Registry } from './registry.ts';
 
-const baselineSchema = z.object({
-  schemaVersion: z.literal(1),
-  requirements: z.record(z.string(), z.string()),
-});
+/** The lock file's schema, built when there is a file to check: a trace without one skips zod. */
+async function baselineSchema() {
+  const { z } = await import('zod');
+  return z.object({
+    schemaVersion: z.literal(1),
+    requirements: z.record(z.string(), z.string()),
+  });
+}
 
 /** Confirmed fingerprints by requirement ID. */
 export type Baseline = ReadonlyMap<string, string>;
@@ -42,7 +45,7 @@ export async function readBaseline(file: string): Promise<Baseline | undefined> 
       hint: 'rewrite it with `incluster trace --confirm`',
     });
   }
-  const parsed = baselineSchema.safeParse(data);
+  const parsed = (await baselineSchema()).safeParse(data);
   if (!parsed.success)
     throw new UsageError(`${file} is not a traceability baseline`, {
       hint: 'rewrite it with `incluster trace --confirm`',

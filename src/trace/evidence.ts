@@ -42,8 +42,7 @@ export type TestOutcome = z.output<typeof outcome>;
 /** The content of traceability.json. */
 export type RunEvidence = z.output<typeof evidenceSchema>;
 
-/** The verdict on one requirement from run evidence. */
-export type RequirementVerdict = 'passed' | 'failed' | 'unverified' | 'not-run';
+export { judgeRequirements, type RequirementVerdict } from './verdicts.ts';
 
 /**
  * Reads and validates a traceability.json, or a JUnit XML file with requirement properties; a
@@ -180,24 +179,6 @@ export function mergeEvidence(parts: readonly RunEvidence[]): RunEvidence {
     tests: [...tests.values()],
     moduleErrors: parts.flatMap((p) => p.moduleErrors),
   };
-}
-
-/**
- * The verdict on each requirement ID found in the evidence: failed if any of its tests failed,
- * passed if one passed and none failed, unverified if its tests were only skipped.
- */
-export function judgeRequirements(evidence: RunEvidence): Map<string, RequirementVerdict> {
-  const verdicts = new Map<string, RequirementVerdict>();
-  const order: Record<RequirementVerdict, number> = { failed: 3, passed: 2, unverified: 1, 'not-run': 0 };
-  for (const test of evidence.tests) {
-    const verdict: RequirementVerdict =
-      test.outcome === 'failed' ? 'failed' : test.outcome === 'passed' ? 'passed' : 'unverified';
-    for (const id of test.ids) {
-      const seen = verdicts.get(id) ?? 'not-run';
-      if (order[verdict] > order[seen]) verdicts.set(id, verdict);
-    }
-  }
-  return verdicts;
 }
 
 function unique(items: readonly string[]): string[] {

@@ -2,12 +2,10 @@
 // collect the tests, read the baseline and any run evidence, and build the report.
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { Config } from '../config/schema.ts';
 import { diffBaseline, readBaseline, writeBaseline, type BaselineDiff } from './baseline.ts';
 import { collectTests } from './collect/collect.ts';
 import { collectPytest, withPytest, type PytestInvocation } from './pytest/collect.ts';
-import { mergeEvidence, readEvidence } from './evidence.ts';
 import { loadRegistry } from './registry.ts';
 import { buildReport } from './report.ts';
 import type { TraceReport } from './report-schema.ts';
@@ -47,7 +45,7 @@ export interface ProjectTrace {
 export async function traceProject(options: TraceProjectOptions): Promise<ProjectTrace> {
   const { root, trace } = options;
   const registry = loadRegistry({ root, specs: trace.specs, idPattern: trace.idPattern });
-  const override = setsTraceTests(options.configFile ?? join(root, 'incluster.config.yaml'));
+  const override = await setsTraceTests(options.configFile ?? join(root, 'incluster.config.yaml'));
   const vitest = collectTests({
     root,
     ...(override ? { include: trace.tests, compareWithVitest: true } : {}),
@@ -68,13 +66,7 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
     confirmed = { ...diff, file: trace.lockFile };
   }
   const evidenceFiles = options.evidenceFiles ?? [];
-  const evidence = evidenceFiles.length
-    ? {
-        data: mergeEvidence(await Promise.all(evidenceFiles.map((f) => readEvidence(resolve(root, f))))),
-        // Relative to the root, so a report reads the same on every machine.
-        files: evidenceFiles.map((f) => relative(root, resolve(root, f)).split('\\').join('/') || f),
-      }
-    : undefined;
+  const evidence = evidenceFiles.length ? await readEvidenceFiles(root, evidenceFiles) : undefined;
   const report = buildReport({
     registry,
     collection,
@@ -92,14 +84,28 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
   return { report, confirmed, reusedFiles: collection.reused, pytest: pytest?.invocations ?? [] };
 }
 
-/** True when the config file writes `trace.tests` itself (the schema's default is not an override). */
-function setsTraceTests(file: string): boolean {
+/** The evidence of `--require-passing`, merged; evidence.ts (and its zod schema) loads only then. */
+async function readEvidenceFiles(root: string, files: readonly string[]) {
+  const { mergeEvidence, readEvidence } = await import('./evidence.ts');
+  return {
+    data: mergeEvidence(await Promise.all(files.map((f) => readEvidence(resolve(root, f))))),
+    // Relative to the root, so a report reads the same on every machine.
+    files: files.map((f) => relative(root, resolve(root, f)).split('\\').join('/') || f),
+  };
+}
+
+/**
+ * True when the config file writes `trace.tests` itself (the schema's default is not an override).
+ * The YAML parser loads only when there is a file.
+ */
+async function setsTraceTests(file: string): Promise<boolean> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     return false;
   }
+  const { parse: parseYaml } = await import('yaml');
   try {
     const data = parseYaml(text) as { trace?: { tests?: unknown } } | null;
     return data?.trace?.tests !== undefined;

@@ -2,9 +2,9 @@
 // (schema/traceability-report.schema.json) is generated from this definition, and the TypeScript
 // types are inferred from it, so the three cannot drift apart.
 import { z } from 'zod';
+import { REPORT_SCHEMA_VERSION } from './report-version.ts';
 
-/** Bumped on any change that could break a reader of the report. */
-export const REPORT_SCHEMA_VERSION = 1;
+export { REPORT_SCHEMA_VERSION };
 
 const location = {
   file: z.string().describe('Path relative to the project root, with / separators.'),

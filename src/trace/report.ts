@@ -4,16 +4,16 @@ import type { Baseline } from './baseline.ts';
 import { diffBaseline } from './baseline.ts';
 import type { Collection } from './collect/collect.ts';
 import type { RunEvidence, TestOutcome } from './evidence.ts';
-import { judgeRequirements } from './evidence.ts';
 import type { Registry } from './registry.ts';
-import {
-  REPORT_SCHEMA_VERSION,
-  type GateFailure,
-  type ReportProblem,
-  type ReportRequirement,
-  type ReportTest,
-  type TraceReport,
+import type {
+  GateFailure,
+  ReportProblem,
+  ReportRequirement,
+  ReportTest,
+  TraceReport,
 } from './report-schema.ts';
+import { REPORT_SCHEMA_VERSION } from './report-version.ts';
+import { judgeRequirements } from './verdicts.ts';
 
 /** Everything a report is built from. */
 export interface ReportInput {
