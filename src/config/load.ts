@@ -1,15 +1,15 @@
 // Finds incluster.config.yaml by walking up from the working directory, parses it, and validates it.
 // A bad file becomes a ConfigError naming the file, the field path, the line and what was expected.
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { findConfigFile } from './find.ts';
 import { configAt, resolveConfigPaths } from './resolve.ts';
 import { configSchema, type Config } from './schema.ts';
 
-export const CONFIG_FILE_NAME = 'incluster.config.yaml';
+export { CONFIG_FILE_NAME, findConfigFile } from './find.ts';
 
 export interface LoadedConfig {
   config: Config;
@@ -17,18 +17,6 @@ export interface LoadedConfig {
   file: string | undefined;
   /** Directory relative paths in the config resolve against: the file's, or the start directory. */
   root: string;
-}
-
-/** Walks up from `startDir` to the filesystem root and returns the first config file found. */
-export function findConfigFile(startDir: string): string | undefined {
-  let dir = resolve(startDir);
-  for (;;) {
-    const candidate = join(dir, CONFIG_FILE_NAME);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 /** Loads the config from `file`, or finds it from `cwd`; defaults apply when there is none. */

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { PROVIDER_CHOICES, PROVIDER_NAMES } from '../provider-names.ts';
 import { DURATION_PATTERN, parseDuration } from '../duration.ts';
+import { traceDefaults } from './trace-defaults.ts';
 
 /** kind release and node image we pin; the image digest comes from that release's notes. */
 export const KIND_VERSION = 'v0.33.0';
@@ -258,18 +259,18 @@ export const configSchema = z
       .prefault({}),
     trace: z
       .strictObject({
-        specs: z.array(z.string()).default(['specs/**/spec.md']),
-        idPattern: z.string().default('^\\d{3}-FR-\\d{3}$'),
-        threshold: z.number().min(0).max(100).default(100),
-        allowUntagged: z.boolean().default(false),
-        tests: z.array(z.string()).default(['test/**/*.test.ts']),
+        specs: z.array(z.string()).default(() => traceDefaults().specs),
+        idPattern: z.string().default(traceDefaults().idPattern),
+        threshold: z.number().min(0).max(100).default(traceDefaults().threshold),
+        allowUntagged: z.boolean().default(traceDefaults().allowUntagged),
+        tests: z.array(z.string()).default(() => traceDefaults().tests),
         pytest: z
           .array(z.string())
           .optional()
           .describe(
             'Paths given to pytest for its test set (one invocation each, as `pytest PATH`); unset: as `pytest` in the root, when it has a pytest config or test files; [] leaves pytest out.',
           ),
-        lockFile: z.string().default('specs/traceability.lock'),
+        lockFile: z.string().default(traceDefaults().lockFile),
       })
       .prefault({}),
   })

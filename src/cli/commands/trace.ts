@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitStatus, UsageError } from '../../errors.ts';
-import { loadConfig } from '../../config/load.ts';
+import { findConfigFile } from '../../config/find.ts';
+import { traceDefaults } from '../../config/trace-defaults.ts';
 import { Status } from '../../progress/status.ts';
 import type { TraceReport } from '../../trace/report-schema.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
@@ -68,7 +69,7 @@ export function traceCommand(ctx: CommandContext): Command {
       const { io } = ctx;
       const format = parseFormat(options.format);
       const threshold = options.threshold === undefined ? undefined : parseThreshold(options.threshold);
-      const { config, root, file } = await loadConfig({ cwd: io.cwd, file: options.config });
+      const { trace, root, file } = await traceSettings(io.cwd, options.config);
       // Loaded here, not at the top, so other commands do not pay for the parser at start-up.
       const { traceProject } = await import('../../trace/project-trace.ts');
       const { renderTable } = await import('../../trace/render/table.ts');
@@ -78,7 +79,7 @@ export function traceCommand(ctx: CommandContext): Command {
         () =>
           traceProject({
             root,
-            trace: config.trace,
+            trace,
             configFile: file,
             threshold,
             evidenceFiles: (options.requirePassing ?? []).map((f) => resolve(io.cwd, f)),
@@ -124,6 +125,18 @@ export function traceCommand(ctx: CommandContext): Command {
       return report.gate.passed ? ExitStatus.ok : ExitStatus.failed;
     },
   });
+}
+
+/**
+ * The `trace` section and the root: from the config file, validated whole as every command does,
+ * or the defaults when there is none, without loading the YAML parser and the schema at all.
+ */
+async function traceSettings(cwd: string, configOption: string | undefined) {
+  const file = configOption === undefined ? findConfigFile(cwd) : resolve(cwd, configOption);
+  if (file === undefined) return { trace: traceDefaults(), root: resolve(cwd), file };
+  const { loadConfig } = await import('../../config/load.ts');
+  const loaded = await loadConfig({ cwd, file });
+  return { trace: loaded.config.trace, root: loaded.root, file: loaded.file };
 }
 
 async function render(report: TraceReport, format: Format, options: { full: boolean }): Promise<string> {

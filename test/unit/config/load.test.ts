@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { findConfigFile, loadConfig, parseConfig } from '../../../src/config/load.ts';
+import { traceDefaults } from '../../../src/config/trace-defaults.ts';
 import { ConfigError } from '../../../src/errors.ts';
 
 describe('incluster.config.yaml', { tags: ['001-FR-044'] }, () => {
@@ -14,6 +15,10 @@ describe('incluster.config.yaml', { tags: ['001-FR-044'] }, () => {
     expect(config.services.manifests).toEqual([join(process.cwd(), 'testing/k8s/services')]);
     expect(config.artifacts.dir).toBe(join(process.cwd(), 'test-results'));
     expect(config.cluster.kind.nodeImage).toMatch(/^kindest\/node:v1\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+  });
+
+  test("the defaults `incluster trace` uses without a file, read without the schema, are the schema's", () => {
+    expect(parseConfig('', 'incluster.config.yaml').trace).toEqual(traceDefaults());
   });
 
   test.each([
