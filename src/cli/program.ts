@@ -5,14 +5,22 @@ import { describeError, exitStatusOf, ExitStatus } from '../errors.ts';
 import type { CommandContext } from './command.ts';
 import { EXIT_STATUS_HELP } from './help.ts';
 import type { CliIo } from './io.ts';
-import { upCommand } from './commands/up.ts';
-import { downCommand } from './commands/down.ts';
-import { runCommand } from './commands/run.ts';
-import { traceCommand } from './commands/trace.ts';
-import { sweepCommand } from './commands/sweep.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { initCommand } from './commands/init.ts';
 import { packageVersion } from './version.ts';
+
+type CommandFactory = (ctx: CommandContext) => Command;
+
+// Each command's module, in the order help lists them. Only the command being run is loaded (all
+// of them for help, --version or a name we do not know), so a command does not pay at start-up for
+// what the others import: `trace` without a config file needs neither yaml nor zod.
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  up: async () => (await import('./commands/up.ts')).upCommand,
+  down: async () => (await import('./commands/down.ts')).downCommand,
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  trace: async () => (await import('./commands/trace.ts')).traceCommand,
+  sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
+  doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
+};
 
 /** Runs the CLI with `args` (without the node and script paths); resolves to the exit status. */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
@@ -39,18 +47,12 @@ Typical flow:
   $ incluster down        remove what up created
 ${EXIT_STATUS_HELP}`,
     );
-  for (const make of [
-    upCommand,
-    downCommand,
-    runCommand,
-    traceCommand,
-    sweepCommand,
-    doctorCommand,
-    initCommand,
-  ]) {
-    program.addCommand(make(ctx).exitOverride().configureOutput(program.configureOutput()));
-  }
   try {
+    const named = args[0] !== undefined && Object.hasOwn(COMMANDS, args[0]) ? [args[0]] : undefined;
+    for (const load of (named ?? Object.keys(COMMANDS)).map((name) => COMMANDS[name]!)) {
+      const make = await load();
+      program.addCommand(make(ctx).exitOverride().configureOutput(program.configureOutput()));
+    }
     await program.parseAsync([...args], { from: 'user' });
     if (args.length === 0) {
       program.outputHelp({ error: true });
