@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The process entry point: the only place that sets the exit status and wires signals.
-import { enableCompileCache } from 'node:module';
+// A namespace import: Node.js before 22.1 has no enableCompileCache, and a named import of it would
+// fail to link before the version check below could name the Node.js needed.
+import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 import { cacheRoot } from '../cluster/cache.ts';
 import { ExitStatus } from '../errors.ts';
@@ -10,7 +12,9 @@ import { nodeVersionProblem, requiredNode } from './node-version.ts';
 // (oxc's generated deserializers, zod, yaml) was about a tenth of a `trace` run, paid at every
 // start. Kept with incluster's other caches unless NODE_COMPILE_CACHE chooses a place (and
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off); a cache that cannot be written only costs the speed-up.
-enableCompileCache(process.env.NODE_COMPILE_CACHE ? undefined : join(cacheRoot(), 'node-compile-cache'));
+nodeModule.enableCompileCache?.(
+  process.env.NODE_COMPILE_CACHE ? undefined : join(cacheRoot(), 'node-compile-cache'),
+);
 
 // Before the rest of the CLI is loaded: on a too-old Node.js its dependencies fail with errors that
 // name neither Node.js nor the version needed.

@@ -2,7 +2,7 @@
 // sourced by every make target and by .ci/run, installs the pinned Node 24 from the npm registry.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,44 @@ describe('set-up: a supported Node.js without installing anything by hand', { ta
       }
     },
     240_000,
+  );
+
+  test.skipIf(!systemNode)(
+    'the built CLI, started by the system’s older Node.js, names both versions instead of a link error',
+    { tags: ['001-FR-071'], timeout: 240_000 },
+    async () => {
+      // What a user's `npx incluster` runs: the package's JavaScript, built as `npm pack` builds it,
+      // beside its package.json (where the CLI reads the Node.js it needs).
+      const out = await mkdtemp(join(tmpdir(), 'incluster-dist-'));
+      try {
+        await copyFile(join(repo, 'package.json'), join(out, 'package.json'));
+        await run(
+          process.execPath,
+          [
+            join(repo, 'node_modules/typescript/bin/tsc'),
+            '-p',
+            'tsconfig.build.json',
+            '--outDir',
+            join(out, 'dist'),
+          ],
+          {
+            cwd: repo,
+            timeout: 180_000,
+          },
+        );
+        const started = await run(systemNode!, [join(out, 'dist/cli/main.js'), '--version'], {
+          cwd: repo,
+          env: { PATH: '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
+        }).then(
+          () => ({ code: 0, stderr: '' }),
+          (error: { code: number; stderr: string }) => error,
+        );
+        expect(started.code).toBe(3);
+        expect(started.stderr).toMatch(/needs Node\.js 22\.19\.0 or newer .* but this is Node\.js 20\./);
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    },
   );
 
   test('the pinned version satisfies the engines field', () => {
