@@ -77,30 +77,41 @@ export async function bringUp(
     const nodes = await status.phase('Waiting for every node to be Ready', () =>
       waitForNodes(client, signal),
     );
-    await status.phase('Checking cluster DNS from a pod', () =>
-      checkClusterDns(client, config.namespace, signal),
-    );
-    if (config.images.preload.length > 0) {
-      if (!canLoadImages(provider)) {
-        throw new UsageError(
-          `the ${provider.name} provider cannot load images; push them to a registry the cluster pulls from instead`,
+    // The DNS check starts a pod and waits for CoreDNS; preloading and the services need neither, so
+    // they go meanwhile (it is most of a warm `up`). A DNS failure stops them and is what is reported.
+    const dnsFailed = new AbortController();
+    const dns = checkClusterDns(client, config.namespace, config.cluster.name, signal);
+    dns.catch(() => dnsFailed.abort());
+    const meanwhile: ProviderContext = { ...ctx, signal: AbortSignal.any([signal, dnsFailed.signal]) };
+    let applied: string[] = [];
+    try {
+      if (config.images.preload.length > 0) {
+        if (!canLoadImages(provider)) {
+          throw new UsageError(
+            `the ${provider.name} provider cannot load images; push them to a registry the cluster pulls from instead`,
+          );
+        }
+        await status.phase(`Preloading ${config.images.preload.length} images`, () =>
+          provider.loadImages(meanwhile, config.images.preload),
         );
       }
-      await status.phase(`Preloading ${config.images.preload.length} images`, () =>
-        provider.loadImages(ctx, config.images.preload),
-      );
-    }
-    let applied: string[] = [];
-    if (options.services !== false) {
-      if (canProvideServiceImages(provider)) {
-        const wanted = imagesOf([...services, ...builtInServiceObjects(config)].map((entry) => entry.object));
-        if (wanted.length > 0)
-          await status.phase('Putting the services’ images on the nodes', () =>
-            provider.provideServiceImages(ctx, wanted),
+      if (options.services !== false) {
+        if (canProvideServiceImages(provider)) {
+          const wanted = imagesOf(
+            [...services, ...builtInServiceObjects(config)].map((entry) => entry.object),
           );
+          if (wanted.length > 0)
+            await status.phase('Putting the services’ images on the nodes', () =>
+              provider.provideServiceImages(meanwhile, wanted),
+            );
+        }
+        applied = await deployServices(client, meanwhile, options.servicesTimeoutMs, services, access);
       }
-      applied = await deployServices(client, ctx, options.servicesTimeoutMs, services, access);
+    } catch (error) {
+      await dns; // when DNS failed, that is the cause worth reporting
+      throw error;
     }
+    await status.phase('Checking cluster DNS from a pod', () => dns);
     return { access, serverVersion: gitVersion, nodes, applied };
   } catch (error) {
     const logs = await exportFailureLogs(provider, ctx);
@@ -288,8 +299,14 @@ function registeredNodes(client: KubeClient, signal: AbortSignal): Promise<strin
 }
 
 /** Resolves the kubernetes Service's name from a pod: proves CoreDNS, kube-proxy and pod networking together. */
-async function checkClusterDns(client: KubeClient, namespace: string, signal: AbortSignal): Promise<void> {
-  await applyManifests(client, [namespaceObject(namespace, 'dns-check')], { signal }).catch(() => undefined);
+async function checkClusterDns(
+  client: KubeClient,
+  namespace: string,
+  clusterName: string,
+  signal: AbortSignal,
+): Promise<void> {
+  // The same object deployServices applies (they run at once): whichever comes first, it is labelled alike.
+  await applyManifests(client, [namespaceObject(namespace, clusterName)], { signal }).catch(() => undefined);
   // Right after CoreDNS is (re)deployed its Service has no ready endpoint yet, and kube-proxy
   // refuses the lookup; wait (on a watch) until it has one, so the probe tests DNS, not timing.
   await waitFor(serviceHasEndpoints(client, 'kube-system', 'kube-dns'), { timeout: 120_000, signal });
