@@ -50,9 +50,10 @@ if KUBECONFIG=$(cli up --provider local); then
   run_stage "fault tests" vitest_project faults --passWithNoTests
   # The kind provider's own tests, unchanged, against the real kind (offline: the node image built
   # once and cached, the cluster on incluster's engine); the unit stage ran them on the stand-in.
-  # Each test creates and deletes a cluster, hence the longer timeouts.
+  # Each test creates and deletes a cluster, and on a cold machine the first builds the node image
+  # (10 minutes and more), hence the longer timeouts.
   INCLUSTER_KIND_E2E=1 INCLUSTER_KIND_OFFLINE=always run_stage "kind provider tests (real kind, offline)" \
-    vitest_project unit --as kind-e2e --testTimeout=600000 --hookTimeout=600000 test/unit/cluster/kind/provider.test.ts
+    vitest_project unit --as kind-e2e --testTimeout=1800000 --hookTimeout=600000 test/unit/cluster/kind/provider.test.ts
   # With them the offline kind lifecycle (docs/kind-offline.md): the node image is built once and
   # cached by version, the research cluster comes up on incluster's own Docker engine beside the
   # local one, and down must leave the host as it found it, cgroup tree included; `make demo` on

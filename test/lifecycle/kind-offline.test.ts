@@ -111,7 +111,8 @@ describe.skipIf(!enabled)(
 
     test(
       'up builds (or reuses) the offline node image and creates a working cluster',
-      { tags: ['001-FR-100', '001-FR-101', '001-FR-102'] },
+      // On a cold machine this up builds the node image first (10 minutes and more on 2 cores).
+      { tags: ['001-FR-100', '001-FR-101', '001-FR-102'], timeout: 1_800_000 },
       async () => {
         await cli('down', '--provider', 'kind');
         before = await hostState();

@@ -60,7 +60,8 @@ afterAll(async () => {
 describe.skipIf(!enabled)('kind offline, three nodes: a sharded run spreads over them', () => {
   test(
     'run --shards 3 lands one shard on each node, merges their JUnit and names the node per shard',
-    { tags: ['001-FR-105', '001-FR-104', '001-FR-016'] },
+    // On a cold machine this up builds the node image first (10 minutes and more on 2 cores).
+    { tags: ['001-FR-105', '001-FR-104', '001-FR-016'], timeout: 1_800_000 },
     async () => {
       await cli('down');
       const up = await cli('up', '--no-services');
