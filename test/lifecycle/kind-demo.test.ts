@@ -7,8 +7,12 @@
 // about 5 minutes with the node image and the base images cached:
 //   INCLUSTER_KIND_OFFLINE_E2E=1 npx vitest run --project lifecycle test/lifecycle/kind-demo.test.ts
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
+import { cacheRoot } from '../../src/cluster/cache.ts';
+import { kindEnginePaths, kindEnginePid } from '../../src/cluster/providers/kind/host/engine.ts';
+import { offlineMarkerPath } from '../../src/cluster/providers/kind/offline.ts';
 
 const enabled = process.env.INCLUSTER_KIND_OFFLINE_E2E === '1';
 const run = promisify(execFile);
@@ -25,7 +29,7 @@ const trackedChanges = async () =>
 
 afterAll(async () => {
   if (enabled) await down().catch(() => undefined);
-});
+}, 300_000);
 
 describe.skipIf(!enabled)('make demo with INCLUSTER_PROVIDER=kind (offline)', () => {
   test(
@@ -52,6 +56,17 @@ describe.skipIf(!enabled)('make demo with INCLUSTER_PROVIDER=kind (offline)', ()
       expect(demo.stdout, explain).toContain('== examples/orders-py ==');
       expect(demo.stdout, explain).not.toMatch(/^(FAILED|INFRASTRUCTURE|INTERRUPTED)/m);
       expect(await trackedChanges()).toBe(before);
+    },
+  );
+
+  test(
+    'down from the repository’s root removes the cluster and incluster’s engine',
+    { tags: ['001-FR-103'] },
+    async () => {
+      const { stderr } = await down();
+      expect(stderr).toContain('kind: delete cluster floe-test');
+      expect(existsSync(offlineMarkerPath('floe-test'))).toBe(false);
+      expect(await kindEnginePid(kindEnginePaths(cacheRoot(process.env)))).toBeUndefined();
     },
   );
 });

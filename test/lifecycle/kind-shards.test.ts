@@ -55,7 +55,7 @@ const cli = (...args: string[]) =>
 afterAll(async () => {
   if (enabled) await cli('down').catch(() => undefined);
   rmSync(project, { recursive: true, force: true });
-});
+}, 300_000);
 
 describe.skipIf(!enabled)('kind offline, three nodes: a sharded run spreads over them', () => {
   test(
