@@ -4,7 +4,7 @@
 // the same rounds: `up` from nothing without the containerd root `down` keeps in the cache (the
 // stash removed first, as every `down` did before 001-FR-120), which imports every cluster image.
 // The seed's kind figure (30-60 s "with caching") is the reference the issue asks to compare with;
-// kind cannot run here (no image can be pulled), so it is quoted, not measured.
+// it is quoted here, and offline kind on this machine is measured by bench/kind-offline.ts.
 //   node bench/local-cluster.ts [--runs N]        (as root; takes the local cluster down and up)
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
