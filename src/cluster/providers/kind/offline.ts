@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { KIND_VERSION } from '../../../config/schema.ts';
 import { InfrastructureError, UsageError } from '../../../errors.ts';
 import { isOnPath, runCommand } from '../../../process/exec.ts';
+import { MANAGED_BY_LABEL, managedByLabels } from '../../../ownership.ts';
 import { isExecutable } from '../../../process/paths.ts';
 import type { Status } from '../../../progress/status.ts';
 import { cacheRoot as defaultCacheRoot } from '../../cache.ts';
@@ -232,11 +233,20 @@ export async function copyImagesToKindEngine(
   const theirs = { ...ours, env: dockerCliEnv(options.env.DOCKER_HOST || DEFAULT_DOCKER_HOST, options.env) };
   if (theirs.env.DOCKER_HOST === ours.env.DOCKER_HOST) return [];
   const copied: string[] = [];
+  const ownLabel = `{{index .Config.Labels "${MANAGED_BY_LABEL}"}}`;
   for (const image of images) {
+    const here = await docker(ours, ['image', 'inspect', '--format', `{{.Id}} ${ownLabel}`, image], {
+      allowFailure: true,
+      signal: options.signal,
+    });
+    // A runner image incluster built here (offline, runs build in this engine) is tagged by its
+    // content: the same tag in the user's engine holds the same thing, and copying it is waste.
+    if (here.exitCode === 0 && here.stdout.trim().endsWith(` ${managedByLabels()[MANAGED_BY_LABEL]}`))
+      continue;
     const inspect = ['image', 'inspect', '--format', '{{.Id}}', image];
-    const here = await docker(ours, inspect, { allowFailure: true, signal: options.signal });
     const there = await docker(theirs, inspect, { allowFailure: true, signal: options.signal });
-    if (there.exitCode !== 0 || (here.exitCode === 0 && here.stdout.trim() === there.stdout.trim())) continue;
+    const hereId = here.stdout.trim().split(' ')[0];
+    if (there.exitCode !== 0 || (here.exitCode === 0 && hereId === there.stdout.trim())) continue;
     await mkdir(join(cacheRoot, 'kind'), { recursive: true });
     const dir = await mkdtemp(join(cacheRoot, 'kind', 'copy-'));
     try {
