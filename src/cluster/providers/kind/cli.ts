@@ -1,7 +1,10 @@
 // The kind and docker command lines the kind provider runs, one function each, all through
 // runCommand with argument arrays. `kind` and `docker` are looked up on PATH, so tests can put a
 // recording stand-in first on PATH and real runs use the real tools.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { runCommand, type RunResult } from '../../../process/exec.ts';
+import { cacheRoot } from '../../cache.ts';
 
 /** What every kind/docker invocation needs from its caller. */
 export interface CliOptions {
@@ -92,9 +95,21 @@ export async function nodeImages(node: string, options: CliOptions): Promise<str
   return (parsed.images ?? []).flatMap((image) => [...(image.repoTags ?? []), ...(image.repoDigests ?? [])]);
 }
 
-function kind(args: string[], options: CliOptions, timeoutMs: number): Promise<RunResult> {
+/**
+ * kind's own kubeconfig: `kind create` and `kind delete` edit the file $KUBECONFIG names, which is
+ * the user's (or another cluster's admin kubeconfig: deleting a kind cluster removed its
+ * current-context). incluster reads the cluster's kubeconfig with `kind get kubeconfig` instead, so
+ * kind writes only into this file of its own.
+ */
+export function kindOwnKubeconfig(env: NodeJS.ProcessEnv): string {
+  return join(cacheRoot(env), 'kind', 'kind.kubeconfig');
+}
+
+async function kind(args: string[], options: CliOptions, timeoutMs: number): Promise<RunResult> {
+  const kubeconfig = kindOwnKubeconfig(options.env);
+  await mkdir(dirname(kubeconfig), { recursive: true });
   return runCommand('kind', args, {
-    env: options.env,
+    env: { ...options.env, KUBECONFIG: kubeconfig },
     signal: options.signal,
     timeoutMs,
     onLine: options.onLine ? (line) => options.onLine?.(line) : undefined,
