@@ -131,6 +131,33 @@ describe('kind provider: up and down', { tags: ['001-FR-001', '001-FR-003', '001
       expect(progress()).not.toContain(line.trim());
   });
 
+  test(
+    'up and down never edit the kubeconfig $KUBECONFIG names, nor ~/.kube/config',
+    { tags: ['001-FR-106'] },
+    async () => {
+      const { standin, ctx, provider } = await setup();
+      // A user's own kubeconfig, pointing at a cluster of theirs (TEST-NET-1: never reached).
+      const users = join(standin.dir, 'user.kubeconfig');
+      const text = [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: mine, cluster: {server: "https://192.0.2.1:6443"}}]',
+        'contexts: [{name: mine, context: {cluster: mine, user: mine}}]',
+        'current-context: mine',
+        'users: [{name: mine, user: {token: mine}}]',
+        '',
+      ].join('\n');
+      await writeFile(users, text);
+      ctx.env = { ...ctx.env, KUBECONFIG: users };
+      await provider.up(ctx);
+      expect(await readFile(users, 'utf8')).toBe(text);
+      await provider.down(ctx);
+      expect(await readFile(users, 'utf8')).toBe(text);
+      // The stand-in models ~/.kube/config as a file of its own: kind never fell back to it.
+      if (!kindE2e) expect(existsSync(join(standin.env.INCLUSTER_STANDIN_DIR ?? '', 'home-kube-config'))).toBe(false);
+    },
+  );
+
   test('up reuses a running cluster of that name instead of creating it again', async () => {
     const { standin, ctx, provider, progress } = await setup();
     await provider.up(ctx);
