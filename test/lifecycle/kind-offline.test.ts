@@ -6,7 +6,7 @@
 //   INCLUSTER_KIND_OFFLINE_E2E=1 npx vitest run --project lifecycle test/lifecycle/kind-offline.test.ts
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -40,6 +40,8 @@ interface HostState {
   interfaces: string[];
   libModules: boolean;
   state: string[];
+  /** The user's kubeconfig files ($KUBECONFIG's paths and ~/.kube/config), as text: kind must not edit them (FR-106). */
+  kubeconfigs: Record<string, string>;
 }
 
 async function hostState(): Promise<HostState> {
@@ -101,6 +103,11 @@ async function hostState(): Promise<HostState> {
     interfaces,
     libModules: existsSync('/lib/modules'),
     state: [KIND_ENGINE.runDir, KIND_ENGINE.stateDir].filter((dir) => existsSync(dir)),
+    kubeconfigs: Object.fromEntries(
+      [...(process.env.KUBECONFIG ?? '').split(':').filter(Boolean), join(homedir(), '.kube', 'config')].map(
+        (path) => [path, existsSync(path) ? readFileSync(path, 'utf8') : '(absent)'],
+      ),
+    ),
   };
 }
 
@@ -122,6 +129,7 @@ describe.skipIf(!enabled)(
         expect(kubeconfig).toBe(join(project, '.incluster', 'kind-floe-test.kubeconfig'));
         const during = await hostState();
         expect(during.processes.length).toBeGreaterThan(0);
+        expect(during.kubeconfigs).toEqual(before.kubeconfigs);
         expect(
           during.routes.filter((r) => r.includes(`metric ${GUARD_ROUTE_METRIC}`)).length,
         ).toBeGreaterThanOrEqual(3);
@@ -181,8 +189,8 @@ spec:
     );
 
     test(
-      'down deletes the cluster and leaves no process, mount, cgroup, chain, route or interface',
-      { tags: ['001-FR-103'] },
+      'down deletes the cluster and leaves no process, mount, cgroup, chain, route or interface, nor an edited kubeconfig',
+      { tags: ['001-FR-103', '001-FR-106'] },
       async () => {
         await cli('down', '--provider', 'kind');
         expect(await hostState()).toEqual(before);
