@@ -154,7 +154,8 @@ describe('kind provider: up and down', { tags: ['001-FR-001', '001-FR-003', '001
       await provider.down(ctx);
       expect(await readFile(users, 'utf8')).toBe(text);
       // The stand-in models ~/.kube/config as a file of its own: kind never fell back to it.
-      if (!kindE2e) expect(existsSync(join(standin.env.INCLUSTER_STANDIN_DIR ?? '', 'home-kube-config'))).toBe(false);
+      if (!kindE2e)
+        expect(existsSync(join(standin.env.INCLUSTER_STANDIN_DIR ?? '', 'home-kube-config'))).toBe(false);
     },
   );
 
