@@ -22,9 +22,11 @@ const e2eImage = process.env.INCLUSTER_KIND_E2E_IMAGE ?? 'registry.k8s.io/pause:
 const clusterName = kindE2e ? 'incluster-kind-test' : 'floe-test';
 
 const cleanups: (() => Promise<void>)[] = [];
+// Against the real kind a clean-up is a `down` (cluster, network, engine): 10 to 20 s on a loaded
+// machine, past Vitest's 10 s default, which the CI stage's --hookTimeout did not override (seen in a rehearsal).
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+}, 300_000);
 
 interface Harness {
   standin: Standin;
