@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import { offlineMarkerPath } from '../../src/cluster/providers/kind/offline.ts';
+import { kindBinDir, offlineMarkerPath } from '../../src/cluster/providers/kind/offline.ts';
 import { kindEnginePaths, kindEnginePid } from '../../src/cluster/providers/kind/host/engine.ts';
 import { cacheRoot } from '../../src/cluster/cache.ts';
 import type { RunReport } from '../../src/runner/report.ts';
-import { KIND_VERSION } from '../../src/config/schema.ts';
 
 const enabled = process.env.INCLUSTER_KIND_OFFLINE_E2E === '1';
 const run = promisify(execFile);
@@ -36,7 +35,7 @@ const engineAnswers = await run('docker', ['info', '--format', '{{.ServerVersion
 const offline = engineAnswers ? 'auto' : 'always';
 const env = {
   ...process.env,
-  PATH: `${join(cacheRoot(process.env), 'kind', KIND_VERSION)}:${process.env.PATH}`,
+  PATH: `${kindBinDir(cacheRoot(process.env))}:${process.env.PATH}`,
 };
 const project = mkdtempSync(join(tmpdir(), 'incluster-kind-shards-'));
 // The runner fixture suite (no dependencies, six named cases, honours --shard=i/n), as a project.

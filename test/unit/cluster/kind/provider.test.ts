@@ -139,7 +139,7 @@ describe('kind provider: up and down', { tags: ['001-FR-001', '001-FR-003', '001
     async () => {
       const { standin, ctx, provider } = await setup();
       // A user's own kubeconfig, pointing at a cluster of theirs (TEST-NET-1: never reached).
-      const users = join(standin.dir, 'user.kubeconfig');
+      const userKubeconfig = join(standin.dir, 'user.kubeconfig');
       const text = [
         'apiVersion: v1',
         'kind: Config',
@@ -149,12 +149,12 @@ describe('kind provider: up and down', { tags: ['001-FR-001', '001-FR-003', '001
         'users: [{name: mine, user: {token: mine}}]',
         '',
       ].join('\n');
-      await writeFile(users, text);
-      ctx.env = { ...ctx.env, KUBECONFIG: users };
+      await writeFile(userKubeconfig, text);
+      ctx.env = { ...ctx.env, KUBECONFIG: userKubeconfig };
       await provider.up(ctx);
-      expect(await readFile(users, 'utf8')).toBe(text);
+      expect(await readFile(userKubeconfig, 'utf8')).toBe(text);
       await provider.down(ctx);
-      expect(await readFile(users, 'utf8')).toBe(text);
+      expect(await readFile(userKubeconfig, 'utf8')).toBe(text);
       // The stand-in models ~/.kube/config as a file of its own: kind never fell back to it.
       if (!kindE2e)
         expect(existsSync(join(standin.env.INCLUSTER_STANDIN_DIR ?? '', 'home-kube-config'))).toBe(false);
