@@ -13,8 +13,11 @@ import { pathExists } from '../process/paths.ts';
 /** Where the plugin is staged, relative to the build context; the Python runner Dockerfile COPYs it. */
 export const PYTEST_PLUGIN_DIR = '.incluster-plugins/pytest-incluster';
 
-/** What of the plugin's folder an install needs: its metadata and its sources, not its venv or tests. */
-const PLUGIN_FILES = ['pyproject.toml', 'README.md', 'src'] as const;
+/**
+ * What of the plugin's folder an install needs: its metadata, licence (pyproject.toml names it, so
+ * the build fails without it) and sources, not its venv or tests.
+ */
+const PLUGIN_FILES = ['pyproject.toml', 'README.md', 'LICENSE', 'src'] as const;
 
 /**
  * Stages the plugin into `contextDir` when `dockerfile` (its text) refers to PYTEST_PLUGIN_DIR;

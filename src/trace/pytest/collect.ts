@@ -1,7 +1,8 @@
 // Collects a repository's pytest tests without running or importing them: the host's python3 runs
-// PYTEST_COLLECTOR_SCRIPT once for all files (pytest's rootdir, config and discovery rules, Python's
-// own `ast`), and its answer becomes tests and problems of the same shape the Vitest collector gives,
-// so one report counts both.
+// the plugin's static collector (python/pytest-incluster/src/pytest_incluster/collector, shipped in
+// the npm package) as a file, once for all files (pytest's rootdir, config and discovery rules,
+// Python's own `ast`), and its answer becomes tests and problems of the same shape the Vitest
+// collector gives, so one report counts both.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { globSync } from 'tinyglobby';
@@ -9,7 +10,16 @@ import { InclusterError, ExitStatus, UsageError } from '../../errors.ts';
 import { CommandError, runCommand } from '../../process/exec.ts';
 import type { Collection, CollectedTest, CollectionProblem } from '../collect/collect.ts';
 import type { IdFormat } from '../ids.ts';
-import { PYTEST_COLLECTOR_SCRIPT } from './script.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
+
+/**
+ * The collector's entry file. The same path from the sources and from the built dist/ (both one
+ * folder below the package root), and in the npm package, which ships python/pytest-incluster/src.
+ */
+export const PYTEST_COLLECTOR = join(
+  PACKAGE_ROOT,
+  'python/pytest-incluster/src/pytest_incluster/collector/__main__.py',
+);
 
 export interface PytestCollectOptions {
   /** The project root: pytest's invocation directory, and what reported paths are relative to. */
@@ -59,7 +69,7 @@ export class PythonNotFoundError extends InclusterError {
   }
 }
 
-// What the script prints (see script.ts).
+// What the collector prints (collector/main.py and collection.py).
 interface ScriptTest {
   classes: string[];
   name: string;
@@ -120,7 +130,8 @@ export async function collectPytest(options: PytestCollectOptions): Promise<Pyte
   const request = { root, invocations: options.paths ? options.paths.map((p) => [p]) : [[]] };
   let stdout: string;
   try {
-    ({ stdout } = await runCommand(python, ['-c', PYTEST_COLLECTOR_SCRIPT], {
+    // -I: isolated, so neither the project's files nor PYTHON* variables shadow a module it imports.
+    ({ stdout } = await runCommand(python, ['-I', PYTEST_COLLECTOR], {
       cwd: root,
       input: JSON.stringify(request),
       maxBuffer: 256 * 1024 * 1024,
@@ -135,7 +146,14 @@ function scriptFailure(python: string, error: unknown): Error {
   if (!(error instanceof CommandError)) return error as Error;
   if (error.exitCode === -1) return new PythonNotFoundError(python, 'was not found', error);
   const last = error.stderr.trim().split('\n').pop() ?? '';
-  let reported: { error?: string; syntax?: string; line?: number; column?: number; message?: string };
+  let reported: {
+    error?: string;
+    syntax?: string;
+    line?: number;
+    column?: number;
+    message?: string;
+    tooOld?: string;
+  };
   try {
     reported = JSON.parse(last) as typeof reported;
   } catch {
@@ -143,6 +161,12 @@ function scriptFailure(python: string, error: unknown): Error {
       return new PythonNotFoundError(python, 'is too old to run the collector', error);
     return error;
   }
+  if (reported.tooOld)
+    return new PythonNotFoundError(
+      python,
+      `is Python ${reported.tooOld}, too old to run the collector`,
+      error,
+    );
   if (reported.syntax)
     return new UsageError(
       `${reported.syntax}:${reported.line}:${reported.column}: a pytest test file does not parse: ${reported.message}`,

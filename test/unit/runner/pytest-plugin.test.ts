@@ -21,6 +21,7 @@ async function packageRoot(version = '0.1.0'): Promise<string> {
     `[project]\nname = "pytest-incluster"\nversion = "${version}"\n`,
   );
   await writeFile(join(plugin, 'README.md'), '# plugin\n');
+  await writeFile(join(plugin, 'LICENSE'), 'Apache License\n');
   await writeFile(join(plugin, 'src/pytest_incluster/plugin.py'), 'X = 1\n');
   await writeFile(join(plugin, 'src/pytest_incluster/__pycache__/plugin.cpython-311.pyc'), 'bytecode');
   await writeFile(join(plugin, '.venv/bin/python'), 'not copied');
@@ -39,6 +40,7 @@ describe('the pytest plugin in the build context', { tags: ['001-FR-112'] }, () 
     expect(await stagePytestPlugin(context, INSTALLS, pkg)).toBe(true);
     const staged = join(context, PYTEST_PLUGIN_DIR);
     expect((await readdir(staged, { recursive: true })).sort()).toEqual([
+      'LICENSE',
       'README.md',
       'pyproject.toml',
       'src',

@@ -78,9 +78,10 @@ def requirement_ids(item: pytest.Item, id_format: IdFormat) -> tuple[list[str], 
     ids: list[str] = []
     problems: list[str] = []
     for marker in item.iter_markers(name="requirement"):
-        values = list(marker.args)
-        if "id" in marker.kwargs:
-            values.append(marker.kwargs["id"])
+        values: list[object] = []
+        for value in [*marker.args, *([marker.kwargs["id"]] if "id" in marker.kwargs else [])]:
+            # requirement(["A", "B"]) names several, as requirement("A", "B") does.
+            values.extend(value if isinstance(value, (list, tuple)) else [value])
         unexpected = sorted(set(marker.kwargs) - {"id"})
         if unexpected:
             problems.append(f"unexpected argument {', '.join(unexpected)} to requirement")

@@ -145,3 +145,41 @@ def test_the_plugin_can_be_turned_off(pytester: pytest.Pytester) -> None:
         """
     )
     assert pytester.runpytest("-p", "no:incluster").ret == 0
+
+
+@pytest.mark.requirement("001-FR-161")
+def test_a_list_or_tuple_names_several_ids(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.requirement(["001-FR-002", "001-FR-001"])
+        def test_list():
+            pass
+
+        @pytest.mark.requirement(("001-FR-003",), "001-FR-004")
+        def test_tuple_and_string():
+            pass
+
+        @pytest.mark.requirement(id=["001-FR-005"])
+        def test_keyword_list():
+            pass
+        """
+    )
+    result, evidence = run_with_evidence(pytester)
+    assert result.ret == 0
+    assert ids_by_name(evidence) == {
+        "test_list": ["001-FR-001", "001-FR-002"],
+        "test_tuple_and_string": ["001-FR-003", "001-FR-004"],
+        "test_keyword_list": ["001-FR-005"],
+    }
+
+
+@pytest.mark.requirement("001-FR-161")
+def test_a_bad_id_inside_a_list_is_named(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_bad='import pytest\n@pytest.mark.requirement(["001-FR-001", "smoke"])\ndef test_a():\n    pass\n'
+    )
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_bad.py:2: test_a: 'smoke' is not a requirement ID*"])

@@ -42,6 +42,32 @@ export const PYTEST_CASES: PytestCase[] = [
     },
   },
   {
+    name: 'a list of IDs in one marker, a tuple, a list constant, a list as the id keyword',
+    files: {
+      'test_lists.py': py(
+        'import pytest',
+        '',
+        'SHARED = ["001-FR-030", "001-FR-031"]',
+        '',
+        '@pytest.mark.requirement(["001-FR-020", "001-FR-021"])',
+        'def test_list():',
+        '    pass',
+        '',
+        '@pytest.mark.requirement(("001-FR-022",), "001-FR-023")',
+        'def test_tuple_and_string():',
+        '    pass',
+        '',
+        '@pytest.mark.requirement(SHARED)',
+        'def test_constant():',
+        '    pass',
+        '',
+        '@pytest.mark.requirement(id=["001-FR-024"])',
+        'def test_keyword_list():',
+        '    pass',
+      ),
+    },
+  },
+  {
     name: 'class markers, class pytestmark, nested classes, inheritance',
     files: {
       'tests/test_classes.py': py(

@@ -7,7 +7,12 @@ import { describe, expect, test } from 'vitest';
 import { ExitStatus, UsageError } from '../../../../src/errors.ts';
 import { compileIdFormat } from '../../../../src/trace/ids.ts';
 import { traceProject } from '../../../../src/trace/project-trace.ts';
-import { collectPytest, hasPytestSuites, PythonNotFoundError } from '../../../../src/trace/pytest/collect.ts';
+import {
+  collectPytest,
+  hasPytestSuites,
+  PYTEST_COLLECTOR,
+  PythonNotFoundError,
+} from '../../../../src/trace/pytest/collect.ts';
 import { cli, makeProject, spec } from '../temp-project.ts';
 import { hasPython3 } from './pytest-venv.ts';
 
@@ -251,5 +256,38 @@ describe.skipIf(!python3)('pytest tests in the report', { tags: ['001-FR-098'] }
     const failing = await cli(['trace', '--require-passing', 'evidence.json'], root);
     expect(failing.status).toBe(1);
     expect(failing.out).toContain('failed requirements: 001-FR-002, 001-FR-003');
+  });
+});
+
+describe.skipIf(!python3)('the collector as a file of the plugin', { tags: ['001-FR-160'] }, () => {
+  test('runs from the package the CLI ships, and a project module named like one it imports shadows nothing', async () => {
+    // json.py and ast.py in the project: python3 -c would import these instead of the standard library.
+    const root = await makeProject({
+      'json.py': 'raise SystemExit("the project json.py was imported")\n',
+      'ast.py': 'raise SystemExit("the project ast.py was imported")\n',
+      'tests/test_a.py': py(
+        'import pytest',
+        '',
+        '@pytest.mark.requirement("001-FR-001")',
+        'def test_a():',
+        '    pass',
+      ),
+    });
+    expect(PYTEST_COLLECTOR).toMatch(
+      /python\/pytest-incluster\/src\/pytest_incluster\/collector\/__main__\.py$/,
+    );
+    // PYTHONPATH naming the project too: isolated mode ignores it.
+    const saved = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = root;
+    let collection;
+    try {
+      collection = await collectPytest({ root, format: compileIdFormat() });
+    } finally {
+      if (saved === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = saved;
+    }
+    expect(collection?.tests.map((t) => [t.nodeid, t.tags])).toEqual([
+      ['tests/test_a.py::test_a', ['001-FR-001']],
+    ]);
   });
 });

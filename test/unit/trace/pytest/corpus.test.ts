@@ -30,9 +30,9 @@ def pytest_collection_finish(session):
     for item in session.items:
         ids = []
         for marker in item.iter_markers("requirement"):
-            ids.extend(marker.args)
-            if "id" in marker.kwargs:
-                ids.append(marker.kwargs["id"])
+            values = list(marker.args) + ([marker.kwargs["id"]] if "id" in marker.kwargs else [])
+            for value in values:  # as the plugin reads them: a list or tuple names several
+                ids.extend(value if isinstance(value, (list, tuple)) else [value])
         items.append({"nodeid": item.nodeid, "line": item.location[1] + 1, "ids": sorted(set(ids))})
     with open(os.environ["INCLUSTER_ORACLE_OUT"], "w") as out:
         json.dump({"rootdir": str(session.config.rootpath), "modules": _modules, "items": items}, out)
