@@ -4,7 +4,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RejectedEntry } from '../kube/archive.ts';
-import { judgeRequirements, mergeEvidence, readEvidence, type RunEvidence } from '../trace/evidence.ts';
+import { mergeEvidence, readEvidence, type RunEvidence } from '../trace/evidence.ts';
+import { judgeRequirements } from '../trace/verdicts.ts';
 import type { TestCounts } from './junit.ts';
 
 /** One shard's end, its pod and what was copied out of it. */

@@ -42,8 +42,6 @@ export type TestOutcome = z.output<typeof outcome>;
 /** The content of traceability.json. */
 export type RunEvidence = z.output<typeof evidenceSchema>;
 
-export { judgeRequirements, type RequirementVerdict } from './verdicts.ts';
-
 /**
  * Reads and validates a traceability.json, or a JUnit XML file with requirement properties; a
  * missing or malformed file is a UsageError (exit 2).

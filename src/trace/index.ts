@@ -11,26 +11,19 @@ export {
   type Requirement,
 } from './registry.ts';
 export { compileIdFormat, DEFAULT_ID_PATTERN, type IdFormat, type TagKind } from './ids.ts';
-export {
-  collectTests,
-  collectFiles,
-  type Collection,
-  type CollectedTest,
-  type CollectionProblem,
-  type CollectOptions,
-} from './collect/collect.ts';
+export { collectTests, collectFiles } from './collect/collect.ts';
+export type { Collection, CollectedTest, CollectionProblem, CollectOptions } from './collect/collection.ts';
 export type { TestMode } from './collect/test-api.ts';
 export {
   readEvidence,
   mergeEvidence,
-  judgeRequirements,
   evidenceSchema,
   EVIDENCE_SCHEMA_VERSION,
   type RunEvidence,
   type EvidenceTest,
   type TestOutcome,
-  type RequirementVerdict,
 } from './evidence.ts';
+export { judgeRequirements, type RequirementVerdict } from './verdicts.ts';
 export {
   readBaseline,
   diffBaseline,

@@ -2,7 +2,7 @@
 // and, optionally, run evidence. Pure: no files are read here, so every rule is testable alone.
 import type { Baseline } from './baseline.ts';
 import { diffBaseline } from './baseline.ts';
-import type { Collection } from './collect/collect.ts';
+import type { Collection } from './collect/collection.ts';
 import type { RunEvidence, TestOutcome } from './evidence.ts';
 import type { Registry } from './registry.ts';
 import type {

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { InclusterError, ExitStatus, UsageError } from '../../errors.ts';
 import { CommandError, runCommand } from '../../process/exec.ts';
-import type { Collection, CollectedTest, CollectionProblem } from '../collect/collect.ts';
+import type { Collection, CollectedTest, CollectionProblem } from '../collect/collection.ts';
 import type { IdFormat } from '../ids.ts';
 import { PACKAGE_ROOT } from '../../package-root.ts';
 

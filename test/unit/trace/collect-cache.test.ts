@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { collectTests, type Collection } from '../../../src/trace/collect/collect.ts';
+import { collectTests } from '../../../src/trace/collect/collect.ts';
+import type { Collection } from '../../../src/trace/collect/collection.ts';
 import { CollectionCache } from '../../../src/trace/collect/cache.ts';
 import { makeProject, cli, spec } from './temp-project.ts';
 

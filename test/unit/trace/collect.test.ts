@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createVitest } from 'vitest/node';
-import { collectTests, type CollectedTest } from '../../../src/trace/collect/collect.ts';
+import { collectTests } from '../../../src/trace/collect/collect.ts';
+import type { CollectedTest } from '../../../src/trace/collect/collection.ts';
 import { parseModule } from '../../../src/trace/collect/source-module.ts';
 import { UsageError } from '../../../src/errors.ts';
 import { makeProject } from './temp-project.ts';

@@ -4,12 +4,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
 import { createVitest } from 'vitest/node';
 import { RequirementsReporter } from '../../../src/trace/reporter.ts';
-import {
-  judgeRequirements,
-  mergeEvidence,
-  readEvidence,
-  type RunEvidence,
-} from '../../../src/trace/evidence.ts';
+import { mergeEvidence, readEvidence, type RunEvidence } from '../../../src/trace/evidence.ts';
+import { judgeRequirements } from '../../../src/trace/verdicts.ts';
 import { renderJUnit } from '../../../src/trace/junit.ts';
 import { makeProject } from './temp-project.ts';
 
