@@ -47,7 +47,7 @@ trap 'stage "local cluster down"; cli down --provider local || true' EXIT
 if KUBECONFIG=$(cli up --provider local); then
   export KUBECONFIG
   run_stage "integration tests" vitest_project integration
-  run_stage "fault tests" vitest_project faults --passWithNoTests
+  run_stage "fault tests" vitest_project faults
   # The kind provider's own tests, unchanged, against the real kind (offline: the node image built
   # once and cached, the cluster on incluster's engine); the unit stage ran them on the stand-in.
   # Each test creates and deletes a cluster, and on a cold machine the first builds the node image

@@ -263,6 +263,12 @@ export const configSchema = z
         idPattern: z.string().default(traceDefaults().idPattern),
         threshold: z.number().min(0).max(100).default(traceDefaults().threshold),
         allowUntagged: z.boolean().default(traceDefaults().allowUntagged),
+        allowUnverified: z
+          .boolean()
+          .default(traceDefaults().allowUnverified)
+          .describe(
+            'With run evidence (`incluster trace --require-passing`), let a covered requirement whose tests were only skipped or did not run pass the gate; by default it fails it.',
+          ),
         tests: z.array(z.string()).default(() => traceDefaults().tests),
         pytest: z
           .array(z.string())

@@ -9,6 +9,7 @@ export function traceDefaults() {
     idPattern: '^\\d{3}-FR-\\d{3}$',
     threshold: 100,
     allowUntagged: false,
+    allowUnverified: false,
     tests: ['test/**/*.test.ts'],
     pytest: undefined as string[] | undefined,
     lockFile: 'specs/traceability.lock',

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
+import { worstOutcome } from './verdicts.ts';
 
 /** The version of the traceability.json format. */
 export const EVIDENCE_SCHEMA_VERSION = 1;
@@ -15,6 +16,11 @@ const evidenceTest = z.object({
   /** Test file relative to the run's root, `/` separators. */
   file: z.string(),
   line: z.number().int().optional(),
+  /**
+   * JUnit's `classname`, kept as written: pytest's (`tests.test_orders.TestOrders`) is where its
+   * test is, when the JUnit has no `file` attribute.
+   */
+  classname: z.string().optional(),
   fullName: z.string(),
   project: z.string().default(''),
   /** Requirement IDs among the test's tags. */
@@ -138,9 +144,11 @@ function junitCase(testcase: XmlNode): EvidenceTest {
     has('failure') || has('error') ? 'failed' : has('skipped') ? 'skipped' : 'passed';
   const line = Number(testcase.line);
   const time = Number(testcase.time);
+  const classname = testcase.classname === undefined ? undefined : text(testcase.classname);
   return {
     file: text(testcase.file ?? testcase.classname),
     ...(Number.isInteger(line) && line > 0 ? { line } : {}),
+    ...(classname === undefined ? {} : { classname }),
     fullName: text(testcase.name),
     project: '',
     ids: [...new Set(ids)],
@@ -155,13 +163,12 @@ function junitCase(testcase: XmlNode): EvidenceTest {
  * overlapping shard) keeps its worst outcome: failed over passed over skipped.
  */
 export function mergeEvidence(parts: readonly RunEvidence[]): RunEvidence {
-  const rank: Record<TestOutcome, number> = { failed: 3, passed: 2, skipped: 1, pending: 0 };
   const tests = new Map<string, EvidenceTest>();
   for (const part of parts) {
     for (const test of part.tests) {
-      const key = `${test.project}\0${test.file}\0${test.fullName}\0${test.line ?? ''}`;
+      const key = `${test.project}\0${test.file}\0${test.classname ?? ''}\0${test.fullName}\0${test.line ?? ''}`;
       const seen = tests.get(key);
-      if (!seen || rank[test.outcome] > rank[seen.outcome])
+      if (!seen || worstOutcome(seen.outcome, test.outcome) !== seen.outcome)
         tests.set(key, { ...test, ids: unique([...(seen?.ids ?? []), ...test.ids]) });
     }
   }

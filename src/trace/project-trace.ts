@@ -22,11 +22,16 @@ export interface TraceProjectOptions {
   configFile?: string;
   /** Overrides `trace.threshold`. */
   threshold?: number;
-  /** traceability.json files (one per shard) whose failed requirements fail the gate. */
+  /**
+   * Run evidence (traceability.json per shard, or JUnit): a covered requirement that failed, or
+   * whose tests were only skipped or did not run, fails the gate.
+   */
   evidenceFiles?: string[];
   /** Record the current fingerprints as confirmed before reporting. */
   confirm?: boolean;
   failOnSuspect?: boolean;
+  /** Overrides `trace.allowUnverified` when true. */
+  allowUnverified?: boolean;
   /** Reuse the collection of unchanged test files from node_modules/.cache (default true). */
   cache?: boolean;
 }
@@ -79,6 +84,7 @@ export async function traceProject(options: TraceProjectOptions): Promise<Projec
       allowUntagged: trace.allowUntagged,
       baseline: trace.lockFile,
       failOnSuspect: options.failOnSuspect,
+      allowUnverified: options.allowUnverified || trace.allowUnverified,
     },
   });
   return { report, confirmed, reusedFiles: collection.reused, pytest: pytest?.invocations ?? [] };

@@ -29,8 +29,22 @@ const requirementEntry = z.object({
   verdict: z
     .enum(['passed', 'failed', 'unverified', 'not-run'])
     .nullable()
-    .describe('From run evidence (--require-passing); null without evidence.'),
+    .describe(
+      'From run evidence (--require-passing), judged from the outcomes of `tests` and `evidenceTests` as the report shows them: failed if one failed, passed if one passed and none failed, unverified if they were only skipped, not-run if none ran; null without evidence.',
+    ),
   tests: z.array(z.number().int().min(0)).describe('Indexes into `tests`.'),
+  evidenceTests: z
+    .array(
+      z.object({
+        file: z.string().describe("The evidence's file (JUnit: `file`, else `classname`)."),
+        line: z.number().int().nullable(),
+        name: z.string(),
+        outcome: z.enum(['passed', 'failed', 'skipped', 'pending']),
+      }),
+    )
+    .describe(
+      'Tests in the run evidence that carry this ID and match no collected test (another runner, a test made at run time); they count in the verdict.',
+    ),
 });
 
 const testEntry = z.object({
@@ -86,6 +100,7 @@ const gateFailure = z.object({
     'test-set',
     'no-requirements',
     'failed-requirements',
+    'unverified-requirements',
     'evidence-module-errors',
     'suspect-links',
   ]),
@@ -111,6 +126,11 @@ export const reportSchema = z
       idPattern: z.string(),
       threshold: z.number().min(0).max(100),
       allowUntagged: z.boolean(),
+      allowUnverified: z
+        .boolean()
+        .describe(
+          'A covered requirement whose tests were only skipped or did not run passes the gate (--allow-unverified, trace.allowUnverified).',
+        ),
       baseline: z.string(),
     }),
     summary: z.object({
@@ -138,6 +158,10 @@ export const reportSchema = z
           files: z.array(z.string()),
           shards: z.array(z.string()),
           tests: z.number().int(),
+          unmatched: z
+            .number()
+            .int()
+            .describe('Evidence tests that match no collected test (listed under their requirements).'),
           passed: z.number().int(),
           failed: z.number().int(),
           unverified: z.number().int(),

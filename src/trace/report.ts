@@ -3,7 +3,8 @@
 import type { Baseline } from './baseline.ts';
 import { diffBaseline } from './baseline.ts';
 import type { Collection } from './collect/collection.ts';
-import type { RunEvidence, TestOutcome } from './evidence.ts';
+import type { EvidenceTest, RunEvidence } from './evidence.ts';
+import { joinEvidence } from './evidence-join.ts';
 import type { Registry } from './registry.ts';
 import type {
   GateFailure,
@@ -13,7 +14,7 @@ import type {
   TraceReport,
 } from './report-schema.ts';
 import { REPORT_SCHEMA_VERSION } from './report-version.ts';
-import { judgeRequirements } from './verdicts.ts';
+import { verdictOf } from './verdicts.ts';
 
 /** Everything a report is built from. */
 export interface ReportInput {
@@ -31,6 +32,11 @@ export interface ReportInput {
     baseline: string;
     /** Fail the gate when a link is suspect. */
     failOnSuspect?: boolean;
+    /**
+     * With evidence, let a covered requirement whose tests were only skipped, or did not run, pass
+     * the gate (`--allow-unverified`, `trace.allowUnverified`); by default it fails it.
+     */
+    allowUnverified?: boolean;
   };
   /** Defaults to now. */
   generatedAt?: Date;
@@ -44,12 +50,42 @@ export function displayStatus(requirement: ReportRequirement): string {
 /**
  * The one line that says how the gate went and, when it failed, why: "Gate failed: failed
  * requirements: 001-FR-002; 1 test without a requirement ID (8 of 8 requirements covered, 100%)".
+ * When unverified requirements were let through, it says so.
  */
 export function gateHeadline(report: TraceReport): string {
   const s = report.summary;
   const coverage = `${s.covered} of ${s.requirements} requirements covered (${s.percentage}%, threshold ${report.settings.threshold}%)`;
-  if (report.gate.passed) return `Gate passed: ${coverage}`;
-  return `Gate failed: ${report.gate.failures.map((f) => f.message).join('; ')}. ${coverage}`;
+  const allowed = allowedUnverified(report);
+  const note = allowed.length
+    ? `; ${allowed.length} covered requirement${allowed.length === 1 ? '' : 's'} not verified by a passing test, allowed by allowUnverified: ${allowed.map((r) => r.id).join(', ')}`
+    : '';
+  if (report.gate.passed) return `Gate passed: ${coverage}${note}`;
+  return `Gate failed: ${report.gate.failures.map((f) => f.message).join('; ')}. ${coverage}${note}`;
+}
+
+/** The unverified requirements the gate let through (`--allow-unverified`); empty when it did not. */
+export function allowedUnverified(report: TraceReport): ReportRequirement[] {
+  return report.summary.evidence && report.settings.allowUnverified
+    ? unverifiedRequirements(report.requirements)
+    : [];
+}
+
+/** A requirement's tests as the report shows them: the collected ones, then evidence-only ones. */
+export function testsWithOutcomes(
+  report: TraceReport,
+  requirement: ReportRequirement,
+): { where: string; name: string; outcome: string }[] {
+  return [
+    ...requirement.tests.map((index) => {
+      const t = report.tests[index]!;
+      return { where: `${t.file}:${t.line}`, name: t.fullName, outcome: t.outcome ?? t.mode };
+    }),
+    ...requirement.evidenceTests.map((t) => ({
+      where: t.line === null ? t.file : `${t.file}:${t.line}`,
+      name: t.name,
+      outcome: `${t.outcome}, run evidence only`,
+    })),
+  ];
 }
 
 /** Builds the report and decides the gate. */
@@ -58,7 +94,7 @@ export function buildReport(input: ReportInput): TraceReport {
   const format = registry.format;
   const diff = baseline ? diffBaseline(registry, baseline) : { changed: [], added: [], removed: [] };
   const changed = new Set(diff.changed);
-  const outcomeOf = evidence ? outcomeFinder(evidence.data) : undefined;
+  const joined = evidence ? joinEvidence(collection.tests, evidence.data) : undefined;
 
   const problems: ReportProblem[] = collection.problems.map((p) => ({ ...p, id: null }));
   const testsById = new Map<string, number[]>();
@@ -107,7 +143,7 @@ export function buildReport(input: ReportInput): TraceReport {
         id: null,
         message: `test has no requirement ID: ${test.fullName}`,
       });
-    const outcome = outcomeOf ? outcomeOf(test) : null;
+    const outcome = joined ? joined.outcomes[index]! : null;
     return {
       file: test.file,
       line: test.line,
@@ -124,9 +160,20 @@ export function buildReport(input: ReportInput): TraceReport {
     };
   });
 
-  const verdicts = evidence ? judgeRequirements(evidence.data) : undefined;
+  const unmatchedById = byRequirement(joined?.unmatched ?? []);
   const requirements: ReportRequirement[] = registry.requirements.map((requirement) => {
     const linked = testsById.get(requirement.id) ?? [];
+    const evidenceTests = (unmatchedById.get(requirement.id) ?? []).map((test) => ({
+      file: test.file,
+      line: test.line ?? null,
+      name: test.fullName,
+      outcome: test.outcome,
+    }));
+    // One truth: the verdict is judged from the outcomes the report shows for its tests.
+    const outcomes = [
+      ...linked.map((index) => tests[index]!.outcome),
+      ...evidenceTests.map((t) => t.outcome),
+    ];
     return {
       failedTests: linked.filter((index) => tests[index]!.outcome === 'failed'),
       id: requirement.id,
@@ -138,8 +185,9 @@ export function buildReport(input: ReportInput): TraceReport {
       confirmedFingerprint: baseline?.get(requirement.id) ?? null,
       suspect: changed.has(requirement.id),
       status: linked.length ? 'covered' : 'uncovered',
-      verdict: verdicts ? (verdicts.get(requirement.id) ?? 'not-run') : null,
+      verdict: joined ? verdictOf(outcomes) : null,
       tests: linked,
+      evidenceTests,
     };
   });
 
@@ -172,6 +220,7 @@ export function buildReport(input: ReportInput): TraceReport {
           files: evidence.files,
           shards: evidence.data.shards,
           tests: evidence.data.tests.length,
+          unmatched: joined!.unmatched.length,
           passed: requirements.filter((r) => r.verdict === 'passed').length,
           failed: requirements.filter((r) => r.verdict === 'failed').length,
           unverified: requirements.filter((r) => r.verdict === 'unverified').length,
@@ -190,6 +239,7 @@ export function buildReport(input: ReportInput): TraceReport {
       idPattern: format.source,
       threshold: settings.threshold,
       allowUntagged: settings.allowUntagged,
+      allowUnverified: settings.allowUnverified ?? false,
       baseline: settings.baseline,
     },
     summary,
@@ -266,6 +316,12 @@ function decideGate(
     const failed = requirements.filter((r) => r.verdict === 'failed').map((r) => r.id);
     failures.push({ code: 'failed-requirements', message: `failed requirements: ${failed.join(', ')}` });
   }
+  const unverified = unverifiedRequirements(requirements);
+  if (summary.evidence && unverified.length && !settings.allowUnverified)
+    failures.push({
+      code: 'unverified-requirements',
+      message: `requirements no passing test verified (their tests were skipped or did not run): ${unverified.map((r) => r.id).join(', ')}`,
+    });
   if (summary.evidence && summary.evidence.moduleErrors.length > 0)
     failures.push({
       code: 'evidence-module-errors',
@@ -277,35 +333,26 @@ function decideGate(
 }
 
 /**
- * Finds a collected test's outcome in the evidence: by file and line, else by full name, else (for
- * `.each`, `.for` and looped tests, whose names are templates) by matching the template. Several
- * run-time tests of one declaration give their worst outcome.
+ * Covered requirements that the evidence does not show passing and that did not fail: their tests
+ * were only skipped (`unverified`) or never ran (`not-run`). An uncovered requirement is the
+ * threshold's concern, not this.
  */
-function outcomeFinder(
-  evidence: RunEvidence,
-): (test: Collection['tests'][number]) => TestOutcome | 'not-run' {
-  const rank: Record<TestOutcome, number> = { failed: 3, passed: 2, skipped: 1, pending: 0 };
-  const byFile = new Map<string, RunEvidence['tests']>();
-  for (const test of evidence.tests) byFile.set(test.file, [...(byFile.get(test.file) ?? []), test]);
-  return (test) => {
-    const candidates = byFile.get(test.file) ?? [];
-    let matches = candidates.filter((e) => e.line === test.line);
-    if (!matches.length) matches = candidates.filter((e) => e.fullName === test.fullName);
-    if (!matches.length && /%[sdifjo#]|\$[\w{]/.test(test.fullName)) {
-      const pattern = templatePattern(test.fullName);
-      matches = candidates.filter((e) => pattern.test(e.fullName));
-    }
-    let worst: TestOutcome | undefined;
-    for (const match of matches) if (!worst || rank[match.outcome] > rank[worst]) worst = match.outcome;
-    return worst ?? 'not-run';
-  };
+export function unverifiedRequirements(requirements: readonly ReportRequirement[]): ReportRequirement[] {
+  return requirements.filter(
+    (r) => r.status === 'covered' && (r.verdict === 'unverified' || r.verdict === 'not-run'),
+  );
 }
 
-/** `each row %i`, `case $a`, `looped ${n}` → a regular expression matching the names they produce. */
-function templatePattern(template: string): RegExp {
-  const placeholder = /%[sdifjo#]|\$\{[^}]*\}|\$[\w.]+/g;
-  const parts = template.split(placeholder).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('.+?')}$`);
+/** Evidence tests by the requirement IDs they carried when they ran. */
+function byRequirement(tests: readonly EvidenceTest[]): Map<string, EvidenceTest[]> {
+  const byId = new Map<string, EvidenceTest[]>();
+  for (const test of tests)
+    for (const id of test.ids) {
+      const list = byId.get(id);
+      if (list) list.push(test);
+      else byId.set(id, [test]);
+    }
+  return byId;
 }
 
 function plural(count: number, noun: string): string {

@@ -17,6 +17,7 @@ interface TraceOptions {
   requirePassing?: string[];
   confirm?: boolean;
   failOnSuspect?: boolean;
+  allowUnverified?: boolean;
   cache: boolean;
 }
 
@@ -29,12 +30,13 @@ export function traceCommand(ctx: CommandContext): Command {
     name: 'trace',
     summary: 'report which requirements the tests cover, and gate on it',
     description:
-      "Reads the requirements from the spec files and the requirement IDs tagged on each test (without running the tests), and reports coverage, untagged tests, unknown IDs and suspect links. Exits 1 when coverage is below the threshold, a test has no requirement ID (unless trace.allowUntagged), an ID is unknown or malformed, a tag cannot be resolved statically, or (with --require-passing) a requirement's test failed; exits 2 on a malformed spec, duplicate IDs or an unreadable file.",
+      'Reads the requirements from the spec files and the requirement IDs tagged on each test (without running the tests), and reports coverage, untagged tests, unknown IDs and suspect links. Exits 1 when coverage is below the threshold, a test has no requirement ID (unless trace.allowUntagged), an ID is unknown or malformed, a tag cannot be resolved statically, or (with --require-passing) a covered requirement is not verified by a passing test: one of its tests failed, or its tests were only skipped or did not run (unless --allow-unverified or trace.allowUnverified, which let those pass and say so); exits 2 on a malformed spec, duplicate IDs or an unreadable file.',
     examples: [
       'incluster trace',
       'incluster trace --threshold 90 --format md --out trace.md',
       'incluster trace --format html --out test-results/traceability.html',
       'incluster trace --require-passing test-results/traceability.json',
+      'incluster trace --require-passing test-results/junit.xml --allow-unverified',
       'incluster trace --confirm',
     ],
     configure: (command) =>
@@ -50,8 +52,12 @@ export function traceCommand(ctx: CommandContext): Command {
         )
         .option(
           '--require-passing <file>',
-          'run evidence: traceability.json from the RequirementsReporter, or JUnit XML whose test cases carry a `requirements` property (any runner); a requirement with a failed test fails the gate; repeat for shards',
+          'run evidence: traceability.json (the Vitest reporter, pytest-incluster) or JUnit XML (Vitest, pytest, or any runner whose test cases carry a `requirements` property); a covered requirement fails the gate unless a test of it passed and none failed; repeat for shards and suites',
           (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+        )
+        .option(
+          '--allow-unverified',
+          'with --require-passing, let a covered requirement whose tests were only skipped or did not run pass (the report says so); default: trace.allowUnverified, false',
         )
         .option(
           '--confirm',
@@ -69,6 +75,10 @@ export function traceCommand(ctx: CommandContext): Command {
       const { io } = ctx;
       const format = parseFormat(options.format);
       const threshold = options.threshold === undefined ? undefined : parseThreshold(options.threshold);
+      if (options.allowUnverified && !options.requirePassing?.length)
+        throw new UsageError(
+          '--allow-unverified relaxes --require-passing, which was not given: there is no run evidence to judge',
+        );
       const { trace, root, file } = await traceSettings(io.cwd, options.config);
       // Loaded here, not at the top, so other commands do not pay for the parser at start-up.
       const { traceProject } = await import('../../trace/project-trace.ts');
@@ -85,6 +95,7 @@ export function traceCommand(ctx: CommandContext): Command {
             evidenceFiles: (options.requirePassing ?? []).map((f) => resolve(io.cwd, f)),
             confirm: options.confirm,
             failOnSuspect: options.failOnSuspect,
+            allowUnverified: options.allowUnverified,
             cache: options.cache,
           }),
       );

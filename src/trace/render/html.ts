@@ -87,12 +87,22 @@ function location(test: Pick<ReportTest, 'file' | 'line'>): string {
 function requirementRow(report: TraceReport, r: ReportRequirement): string {
   const status = displayStatus(r);
   const linked = r.tests.map((i) => report.tests[i]!);
-  const items = linked.map((t) => `<li>${escape(t.fullName)} ${location(t)}</li>`).join('');
+  // With evidence each test shows the outcome its requirement's verdict was judged from.
+  const items = [
+    ...linked.map(
+      (t) => `<li>${escape(t.fullName)} ${location(t)}${t.outcome ? ` ${chip(t.outcome)}` : ''}</li>`,
+    ),
+    ...r.evidenceTests.map(
+      (t) =>
+        `<li>${escape(t.name)} <span class="loc">${escape(t.line === null ? t.file : `${t.file}:${t.line}`)}</span> ${chip(t.outcome)} ${chip('none', 'run evidence only')}</li>`,
+    ),
+  ].join('');
   const list = `<ul class="tests">${items}</ul>`;
-  const tests = !linked.length
+  const count = linked.length + r.evidenceTests.length;
+  const tests = !count
     ? chip('none', 'no tests')
-    : linked.length > COLLAPSE_AFTER
-      ? `<details><summary>${linked.length} tests</summary>${list}</details>`
+    : count > COLLAPSE_AFTER
+      ? `<details><summary>${count} tests</summary>${list}</details>`
       : list;
   const failed = r.failedTests.map((i) => report.tests[i]!);
   const failedList = failed.length

@@ -1,6 +1,6 @@
 // The report as Markdown, for pull-request comments and job summaries.
 import type { TraceReport } from '../report-schema.ts';
-import { displayStatus, gateHeadline } from '../report.ts';
+import { displayStatus, gateHeadline, testsWithOutcomes, unverifiedRequirements } from '../report.ts';
 
 /** Lists longer than this go into a collapsed <details> block (GitHub renders it). */
 const COLLAPSE_AFTER = 20;
@@ -36,6 +36,20 @@ export function renderMarkdown(report: TraceReport): string {
         const t = report.tests[index]!;
         out.push(`  - ${escape(t.fullName)} (\`${t.file}:${t.line}\`)`);
       }
+      for (const t of r.evidenceTests.filter((e) => e.outcome === 'failed'))
+        out.push(
+          `  - ${escape(t.name)} (\`${t.file}${t.line === null ? '' : `:${t.line}`}\`, run evidence only)`,
+        );
+    }
+  }
+  const unverified = s.evidence ? unverifiedRequirements(report.requirements) : [];
+  if (unverified.length) {
+    const allowed = report.settings.allowUnverified ? ' (allowed by allowUnverified)' : '';
+    out.push('', `## Unverified requirements${allowed}`, '');
+    for (const r of unverified) {
+      out.push(`- **${r.id}** ${escape(r.title)}`);
+      for (const t of testsWithOutcomes(report, r))
+        out.push(`  - ${escape(t.name)} (\`${t.where}\`): ${t.outcome}`);
     }
   }
   const requirementRows = report.requirements.map((r) => {

@@ -1,7 +1,7 @@
 // The report for a terminal: the summary first, then what needs attention, each problem at its
 // file:line so an editor can jump to it.
 import type { TraceReport } from '../report-schema.ts';
-import { displayStatus } from '../report.ts';
+import { displayStatus, testsWithOutcomes, unverifiedRequirements } from '../report.ts';
 
 /** Renders the summary and problem lists; `full` adds one row per requirement. */
 export function renderTable(report: TraceReport, options: { full?: boolean } = {}): string {
@@ -15,7 +15,7 @@ export function renderTable(report: TraceReport, options: { full?: boolean } = {
   );
   if (s.evidence)
     out.push(
-      `Run evidence  ${s.evidence.tests} tests: ${s.evidence.passed} requirements passed, ${s.evidence.failed} failed, ${s.evidence.unverified} unverified, ${s.evidence.notRun} not run`,
+      `Run evidence  ${s.evidence.tests} tests${s.evidence.unmatched ? ` (${s.evidence.unmatched} match no collected test)` : ''}: ${s.evidence.passed} requirements passed, ${s.evidence.failed} failed, ${s.evidence.unverified} unverified, ${s.evidence.notRun} not run`,
     );
   if (options.full) {
     out.push('', 'ID           STATUS     TESTS  TITLE');
@@ -35,6 +35,17 @@ export function renderTable(report: TraceReport, options: { full?: boolean } = {
         const t = report.tests[index]!;
         out.push(`    ${t.file}:${t.line}  ${t.fullName}`);
       }
+      for (const t of r.evidenceTests.filter((e) => e.outcome === 'failed'))
+        out.push(`    ${t.file}${t.line === null ? '' : `:${t.line}`}  ${t.name}  (run evidence only)`);
+    }
+  }
+  const unverified = s.evidence ? unverifiedRequirements(report.requirements) : [];
+  if (unverified.length) {
+    const allowed = report.settings.allowUnverified ? ', allowed by allowUnverified' : '';
+    out.push('', `Unverified requirements (${unverified.length}): no test of theirs passed${allowed}`);
+    for (const r of unverified) {
+      out.push(`  ${r.id}  ${truncate(r.title, 90)}`);
+      for (const t of testsWithOutcomes(report, r)) out.push(`    ${t.where}  ${t.name}  (${t.outcome})`);
     }
   }
   if (report.summary.requirements === 0)

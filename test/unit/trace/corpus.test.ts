@@ -19,6 +19,7 @@ const TRACE = {
   idPattern: '^\\d{3}-FR-\\d{3}$',
   threshold: 100,
   allowUntagged: false,
+  allowUnverified: false,
   tests: ['test/**/*.test.ts'],
   lockFile: 'specs/traceability.lock',
 };

@@ -162,22 +162,116 @@ describe('incluster trace --require-passing', { tags: ['001-FR-037'] }, () => {
     expect(report.summary.evidence?.shards).toEqual(['1/2', '2/2']);
     expect(report.gate.failures.map((f) => f.code)).toEqual(['failed-requirements']);
   });
+});
 
-  test('tests that were only skipped leave their requirement covered but unverified', async () => {
-    const root = await project({
-      'test/a.test.ts': BOTH_COVERED,
-      'run.json': evidence([
-        { fullName: 'suite > one', ids: ['001-FR-001'], outcome: 'passed' },
-        { fullName: 'suite > two', ids: ['001-FR-001', '001-FR-002'], outcome: 'skipped' },
-      ]),
+describe('--require-passing means passing', { tags: ['001-FR-220'] }, () => {
+  function evidence(tests: Partial<RunEvidence['tests'][number]>[]): string {
+    const full = tests.map((t) => ({ file: 'test/a.test.ts', project: '', ids: [], tags: [], ...t }));
+    return JSON.stringify({
+      schemaVersion: 1,
+      kind: 'incluster-trace-evidence',
+      createdAt: '2026-11-24T00:00:00.000Z',
+      tests: full,
     });
-    const { status, out } = await cli(['trace', '--format', 'json', '--require-passing', 'run.json'], root);
-    expect(status).toBe(0);
-    const report = reportSchema.parse(JSON.parse(out));
+  }
+  const ONLY_SKIPPED = evidence([
+    { fullName: 'suite > one', line: 4, ids: ['001-FR-001'], outcome: 'passed' },
+    { fullName: 'suite > two', line: 5, ids: ['001-FR-001', '001-FR-002'], outcome: 'skipped' },
+  ]);
+
+  test('a requirement whose tests were only skipped fails the gate, named with its tests', async () => {
+    const root = await project({ 'test/a.test.ts': BOTH_COVERED, 'run.json': ONLY_SKIPPED });
+    const json = await cli(['trace', '--format', 'json', '--require-passing', 'run.json'], root);
+    expect(json.status).toBe(1);
+    const report = reportSchema.parse(JSON.parse(json.out));
     expect(report.requirements.map((r) => [r.id, r.status, r.verdict])).toEqual([
       ['001-FR-001', 'covered', 'passed'],
       ['001-FR-002', 'covered', 'unverified'],
     ]);
+    expect(report.gate.failures).toEqual([
+      {
+        code: 'unverified-requirements',
+        message:
+          'requirements no passing test verified (their tests were skipped or did not run): 001-FR-002',
+      },
+    ]);
+    const table = await cli(['trace', '--require-passing', 'run.json'], root);
+    expect(table.status).toBe(1);
+    expect(table.out).toMatch(
+      /Unverified requirements \(1\): no test of theirs passed\n {2}001-FR-002 {2}The second requirement\.\n {4}test\/a\.test\.ts:5 {2}suite > two {2}\(skipped\)/,
+    );
+    const md = await cli(['trace', '--format', 'md', '--require-passing', 'run.json'], root);
+    expect(md.out).toMatch(
+      /## Unverified requirements\n\n- \*\*001-FR-002\*\* .*\n {2}- suite > two \(`test\/a\.test\.ts:5`\): skipped/,
+    );
+  });
+
+  test('a covered requirement whose tests did not run at all fails it too; an uncovered one is the threshold’s', async () => {
+    const root = await project({
+      'test/a.test.ts': testFile(["test('one', { tags: ['001-FR-001'] }, () => {});"]),
+      'specs/001-demo/spec.md': spec({
+        '001-FR-001': 'The first requirement.',
+        '001-FR-002': 'The second requirement.',
+      }),
+      'run.json': evidence([]),
+    });
+    const { status, out } = await cli(
+      ['trace', '--threshold', '50', '--format', 'json', '--require-passing', 'run.json'],
+      root,
+    );
+    expect(status).toBe(1);
+    const report = reportSchema.parse(JSON.parse(out));
+    expect(report.tests.map((t) => t.outcome)).toEqual(['not-run']);
+    expect(report.requirements.map((r) => [r.id, r.status, r.verdict])).toEqual([
+      ['001-FR-001', 'covered', 'not-run'],
+      ['001-FR-002', 'uncovered', 'not-run'],
+    ]);
+    expect(report.gate.failures.map((f) => f.message)).toEqual([
+      'requirements no passing test verified (their tests were skipped or did not run): 001-FR-001',
+    ]);
+  });
+
+  test('--allow-unverified and trace.allowUnverified let them pass, and the report says which', async () => {
+    const root = await project({ 'test/a.test.ts': BOTH_COVERED, 'run.json': ONLY_SKIPPED });
+    const flag = await cli(
+      ['trace', '--format', 'json', '--require-passing', 'run.json', '--allow-unverified'],
+      root,
+    );
+    expect(flag.status).toBe(0);
+    const report = reportSchema.parse(JSON.parse(flag.out));
+    expect(report.settings.allowUnverified).toBe(true);
+    expect(report.gate).toEqual({ passed: true, failures: [] });
+    const table = await cli(['trace', '--require-passing', 'run.json', '--allow-unverified'], root);
+    expect(table.out).toContain(
+      'Unverified requirements (1): no test of theirs passed, allowed by allowUnverified',
+    );
+    const md = await cli(
+      ['trace', '--format', 'md', '--require-passing', 'run.json', '--allow-unverified'],
+      root,
+    );
+    expect(md.out).toContain(
+      '**Gate passed**: 2 of 2 requirements covered (100%, threshold 100%); 1 covered requirement not verified by a passing test, allowed by allowUnverified: 001-FR-002',
+    );
+    // A failed requirement is never let through.
+    await writeFile(
+      join(root, 'failed.json'),
+      evidence([{ fullName: 'suite > two', line: 5, outcome: 'failed' }]),
+    );
+    expect(
+      (await cli(['trace', '--require-passing', 'failed.json', '--allow-unverified'], root)).status,
+    ).toBe(1);
+
+    await writeFile(join(root, 'incluster.config.yaml'), 'trace:\n  allowUnverified: true\n');
+    const config = await cli(['trace', '--format', 'json', '--require-passing', 'run.json'], root);
+    expect(config.status).toBe(0);
+    expect(reportSchema.parse(JSON.parse(config.out)).settings.allowUnverified).toBe(true);
+  });
+
+  test('--allow-unverified without evidence is a usage error naming both flags', async () => {
+    const root = await project({ 'test/a.test.ts': BOTH_COVERED });
+    const { status, err } = await cli(['trace', '--allow-unverified'], root);
+    expect(status).toBe(2);
+    expect(err).toContain('--allow-unverified relaxes --require-passing, which was not given');
   });
 });
 

@@ -22,7 +22,8 @@ export async function hasPython3(): Promise<boolean> {
   return result?.exitCode === 0;
 }
 
-async function uvBinary(): Promise<string> {
+/** uv from PATH, else the bootstrap venv python/pytest-incluster/ci.sh makes (made here when missing). */
+export async function uvBinary(): Promise<string> {
   const onPath = await runCommand('uv', ['--version'], { allowFailure: true }).catch(() => undefined);
   if (onPath?.exitCode === 0) return 'uv';
   const dir = join(cacheDir(), `uv-${UV_VERSION}`);
