@@ -52,14 +52,12 @@ function testFile(index: number): string {
     for (let t = 0; t < TESTS_PER_FILE / 4; t += 1) {
       const n = group * 5 + t;
       const tag = `{ tags: ['${id(((index + n) % 50) + 1)}'] }`;
-      const open =
-        n % 7 === 3
-          ? `    test.each([1, 2])('case ${n} %i', ${tag}, (x) => {`
-          : n % 11 === 5
-            ? `    test.skip('case ${n}', ${tag}, () => {`
-            : n % 5 === 1
-              ? `    it('case ${n}', ${tag}, ({ value }) => {`
-              : `    test('case ${n}', ${tag}, () => {`;
+      const open = {
+        each: `    test.each([1, 2])('case ${n} %i', ${tag}, (x) => {`,
+        skip: `    test.skip('case ${n}', ${tag}, () => {`,
+        extended: `    it('case ${n}', ${tag}, ({ value }) => {`,
+        test: `    test('case ${n}', ${tag}, () => {`,
+      }[kindOf(n)];
       lines.push(open, ...body(n, '      '), '    });');
     }
     lines.push('  });');
@@ -93,11 +91,35 @@ async function generate(dir: string): Promise<void> {
   );
 }
 
+/** The generated declaration `n` of a file: which API declares it (see testFile). */
+function kindOf(n: number): 'each' | 'skip' | 'extended' | 'test' {
+  return n % 7 === 3 ? 'each' : n % 11 === 5 ? 'skip' : n % 5 === 1 ? 'extended' : 'test';
+}
+
+/**
+ * How many tests each tool reports for the generated suite, derived from the generator: the trace
+ * counts declarations; `vitest list` counts run-time tests (two per `.each` row list), leaves out
+ * `.skip`ped ones, and its static parse does not see tests of an extended test imported from
+ * another module (the import-based list does).
+ */
+function expectedTests(tool: 'trace' | 'list-static' | 'list-import'): number {
+  let perFile = 0;
+  for (let n = 0; n < TESTS_PER_FILE; n += 1) {
+    const kind = kindOf(n);
+    if (tool === 'trace') perFile += 1;
+    else if (kind === 'each') perFile += 2;
+    else if (kind === 'test' || (kind === 'extended' && tool === 'list-import')) perFile += 1;
+  }
+  return perFile * FILES;
+}
+
 interface Candidate {
   name: string;
   command: string[];
   /** Counts the tests the command reported, to check every candidate saw the same suite. */
   count(stdout: string): number;
+  /** What `count` must give (see expectedTests): a different number means it measured something else. */
+  tests: number;
   /** Measured once: too slow to repeat. */
   once?: boolean;
 }
@@ -118,11 +140,16 @@ async function measure(dir: string, candidate: Candidate): Promise<Sample> {
     env: { ...process.env, CI: '1' },
   });
   const wallMs = performance.now() - started;
-  if (result.exitCode !== 0 && !candidate.name.startsWith('incluster trace'))
+  // Every candidate must succeed (the generated suite passes the trace gate) and report the suite
+  // it was given: a failed or partial run would time something else.
+  if (result.exitCode !== 0)
     throw new Error(`${candidate.name} exited ${result.exitCode}: ${result.stderr.slice(-2000)}`);
+  const tests = candidate.count(result.stdout);
+  if (tests !== candidate.tests)
+    throw new Error(`${candidate.name} reported ${tests} tests, expected ${candidate.tests}`);
   const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
   const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN;
-  return { wallMs, cpuMs, tests: candidate.count(result.stdout) };
+  return { wallMs, cpuMs, tests };
 }
 
 function median(values: number[]): number {
@@ -150,31 +177,37 @@ try {
       name: 'incluster trace, cold (--no-cache)',
       command: [process.execPath, built, 'trace', '--no-cache'],
       count: traceCount,
+      tests: expectedTests('trace'),
     },
     {
       name: 'incluster trace, warm (cache)',
       command: [process.execPath, built, 'trace'],
       count: traceCount,
+      tests: expectedTests('trace'),
     },
     {
       name: 'incluster trace, sources, cold',
       command: [process.execPath, join(repo, 'src/cli/main.ts'), 'trace', '--no-cache'],
       count: traceCount,
+      tests: expectedTests('trace'),
     },
     {
       name: 'trace API (traceProject, no CLI), cold',
       command: [process.execPath, join(repo, 'bench/trace-api-run.ts')],
       count: (out) => (JSON.parse(out) as { tests: number }).tests,
+      tests: expectedTests('trace'),
     },
     {
       name: 'vitest list --json (static parse, default)',
       command: [process.execPath, vitestBin, 'list', '--json'],
       count: (out) => (JSON.parse(out) as unknown[]).length,
+      tests: expectedTests('list-static'),
     },
     {
       name: 'vitest list --json --no-static-parse',
       command: [process.execPath, vitestBin, 'list', '--json', '--no-static-parse'],
       count: (out) => (JSON.parse(out) as unknown[]).length,
+      tests: expectedTests('list-import'),
       once: true,
     },
   ];
