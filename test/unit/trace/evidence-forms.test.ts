@@ -132,22 +132,27 @@ async function runPytest(dir: string): Promise<void> {
       timeoutMs: 120_000,
     });
   const out = join(dir, 'out');
-  const whole = await pytest([
-    '--incluster-evidence',
-    join(out, 'pytest-traceability.json'),
-    '--incluster-evidence-root',
-    dir,
-    `--junitxml=${join(out, 'pytest-xunit2.xml')}`,
+  const shardFile = (shard: string) => join(out, `pytest-shard-${shard[0]}.xml`);
+  // Independent runs, side by side: each writes files of its own.
+  const [whole, xunit1] = await Promise.all([
+    pytest([
+      '--incluster-evidence',
+      join(out, 'pytest-traceability.json'),
+      '--incluster-evidence-root',
+      dir,
+      `--junitxml=${join(out, 'pytest-xunit2.xml')}`,
+    ]),
+    pytest([`--junitxml=${join(out, 'pytest-xunit1.xml')}`, '-o', 'junit_family=xunit1']),
+    ...['1/2', '2/2'].map((shard) => pytest([`--shard=${shard}`, `--junitxml=${shardFile(shard)}`])),
   ]);
-  expect(whole.exitCode, whole.stdout + whole.stderr).toBe(1); // one test fails on purpose
-  const xunit1 = await pytest([`--junitxml=${join(out, 'pytest-xunit1.xml')}`, '-o', 'junit_family=xunit1']);
-  expect(xunit1.exitCode, xunit1.stdout + xunit1.stderr).toBe(1);
-  const shards: { source: string; xml: string }[] = [];
-  for (const shard of ['1/2', '2/2']) {
-    const file = join(out, `pytest-shard-${shard[0]}.xml`);
-    await pytest([`--shard=${shard}`, `--junitxml=${file}`]);
-    shards.push({ source: file, xml: await readFile(file, 'utf8') });
-  }
+  expect(whole!.exitCode, whole!.stdout + whole!.stderr).toBe(1); // one test fails on purpose
+  expect(xunit1!.exitCode, xunit1!.stdout + xunit1!.stderr).toBe(1);
+  const shards = await Promise.all(
+    ['1/2', '2/2'].map(async (shard) => ({
+      source: shardFile(shard),
+      xml: await readFile(shardFile(shard), 'utf8'),
+    })),
+  );
   await writeFile(join(out, 'pytest-merged.xml'), mergeJUnit(shards, 'incluster run').xml);
 }
 
