@@ -73,17 +73,19 @@ describe('Helm charts', { tags: ['001-FR-086'] }, () => {
   );
 
   test('down uninstalls the release before the provider tears down', async () => {
-    const calls: string[] = [];
+    // A provider whose teardown only records what was still installed when it was called: the
+    // cluster stays, so the order is observed on the real release, not assumed from the result.
+    const seenAtTeardown: string[][] = [];
     const provider = {
       name: 'local',
       access: () => Promise.resolve(access),
-      down: () => {
-        calls.push('provider.down');
-        return Promise.resolve();
+      down: async () => {
+        seenAtTeardown.push(await helmReleaseSecrets());
       },
     } as unknown as ClusterProvider;
+    expect((await helmReleaseSecrets()).length).toBeGreaterThan(0); // installed by the test above
     await tearDown(provider, contextFor({ charts: [chart] }));
-    expect(calls).toEqual(['provider.down']);
+    expect(seenAtTeardown).toEqual([[]]);
     expect(await helmReleaseSecrets()).toEqual([]);
     const gone = await kube.apps.readNamespacedDeployment({ namespace, name: 'greeter' }).then(
       () => false,
