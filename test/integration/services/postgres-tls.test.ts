@@ -13,7 +13,7 @@ import { configAt } from '../../../src/config/resolve.ts';
 import { Status } from '../../../src/progress/status.ts';
 import { ensurePostgresTls, SERVICES_CA } from '../../../src/services/postgres-tls.ts';
 import { connectPostgres } from '../../../src/vitest/postgres.ts';
-import { kube, removeProject, runFixture, servicesProject } from './support.ts';
+import { allPassed, junitOutcomes, kube, removeProject, runFixture, servicesProject } from './support.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const namespace = `incluster-it-pgtls-${randomBytes(3).toString('hex')}`;
@@ -118,7 +118,14 @@ describe('PostgreSQL with TLS', { tags: ['001-FR-087'] }, () => {
       projects.push(dir);
       const result = await runFixture(dir, 'pg-tls');
       expect(result.exitStatus, `${result.report.message}\n${result.lines.join('\n')}`).toBe(0);
-      expect(result.junit?.counts).toMatchObject({ tests: 4, failures: 0 });
+      expect(await junitOutcomes(result), result.lines.join('\n')).toEqual(
+        allPassed([
+          'new pg.Pool() with no arguments connects with TLS, verify-full',
+          'DATABASE_URL connects with sslmode=verify-full and the mounted CA',
+          'a server certificate that does not match the name fails verify-full clearly',
+          'the postgres fixture connects with verify-full from the pod variables',
+        ]),
+      );
     },
   );
 

@@ -12,7 +12,7 @@ import { declaredContract } from '../../../src/services/declared.ts';
 import { redisContract } from '../../../src/services/redis.ts';
 import { connectRedis, RedisReplyError } from '../../../src/vitest/redis.ts';
 import { connectService } from '../../../src/vitest/service.ts';
-import { kube, removeProject, runFixture, servicesProject } from './support.ts';
+import { allPassed, junitOutcomes, kube, removeProject, runFixture, servicesProject } from './support.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const namespace = `incluster-it-redis-${randomBytes(3).toString('hex')}`;
@@ -90,7 +90,13 @@ describe('Redis in the runner pod', { tags: ['001-FR-082', '001-FR-083', '001-FR
       projects.push(dir);
       const result = await runFixture(dir, 'redis');
       expect(result.exitStatus, `${result.report.message}\n${result.lines.join('\n')}`).toBe(0);
-      expect(result.junit?.counts).toMatchObject({ tests: 3, failures: 0 });
+      expect(await junitOutcomes(result), result.lines.join('\n')).toEqual(
+        allPassed([
+          'REDIS_URL names the service and authenticates',
+          'the redis fixture connects with the pod variables',
+          'the service fixture reaches a declared service by cluster DNS',
+        ]),
+      );
     },
   );
 });

@@ -12,6 +12,7 @@ import { loadConfig } from '../../../src/config/load.ts';
 import { createKubeClient } from '../../../src/kube/client.ts';
 import { Status } from '../../../src/progress/status.ts';
 import { runSuite, type RunSuiteResult } from '../../../src/runner/run.ts';
+import { readJUnitEvidence } from '../../../src/trace/evidence.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const FIXTURE = join(ROOT, 'test/fixtures/services');
@@ -68,4 +69,19 @@ export async function runFixture(
 /** Removes a project made by servicesProject. */
 export async function removeProject(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Each test case of the run's merged JUnit by name, with its outcome (passed, failed, skipped): a
+ * test that skipped in the pod, or never ran, must not pass for one that passed.
+ */
+export async function junitOutcomes(result: RunSuiteResult): Promise<Record<string, string>> {
+  const file = join(result.dir, 'junit.xml');
+  const evidence = await readJUnitEvidence(file, await readFile(file, 'utf8'));
+  return Object.fromEntries(evidence.tests.map((test) => [test.fullName, test.outcome]));
+}
+
+/** `names` → passed, the shape `junitOutcomes` gives for a run in which exactly those tests passed. */
+export function allPassed(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [name, 'passed']));
 }
