@@ -144,7 +144,9 @@ describe('local cluster: a real single-node Kubernetes', { tags: ['001-FR-001'] 
 
   test(
     'exec and port-forward go through the API server to the kubelet',
-    { tags: ['001-FR-029'] },
+    // What it proves is that the local provider's cluster is a working Kubernetes (FR-007); the
+    // client's own construction and retries (FR-029) have tests of their own.
+    { tags: ['001-FR-007'] },
     async ({ kube, namespace, deploy }) => {
       await deploy(webServer('hello through a port-forward'));
       const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
@@ -166,61 +168,59 @@ describe('local cluster: a real single-node Kubernetes', { tags: ['001-FR-001'] 
 });
 
 describe('local cluster: the services from testing/k8s/services', { tags: ['001-FR-002'] }, () => {
-  test(
-    'PostgreSQL accepts a query from a pod through its Service name',
-    { tags: ['001-FR-024'] },
-    async ({ kube, incluster }) => {
-      // The credentials Secret lives in the services' namespace, so the client pod runs there.
-      const namespace = incluster.config.namespace;
-      const name = `psql-check-${Date.now().toString(36)}`;
-      const fromSecret = (name: string, key: string) => ({
-        name,
-        valueFrom: { secretKeyRef: { name: incluster.config.postgres.secret, key } },
-      });
-      const env = [
-        fromSecret('PGUSER', 'username'),
-        fromSecret('PGPASSWORD', 'password'),
-        fromSecret('PGDATABASE', 'database'),
-      ];
-      await kube.core.createNamespacedPod({
-        namespace,
-        body: {
-          metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'incluster' } },
-          spec: {
-            restartPolicy: 'Never',
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 999,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name: 'psql',
-                image: POSTGRES_IMAGE,
-                imagePullPolicy: 'Never',
-                command: ['psql', '-h', `postgres.${namespace}.svc.cluster.local`, '-tAc', 'SELECT 40 + 2'],
-                env,
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-              },
-            ],
+  // A plain psql pod, not the PostgreSQL fixture (FR-024, test/integration/vitest/postgres.test.ts):
+  // it proves the service `up` deployed is ready and reachable by its Service name (FR-002).
+  test('PostgreSQL accepts a query from a pod through its Service name', async ({ kube, incluster }) => {
+    // The credentials Secret lives in the services' namespace, so the client pod runs there.
+    const namespace = incluster.config.namespace;
+    const name = `psql-check-${Date.now().toString(36)}`;
+    const fromSecret = (name: string, key: string) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: incluster.config.postgres.secret, key } },
+    });
+    const env = [
+      fromSecret('PGUSER', 'username'),
+      fromSecret('PGPASSWORD', 'password'),
+      fromSecret('PGDATABASE', 'database'),
+    ];
+    await kube.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'incluster' } },
+        spec: {
+          restartPolicy: 'Never',
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 999,
+            seccompProfile: { type: 'RuntimeDefault' },
           },
+          containers: [
+            {
+              name: 'psql',
+              image: POSTGRES_IMAGE,
+              imagePullPolicy: 'Never',
+              command: ['psql', '-h', `postgres.${namespace}.svc.cluster.local`, '-tAc', 'SELECT 40 + 2'],
+              env,
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
+          ],
         },
-      });
-      try {
-        const done = await waitFor(
-          match<{ status?: { phase?: string } }>(kube, 'Pod', namespace, name, (p) =>
-            ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
-          ),
-          { timeout: 90_000 },
-        );
-        const log = await readLogs(kube, namespace, name);
-        expect(done.status?.phase, log).toBe('Succeeded');
-        expect(log.trim()).toBe('42');
-      } finally {
-        await kube.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
-      }
-    },
-  );
+      },
+    });
+    try {
+      const done = await waitFor(
+        match<{ status?: { phase?: string } }>(kube, 'Pod', namespace, name, (p) =>
+          ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
+        ),
+        { timeout: 90_000 },
+      );
+      const log = await readLogs(kube, namespace, name);
+      expect(done.status?.phase, log).toBe('Succeeded');
+      expect(log.trim()).toBe('42');
+    } finally {
+      await kube.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+    }
+  });
 });
 
 describe(
