@@ -1,6 +1,7 @@
 // The incluster command line: builds the program from one module per command and runs it.
 // `runCli` never exits the process; it returns the exit status (only main.ts exits).
 import { Command, CommanderError } from 'commander';
+import { annotationCommand, inGitHubActions } from '../ci/github.ts';
 import { describeError, exitStatusOf, ExitStatus } from '../errors.ts';
 import type { CommandContext } from './command.ts';
 import { EXIT_STATUS_HELP } from './help.ts';
@@ -70,6 +71,11 @@ ${EXIT_STATUS_HELP}`,
       return ExitStatus.interrupted;
     }
     io.stderr.write(`incluster: ${describeError(error)}\n`);
+    // Under GitHub Actions the error is also an annotation on the run, where people look first.
+    if (inGitHubActions(io.env))
+      io.stderr.write(
+        `${annotationCommand({ level: 'error', title: `incluster ${args[0] ?? ''}`.trim(), message: describeError(error) })}\n`,
+      );
     return exitStatusOf(error);
   }
 }

@@ -1,13 +1,14 @@
 // `withRequirements(config)`: declares every requirement of the spec files as a Vitest tag, with
 // `strictTags`, so an unknown or mistyped ID fails collection in Vitest itself, and adds the
-// RequirementsReporter so each run leaves its evidence. Synchronous, as a config file needs it.
+// RequirementsReporter beside the config's reporters (Vitest's defaults when it names none,
+// `github-actions` included) so each run leaves its evidence. Synchronous, as a config file needs it.
 // It also puts the RedactingReporter first, so secret values a test prints or asserts on are masked
 // before any other reporter writes them (FR-051), and adds the setup file that relays the values
 // test workers learn to it.
 import { readFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ViteUserConfig } from 'vitest/config';
+import { configDefaults, type ViteUserConfig } from 'vitest/config';
 import type { Vite } from 'vitest/node';
 import { findConfigFile, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -66,7 +67,9 @@ export function withRequirements<T extends ViteUserConfig>(
     reporterOptions || redacting
       ? [
           ...(redacting ? [redacting] : []),
-          ...toArray(test.reporters ?? ['default']),
+          // Vitest's own defaults when the config names none: `default`, and under GitHub Actions
+          // `github-actions`, which annotates each failed test on the pull request.
+          ...toArray(test.reporters ?? [...configDefaults.reporters]),
           ...(reporterOptions ? [new RequirementsReporter(reporterOptions)] : []),
         ]
       : test.reporters;

@@ -1,6 +1,8 @@
 // `incluster run`: build the runner image, run the suite as a Job in the cluster, copy results out.
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { InfrastructureError, UsageError } from '../../errors.ts';
+import { newRunId } from '../../ownership.ts';
 import { formatDuration, parseDuration, wholeSeconds } from '../../duration.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
@@ -22,7 +24,7 @@ export function runCommand(ctx: CommandContext): Command {
     name: 'run',
     summary: 'run the test suite inside the cluster as a Job',
     description:
-      'Builds the test-runner image (tagged by a content hash; an unchanged tree is not rebuilt), loads it into the cluster, runs the suite as a Job under a least-privilege ServiceAccount and the restricted Pod Security Standard in a namespace of its own, streams its logs prefixed per shard, copies /artifacts of every pod into test-results/<run-id>/shard-<i>/, merges their JUnit into test-results/<run-id>/junit.xml and writes test-results/<run-id>/report.json. Arguments after `--` are passed to the test runner inside the pod. Exits 0 when every test passed, 1 when a test failed, 3 when the infrastructure failed (the reason is named: image pull, OOMKilled, evicted, deadline exceeded, unschedulable, cluster unreachable), and 130 when interrupted (Ctrl-C or SIGTERM), after deleting the Job, its pods and the namespace.',
+      'Builds the test-runner image (tagged by a content hash; an unchanged tree is not rebuilt), loads it into the cluster, runs the suite as a Job under a least-privilege ServiceAccount and the restricted Pod Security Standard in a namespace of its own, streams its logs prefixed per shard, copies /artifacts of every pod into test-results/<run-id>/shard-<i>/, merges their JUnit into test-results/<run-id>/junit.xml and writes test-results/<run-id>/report.json. Arguments after `--` are passed to the test runner inside the pod. It also writes test-results/<run-id>/summary.md (the outcome, each shard with its pod and node, the failed and the slowest tests), appended to the job summary when $GITHUB_STEP_SUMMARY is set; under GitHub Actions each failed test is annotated (::error) at the line it failed. Exits 0 when every test passed, 1 when a test failed, 3 when the infrastructure failed (the reason is named: image pull, OOMKilled, evicted, deadline exceeded, unschedulable, cluster unreachable), and 130 when interrupted (Ctrl-C or SIGTERM), after deleting the Job, its pods and the namespace.',
     examples: [
       'incluster run',
       'incluster run --shards 2',
@@ -57,16 +59,38 @@ export function runCommand(ctx: CommandContext): Command {
           { hint: `bring it up first: incluster up --provider ${cluster.selection.name}` },
         );
       const { runSuite } = await import('../../runner/run.ts');
-      const result = await runSuite({
-        ...cluster.providerContext,
-        provider: cluster.selection.provider,
-        access,
-        onLog: (line) => status.info(line),
-        shards,
-        timeoutSeconds,
-        keep: options.keep,
-        runnerArgs: command.args,
-      });
+      // Named here, so the results can be found for CI even when the run throws.
+      const runId = newRunId();
+      const config = cluster.loaded.config;
+      const publish = async (annotate: boolean) => {
+        const { publishRun } = await import('../../ci/publish-run.ts');
+        return publishRun({
+          env: io.env,
+          cwd: io.cwd,
+          stream: io.stderr,
+          contextDir: config.runner.context,
+          dir: join(config.artifacts.dir, runId),
+          annotate,
+        });
+      };
+      let result;
+      try {
+        result = await runSuite({
+          ...cluster.providerContext,
+          provider: cluster.selection.provider,
+          access,
+          onLog: (line) => status.info(line),
+          shards,
+          timeoutSeconds,
+          keep: options.keep,
+          runnerArgs: command.args,
+          runId,
+        });
+      } catch (error) {
+        await publish(false);
+        throw error;
+      }
+      await publish(true);
       const { report } = result;
       if (options.json) println(io.stdout, JSON.stringify(report, null, 2));
       else {

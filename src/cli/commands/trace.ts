@@ -2,6 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { globSync, isDynamicPattern } from 'tinyglobby';
+import { inGitHubActions } from '../../ci/github.ts';
 import { ExitStatus, UsageError } from '../../errors.ts';
 import { findConfigFile } from '../../config/find.ts';
 import { traceDefaults } from '../../config/trace-defaults.ts';
@@ -30,13 +32,14 @@ export function traceCommand(ctx: CommandContext): Command {
     name: 'trace',
     summary: 'report which requirements the tests cover, and gate on it',
     description:
-      'Reads the requirements from the spec files and the requirement IDs tagged on each test (without running the tests), and reports coverage, untagged tests, unknown IDs and suspect links. Exits 1 when coverage is below the threshold, a test has no requirement ID (unless trace.allowUntagged), an ID is unknown or malformed, a tag cannot be resolved statically, or (with --require-passing) a covered requirement is not verified by a passing test: one of its tests failed, or its tests were only skipped or did not run (unless --allow-unverified or trace.allowUnverified, which let those pass and say so); exits 2 on a malformed spec, duplicate IDs or an unreadable file.',
+      'Reads the requirements from the spec files and the requirement IDs tagged on each test (without running the tests), and reports coverage, untagged tests, unknown IDs and suspect links. Exits 1 when coverage is below the threshold, a test has no requirement ID (unless trace.allowUntagged), an ID is unknown or malformed, a tag cannot be resolved statically, or (with --require-passing) a covered requirement is not verified by a passing test: one of its tests failed, or its tests were only skipped or did not run (unless --allow-unverified or trace.allowUnverified, which let those pass and say so); exits 2 on a malformed spec, duplicate IDs or an unreadable file. Under GitHub Actions each problem is annotated at its file and line (and each uncovered requirement at its spec line), and the gate with the requirement table is appended to $GITHUB_STEP_SUMMARY.',
     examples: [
       'incluster trace',
       'incluster trace --threshold 90 --format md --out trace.md',
       'incluster trace --format html --out test-results/traceability.html',
       'incluster trace --require-passing test-results/traceability.json',
       'incluster trace --require-passing test-results/junit.xml --allow-unverified',
+      "incluster trace --require-passing 'test-results/*/junit.xml'",
       'incluster trace --confirm',
     ],
     configure: (command) =>
@@ -52,7 +55,7 @@ export function traceCommand(ctx: CommandContext): Command {
         )
         .option(
           '--require-passing <file>',
-          'run evidence: traceability.json (the Vitest reporter, pytest-incluster) or JUnit XML (Vitest, pytest, or any runner whose test cases carry a `requirements` property); a covered requirement fails the gate unless a test of it passed and none failed; repeat for shards and suites',
+          "run evidence: traceability.json (the Vitest reporter, pytest-incluster) or JUnit XML (Vitest, pytest, or any runner whose test cases carry a `requirements` property); a covered requirement fails the gate unless a test of it passed and none failed; repeat for shards and suites, or quote a glob ('test-results/*/junit.xml')",
           (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
         )
         .option(
@@ -92,7 +95,7 @@ export function traceCommand(ctx: CommandContext): Command {
             trace,
             configFile: file,
             threshold,
-            evidenceFiles: (options.requirePassing ?? []).map((f) => resolve(io.cwd, f)),
+            evidenceFiles: evidenceFiles(io.cwd, options.requirePassing ?? []),
             confirm: options.confirm,
             failOnSuspect: options.failOnSuspect,
             allowUnverified: options.allowUnverified,
@@ -120,6 +123,10 @@ export function traceCommand(ctx: CommandContext): Command {
         status.info(
           `Confirmed ${report.summary.requirements} requirement texts in ${confirmed.file}${changes.length ? `: ${changes.join(', ')}` : ''}`,
         );
+      }
+      if (inGitHubActions(io.env) || io.env.GITHUB_STEP_SUMMARY) {
+        const { publishTrace } = await import('../../ci/publish-trace.ts');
+        await publishTrace(report, { env: io.env, cwd: io.cwd, root, stream: io.stderr });
       }
       const rendered = await render(report, format, { full: !options.out });
       if (options.out) {
@@ -161,6 +168,21 @@ async function render(report: TraceReport, format: Format, options: { full: bool
     default:
       return (await import('../../trace/render/table.ts')).renderTable(report, { full: options.full });
   }
+}
+
+/**
+ * The evidence files: each value a file, or a glob (quoted, so the shell leaves it to us) for every
+ * file it matches, such as each run's merged JUnit. A glob that matches nothing is an error: a gate
+ * given no evidence would judge nothing.
+ */
+function evidenceFiles(cwd: string, values: readonly string[]): string[] {
+  return values.flatMap((value) => {
+    if (!isDynamicPattern(value)) return [resolve(cwd, value)];
+    const files = globSync(value, { cwd, absolute: true, onlyFiles: true }).sort();
+    if (!files.length)
+      throw new UsageError(`--require-passing '${value}' matches no file (relative to ${cwd})`);
+    return files;
+  });
 }
 
 function parseFormat(value: string): Format {
