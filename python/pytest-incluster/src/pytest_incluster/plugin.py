@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from . import github
 from .evidence import REQUIREMENTS_PROPERTY, EvidenceRecorder, shard_from_env
 from .fixtures import (  # noqa: F401  (pytest finds fixtures by the plugin module's names)
     REPORTS_KEY,
@@ -59,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
             shard=shard_from_env(os.environ),
         )
         config.pluginmanager.register(_EvidenceWriter(recorder, path), "incluster-evidence")
+    github.register(config)
 
 
 def _evidence_path(config: pytest.Config) -> Path | None:
