@@ -2,6 +2,7 @@
 // behind and where providers write cluster credentials must not be committed (or copied into the
 // runner image). A repository nearly always has these files already, so this never conflicts: the
 // missing lines are appended, the user's own lines stay as they are.
+import picomatch from 'picomatch';
 
 /** What the scaffolded project produces and must not commit; `.incluster/` holds admin kubeconfigs. */
 export const IGNORED = ['node_modules/', 'test-results/', '.incluster/'] as const;
@@ -14,6 +15,40 @@ export const DOCKER_IGNORED = [
   '.incluster',
   'dist',
   'coverage',
+] as const;
+
+/**
+ * Credentials that must never reach the runner image, anywhere in the tree: local environment
+ * files, private keys and certificates, cloud, registry and cluster credentials (the image's
+ * `COPY . .` takes whatever the build context holds, and the existing provider pushes the image to a
+ * registry). templates/init/.dockerignore holds the same list; a test keeps them equal.
+ */
+export const SECRET_DOCKER_IGNORED = [
+  '**/.env',
+  '**/.env.*',
+  '**/.envrc',
+  '**/*.pem',
+  '**/*.key',
+  '**/*.p12',
+  '**/*.pfx',
+  '**/*.jks',
+  '**/*.keystore',
+  '**/id_rsa*',
+  '**/id_dsa*',
+  '**/id_ecdsa*',
+  '**/id_ed25519*',
+  '**/.ssh',
+  '**/.aws',
+  '**/.azure',
+  '**/.gcloud',
+  '**/.docker/config.json',
+  '**/.kube',
+  '**/*kubeconfig*',
+  '**/.netrc',
+  '**/.pypirc',
+  '**/.git-credentials',
+  '**/credentials.json',
+  '**/*service-account*.json',
 ] as const;
 
 const HEADER = '# written by `incluster init`: installed packages, test results, cluster credentials';
@@ -34,6 +69,23 @@ export const PYTHON_DOCKER_IGNORED = [
   '.ruff_cache',
   '.tox',
 ] as const;
+
+/**
+ * The .dockerignore text with the secret patterns appended. Docker lets the last matching line win,
+ * so an exception the user wrote (`!.env.test`) that one of them now overrides is repeated after
+ * them: what the user re-included stays in the image.
+ */
+export function mergeSecretIgnores(existing: string, header: string): string {
+  const merged = mergeIgnoreFile(existing, SECRET_DOCKER_IGNORED, header);
+  if (merged === existing) return existing;
+  const matchers = SECRET_DOCKER_IGNORED.map((pattern) => picomatch(pattern, { dot: true }));
+  const overridden = existing
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('!') && matchers.some((match) => match(normalize(line.slice(1)))));
+  if (!overridden.length) return merged;
+  return `${merged}# your exceptions, again after the lines above so they still win\n${overridden.join('\n')}\n`;
+}
 
 /** The ignore-file text with every entry of `entries` present, missing ones appended under `header`. */
 export function mergeIgnoreFile(

@@ -5,6 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { globSync } from 'tinyglobby';
+import {
+  DEFAULT_DIRS,
+  inClusterCommands,
+  unitCommands,
+  type Runners,
+  type TestDirs,
+} from './test-commands.ts';
 
 /** The first and last lines of the block init owns. */
 export const BLOCK_BEGIN =
@@ -18,50 +25,11 @@ interface Target {
   recipe: string[];
 }
 
-/** Where the targets find the tests: the integration and end-to-end directories of the project. */
-export interface TestDirs {
-  integration: string;
-  e2e: string;
-}
-
-const DEFAULT_DIRS: TestDirs = { integration: 'test/integration', e2e: 'test/e2e' };
-
-/** Which suites the targets run: Vitest's (in `dirs`), pytest's, or both. */
-export interface Runners {
-  vitest: boolean;
-  pytest?: {
-    dirs: TestDirs;
-    /** The pytest test root (unit tests are the rest of it). */
-    root: string;
-    /** uv runs pytest in the project's environment; else the active Python's. */
-    uv: boolean;
-    /** The config of the pytest runner when incluster.config.yaml is Vitest's. */
-    config?: string;
-  };
-}
-
 /** The seed's targets plus lint, typecheck and traceability; `make help` lists them. */
 export function inclusterTargets(
   dirs: TestDirs = DEFAULT_DIRS,
   runners: Runners = { vitest: true },
 ): Target[] {
-  const py = runners.pytest;
-  const run = (config: string | undefined, dir: string) =>
-    `npx incluster run${config ? ` --config ${config}` : ''} -- ${dir}`;
-  const unit = [
-    ...(runners.vitest
-      ? [`npx vitest run --exclude '${dirs.integration}/**' --exclude '${dirs.e2e}/**' --passWithNoTests`]
-      : []),
-    ...(py
-      ? [
-          `${py.uv ? 'uv run pytest' : 'python -m pytest'} ${py.root} --ignore=${py.dirs.integration} --ignore=${py.dirs.e2e}`,
-        ]
-      : []),
-  ];
-  const inCluster = (kind: 'integration' | 'e2e') => [
-    ...(runners.vitest ? [run(undefined, dirs[kind])] : []),
-    ...(py ? [run(py.config, py.dirs[kind])] : []),
-  ];
   return [
     {
       name: 'help',
@@ -85,17 +53,17 @@ export function inclusterTargets(
     {
       name: 'test-unit',
       help: 'unit tests (no cluster)',
-      recipe: unit,
+      recipe: unitCommands(dirs, runners),
     },
     {
       name: 'test-integration',
       help: 'integration tests inside the cluster (incluster run)',
-      recipe: inCluster('integration'),
+      recipe: inClusterCommands(dirs, runners, 'integration'),
     },
     {
       name: 'test-e2e',
       help: 'end-to-end tests inside the cluster (incluster run)',
-      recipe: inCluster('e2e'),
+      recipe: inClusterCommands(dirs, runners, 'e2e'),
     },
     { name: 'check', help: 'lint, typecheck and test', deps: ['lint', 'typecheck', 'test'], recipe: [] },
     { name: 'lint', help: 'the project lint (npm run lint)', recipe: ['npm run lint --if-present'] },

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
+import { defaultBranch, type DefaultBranch } from './default-branch.ts';
 import { detectPackageManager, type PackageManager } from './package-manager.ts';
 import { inspectPython, type PythonLayout } from './python-project.ts';
 import { findVitestConfig, vitestInclude } from './vitest-config.ts';
@@ -42,8 +43,8 @@ export interface ProjectLayout {
   integrationDir: string;
   /** Where end-to-end tests would go, for `make test-e2e`. */
   e2eDir: string;
-  /** The branch the workflow runs on for pushes: origin's default, else the checked-out one, else main. */
-  defaultBranch: string;
+  /** The branch the workflow runs on for pushes: origin's default, else main or master, never the checked-out one. */
+  defaultBranch: DefaultBranch;
   /** The Python project, when there is one (pyproject.toml, or requirements files and pytest tests). */
   python: PythonLayout | undefined;
   /**
@@ -104,23 +105,6 @@ function dependsOnVitest(root: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Read from .git's files, without running git: `ref: refs/remotes/origin/<branch>`. */
-export function defaultBranch(root: string): string {
-  const refs = [
-    [join(root, '.git/refs/remotes/origin/HEAD'), /^ref: refs\/remotes\/origin\/(\S+)/],
-    [join(root, '.git/HEAD'), /^ref: refs\/heads\/(\S+)/],
-  ] as const;
-  for (const [file, pattern] of refs) {
-    try {
-      const branch = pattern.exec(readFileSync(file, 'utf8'))?.[1];
-      if (branch) return branch;
-    } catch {
-      // not there: the next one
-    }
-  }
-  return 'main';
 }
 
 /** `@acme/Orders_API` → `orders-api`; pyproject.toml's name, then the directory's, when package.json has none. */

@@ -24,7 +24,9 @@ export interface PythonLayout {
   poetryLock: boolean;
   /** The file holding pytest's configuration, if any (else pyproject.toml receives one). */
   pytestConfig: PytestConfigFile | undefined;
-  /** pytest test files that exist already and mark no requirement yet. */
+  /** pytest test files that exist already (the example test aside). */
+  testFiles: string[];
+  /** Those of them that mark no requirement anywhere (when their tests cannot be read one by one). */
   existingTests: string[];
   /** The first of pytest's `testpaths`, else `tests`. */
   testRoot: string;
@@ -32,7 +34,19 @@ export interface PythonLayout {
   exampleTest: string;
   integrationDir: string;
   e2eDir: string;
+  /** What Bandit scans and mypy checks when its config names no files: `src`, else the packages. */
+  sources: string[];
+  /** The project's own linters, which CI runs: from its dependencies (their pinned version) or its config. */
+  ruff: ToolUse | undefined;
+  mypy: (ToolUse & { files: boolean }) | undefined;
 }
+
+/**
+ * How a project uses a tool: `dependency` (in its dependencies or lock, so CI runs that version in
+ * the project's environment), or only `config` (a [tool.X] table or its own file: CI installs a
+ * pinned version).
+ */
+export type ToolUse = { from: 'dependency' | 'config' };
 
 const NEVER = ['**/node_modules/**', '**/.venv/**', '**/venv/**', '**/.git/**', '**/.tox/**'];
 
@@ -59,12 +73,61 @@ export function inspectPython(root: string): PythonLayout | undefined {
     poetryLock: has('poetry.lock'),
     pytestConfig,
     testRoot,
+    testFiles: pythonTests.filter((path) => path !== exampleTest).sort(),
     existingTests: pythonTests
       .filter((path) => path !== exampleTest && !marksRequirements(root, path))
       .sort(),
     exampleTest,
     integrationDir,
     e2eDir: `${testRoot}/e2e`,
+    sources: pythonSources(root, testRoot),
+    ...pythonTools(root, requirements),
+  };
+}
+
+/** The directories holding the project's Python code: `src`, else its top-level packages, else the root. */
+function pythonSources(root: string, testRoot: string): string[] {
+  if (existsSync(join(root, 'src'))) return ['src'];
+  const packages = globSync(['*/__init__.py'], { cwd: root, ignore: NEVER })
+    .map((path) => path.split('/')[0]!)
+    .filter((dir) => dir !== testRoot && !/^(tests?|docs?|examples?|scripts?)$/.test(dir))
+    .sort();
+  return packages.length ? packages : ['.'];
+}
+
+/** Whether the project uses ruff and mypy, and how (see ToolUse). */
+function pythonTools(root: string, requirements: string[]): Pick<PythonLayout, 'ruff' | 'mypy'> {
+  const text = (name: string) => {
+    try {
+      return readFileSync(join(root, name), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const pyproject = text('pyproject.toml');
+  // A dependency: a quoted requirement in pyproject.toml, a line of a requirements file, a package of uv.lock.
+  const dependsOn = (tool: string) =>
+    new RegExp(`["']${tool}(?:[\\s\\[<>=~!;"']|$)`, 'm').test(pyproject) ||
+    requirements.some((file) => new RegExp(`^${tool}(?:[\\s\\[<>=~!;]|$)`, 'm').test(text(file))) ||
+    new RegExp(`^name = "${tool}"$`, 'm').test(text('uv.lock'));
+  const use = (tool: string, configured: boolean): ToolUse | undefined =>
+    dependsOn(tool) ? { from: 'dependency' } : configured ? { from: 'config' } : undefined;
+  const ruff = use(
+    'ruff',
+    /^\[tool\.ruff[\].]/m.test(pyproject) ||
+      existsSync(join(root, 'ruff.toml')) ||
+      existsSync(join(root, '.ruff.toml')),
+  );
+  const mypyConfig = [
+    /^\[tool\.mypy\]([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(pyproject)?.[1],
+    /^\[mypy\]([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(
+      text('mypy.ini') || text('.mypy.ini') || text('setup.cfg'),
+    )?.[1],
+  ].find((section) => section !== undefined);
+  const mypy = use('mypy', mypyConfig !== undefined);
+  return {
+    ruff,
+    mypy: mypy && { ...mypy, files: /^\s*files\s*=/m.test(mypyConfig ?? '') },
   };
 }
 

@@ -92,11 +92,6 @@ export function renderPytestConfig(config: string, python: PythonLayout, mixed: 
       ? '  # `incluster trace` (with incluster.config.yaml) reads the Vitest and the pytest suites both.\n'
       : '  # The tests are those pytest collects, by its own rules (testpaths, python_files, …): `incluster\n  # trace` reads them statically, markers included.\n',
   );
-  if (python.existingTests.length > 0 && !mixed)
-    text = text.replace(
-      / {2}allowUntagged: false\n/,
-      '  # Tests written before incluster name no requirement yet: until each does, `incluster trace`\n  # lists them without failing. Set this to false to make an untagged test fail the gate.\n  allowUntagged: true\n',
-    );
   if (mixed)
     text = [
       '# The pytest runner of this repository: `incluster run --config incluster.pytest.config.yaml`',

@@ -2,14 +2,9 @@
 // its test locations. Each change replaces text the template is known to contain and fails loudly
 // when the template no longer does, so a template edit cannot silently disable a substitution.
 import { parseDocument } from 'yaml';
-import {
-  auditCommand,
-  frozenInstallCommand,
-  provisionCommand,
-  runnerDockerfile,
-  type PackageManager,
-} from './package-manager.ts';
+import { runnerDockerfile } from './package-manager.ts';
 import type { ProjectLayout } from './project.ts';
+import { describeUntagged, type UntaggedTest } from './untagged.ts';
 
 /** The seed's name in the templates: incluster's own example project, replaced by the project's. */
 export const EXAMPLE_NAME = 'floe-test';
@@ -21,8 +16,28 @@ function swap(text: string, from: string | RegExp, to: string, file: string): st
   return typeof from === 'string' ? text.replaceAll(from, to) : text.replace(from, to);
 }
 
+/**
+ * The lines that turn trace.allowUntagged on, naming the tests that made `init` do it (the first
+ * few): the gate is relaxed only for a repository whose existing tests name no requirement yet.
+ */
+export function allowUntaggedLines(untagged: readonly UntaggedTest[]): string {
+  const shown = untagged.slice(0, 3).map(describeUntagged);
+  const more = untagged.length > shown.length ? ` and ${untagged.length - shown.length} more` : '';
+  return [
+    '  # Tests written before incluster name no requirement yet: until each does, `incluster trace`',
+    '  # lists them without failing. Set this to false to make an untagged test fail the gate.',
+    `  # Untagged when init ran: ${shown.join('; ')}${more}.`,
+    '  allowUntagged: true',
+    '',
+  ].join('\n');
+}
+
 /** incluster.config.yaml: names, and untagged tests allowed while there are any. */
-export function renderConfig(template: string, layout: ProjectLayout): string {
+export function renderConfig(
+  template: string,
+  layout: ProjectLayout,
+  untagged: readonly UntaggedTest[] = [],
+): string {
   const file = 'incluster.config.yaml';
   let text = swap(template, `  name: ${EXAMPLE_NAME}\n`, `  name: ${layout.name}\n`, file);
   text = swap(text, `\nnamespace: ${EXAMPLE_NAME}\n`, `\nnamespace: ${layout.name}\n`, file);
@@ -32,13 +47,10 @@ export function renderConfig(template: string, layout: ProjectLayout): string {
     `(make test-integration passes\n  # ${layout.integrationDir}, make test-e2e passes ${layout.e2eDir})`,
     file,
   );
-  const untagged = layout.existingTests.length > 0;
   text = swap(
     text,
     / {2}allowUntagged: false\n/,
-    untagged
-      ? '  # Tests written before incluster name no requirement yet: until each does, `incluster trace`\n  # lists them without failing. Set this to false to make an untagged test fail the gate.\n  allowUntagged: true\n'
-      : '  allowUntagged: false\n',
+    untagged.length ? allowUntaggedLines(untagged) : '  allowUntagged: false\n',
     file,
   );
   // What was written must be what incluster reads.
@@ -46,70 +58,6 @@ export function renderConfig(template: string, layout: ProjectLayout): string {
   if (doc.errors.length)
     throw new Error(`templates: ${file} renders to invalid YAML: ${doc.errors[0]!.message}`);
   return text;
-}
-
-/** The workflow: the project's cluster name, package manager and integration test directory. */
-export function renderWorkflow(template: string, layout: ProjectLayout): string {
-  const file = '.github/workflows/ci.yml';
-  const pm = layout.packageManager;
-  let text = swap(template, `  CLUSTER_NAME: ${EXAMPLE_NAME}\n`, `  CLUSTER_NAME: ${layout.name}\n`, file);
-  text = swap(
-    text,
-    '  push:\n    branches: [main]\n',
-    `  push:\n    branches: [${layout.defaultBranch}]\n`,
-    file,
-  );
-  text = swap(text, "--exclude 'test/integration/**'", `--exclude '${layout.integrationDir}/**'`, file);
-  text = swap(text, '      - run: npm ci\n', `      - run: ${installStep(pm)}\n`, file);
-  text = swap(text, 'run: npm audit --audit-level=high\n', `run: ${auditCommand(pm)}\n`, file);
-  if (layout.python) text = withPytestSteps(text, layout, file);
-  // setup-node's cache needs the package manager on PATH before it runs: pnpm is not there yet.
-  if (pm.name !== 'npm')
-    text = swap(text, '          cache: npm\n', pm.name === 'yarn' ? '          cache: yarn\n' : '', file);
-  return text;
-}
-
-/** The uv release the workflow installs: the one the runner image copies from uv's image (a test keeps them equal). */
-export const WORKFLOW_UV_VERSION = '0.13.9';
-
-/**
- * The pytest suite's steps: its unit tests beside (or, without Vitest tests, instead of) Vitest's,
- * and its in-cluster run beside Vitest's in a repository with both.
- */
-function withPytestSteps(text: string, layout: ProjectLayout, file: string): string {
-  const python = layout.python!;
-  const unitOnly = `${python.testRoot} --ignore=${python.integrationDir} --ignore=${python.e2eDir} --junitxml=test-results/unit/junit-pytest.xml`;
-  const install =
-    python.installer === 'uv'
-      ? []
-      : [
-          '          uv venv',
-          `          uv pip install ${python.installer === 'requirements' ? python.requirements.map((r) => `-r ${r}`).join(' ') : '-r pyproject.toml --all-extras'} pytest`,
-        ];
-  const pytestStep = [
-    '      - name: Unit tests (pytest)',
-    '        run: |',
-    `          pipx install uv==${WORKFLOW_UV_VERSION}`,
-    ...install,
-    `          uv run ${python.installer === 'uv' ? '--frozen' : '--no-sync'} pytest ${unitOnly}`,
-    '',
-  ].join('\n');
-  const vitestStep = / {6}- name: Unit tests\n {8}run: npx vitest run [^\n]*\n/.exec(text)?.[0];
-  if (!vitestStep) throw new Error(`templates: ${file} no longer has its Vitest unit test step`);
-  text = text.replace(vitestStep, layout.vitest ? `${vitestStep}${pytestStep}` : pytestStep);
-  if (layout.vitest)
-    text = swap(
-      text,
-      '        run: npx incluster run\n',
-      `        run: npx incluster run\n      - name: incluster run (the pytest integration tests inside the cluster)\n        run: npx incluster run --config incluster.pytest.config.yaml\n`,
-      file,
-    );
-  return text;
-}
-
-function installStep(pm: PackageManager): string {
-  const provision = provisionCommand(pm);
-  return `${provision ? `${provision} && ` : ''}${frozenInstallCommand(pm)}`;
 }
 
 /** A generated vitest.config.ts (the project has none): its include is where the tests are. */

@@ -12,17 +12,25 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { unifiedDiff } from './diff.ts';
-import { DOCKER_IGNORED, mergeGitignore, mergeIgnoreFile, PYTHON_DOCKER_IGNORED } from './gitignore.ts';
+import {
+  DOCKER_IGNORED,
+  mergeGitignore,
+  mergeIgnoreFile,
+  PYTHON_DOCKER_IGNORED,
+  mergeSecretIgnores,
+} from './gitignore.ts';
 import { includedFiles, inclusterTargets, mergeMakefile } from './makefile.ts';
 import { inspectProject, type ProjectLayout } from './project.ts';
+import { runnersOf } from './test-commands.ts';
+import { findUntaggedTests, type UntaggedTests } from './untagged.ts';
 import {
   renderConfig,
   renderDockerfile,
   renderExampleTest,
   renderKindConfig,
   renderVitestConfig,
-  renderWorkflow,
 } from './render.ts';
+import { renderWorkflow } from './workflow.ts';
 import { addWithRequirements } from './vitest-config.ts';
 import {
   MIXED_PYTEST_CONFIG,
@@ -64,15 +72,26 @@ export const NEEDS_ATTENTION: ReadonlySet<FileOutcome> = new Set(['conflict', 'm
 export async function scaffoldFiles(
   layout: ProjectLayout,
   packageRoot: string = PACKAGE_ROOT,
+  untagged?: UntaggedTests,
 ): Promise<ScaffoldFile[]> {
   const template = (path: string) => readFile(join(packageRoot, 'templates/init', path), 'utf8');
-  const config = renderConfig(await template('incluster.config.yaml'), layout);
+  const found = untagged ?? (await findUntaggedTests(layout));
+  // One gate over both suites: relaxed when either has untagged tests.
+  const config = renderConfig(await template('incluster.config.yaml'), layout, [
+    ...found.vitest,
+    ...found.pytest,
+  ]);
   const files: ScaffoldFile[] = [
     // The workflow's setup-node reads the Node.js version from it (incluster's CLI runs on Node.js).
     { path: '.nvmrc', content: await template('.nvmrc'), seed: true },
     {
       path: '.github/workflows/ci.yml',
       content: renderWorkflow(await template('.github/workflows/ci.yml'), layout),
+    },
+    // Publishes the JUnit of CI's runs as a check run, pull requests from forks included.
+    {
+      path: '.github/workflows/test-report.yml',
+      content: await template('.github/workflows/test-report.yml'),
     },
     { path: 'specs/001-example/spec.md', content: await template('specs/001-example/spec.md'), seed: true },
   ];
@@ -158,6 +177,8 @@ export interface ScaffoldOptions {
 /** What init did, and what it learnt about the project. */
 export interface ScaffoldReport {
   layout: ProjectLayout;
+  /** The tests the repository already had that name no requirement. */
+  untagged: UntaggedTests;
   results: FileResult[];
 }
 
@@ -166,6 +187,7 @@ type Write = (path: string, content: string) => Promise<void>;
 /** Scaffolds into `root`. */
 export async function scaffold(root: string, options: ScaffoldOptions = {}): Promise<ScaffoldReport> {
   const layout = inspectProject(root);
+  const untagged = await findUntaggedTests(layout);
   const results: FileResult[] = [];
   const write: Write = async (path, content) => {
     if (options.dryRun) return;
@@ -173,7 +195,7 @@ export async function scaffold(root: string, options: ScaffoldOptions = {}): Pro
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
   };
-  for (const file of await scaffoldFiles(layout, options.packageRoot)) {
+  for (const file of await scaffoldFiles(layout, options.packageRoot, untagged)) {
     const existing = await readIfExists(join(root, file.path));
     if (existing === undefined) {
       await write(file.path, file.content);
@@ -198,7 +220,7 @@ export async function scaffold(root: string, options: ScaffoldOptions = {}): Pro
   results.push(await scaffoldMakefile(root, layout, options, write));
   results.push(await scaffoldIgnoreFile(root, '.gitignore', write, layout, options.packageRoot));
   results.push(await scaffoldIgnoreFile(root, '.dockerignore', write, layout, options.packageRoot));
-  return { layout, results: results.sort((a, b) => a.path.localeCompare(b.path)) };
+  return { layout, untagged, results: results.sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
 async function scaffoldVitestConfig(root: string, path: string, write: Write): Promise<FileResult> {
@@ -235,10 +257,13 @@ async function scaffoldIgnoreFile(
             python ? PYTHON_DOCKER_IGNORED : [],
             '# a Python project’s virtualenvs and caches: the image makes its own',
           )
-        : mergeIgnoreFile(
-            existing,
-            python ? [...DOCKER_IGNORED, ...PYTHON_DOCKER_IGNORED] : DOCKER_IGNORED,
-            dockerHeader,
+        : mergeSecretIgnores(
+            mergeIgnoreFile(
+              existing,
+              python ? [...DOCKER_IGNORED, ...PYTHON_DOCKER_IGNORED] : DOCKER_IGNORED,
+              dockerHeader,
+            ),
+            '# written by `incluster init`: secrets never go into the runner image (a `!` line after these brings back a file a test needs)',
           );
   if (existing === undefined) {
     await write(path, merged);
@@ -275,20 +300,10 @@ async function scaffoldMakefile(
   const path = 'Makefile';
   const existing = await readIfExists(join(root, path));
   const includes = existing === undefined ? [] : includedFiles(existing, root);
+  const { dirs, runners } = runnersOf(layout);
   const merged = mergeMakefile(existing, {
     included: await Promise.all(includes.map((file) => readFile(join(root, file), 'utf8'))),
-    targets: inclusterTargets(
-      { integration: layout.integrationDir, e2e: layout.e2eDir },
-      {
-        vitest: layout.vitest,
-        pytest: layout.python && {
-          dirs: { integration: layout.python.integrationDir, e2e: layout.python.e2eDir },
-          root: layout.python.testRoot,
-          uv: layout.python.installer === 'uv',
-          config: layout.vitest ? MIXED_PYTEST_CONFIG : undefined,
-        },
-      },
-    ),
+    targets: inclusterTargets(dirs, runners),
   });
   const note = merged.theirs.length
     ? `targets this Makefile${includes.length ? ` (or ${includes.join(', ')})` : ''} defines, left as they are: ${merged.theirs.join(', ')}`

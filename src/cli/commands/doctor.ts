@@ -58,17 +58,7 @@ async function projectWarnings(
   const path = resolve(root, dockerfile);
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return { warnings: [] };
-  const { dockerfileMismatch } = await import('../../init/package-manager.ts');
-  const shown = relative(root, path) || path;
-  const message = dockerfileMismatch(root, shown, text);
-  return {
-    warnings: message
-      ? [
-          {
-            message,
-            fix: `move ${shown} aside and run \`incluster init\`: it writes a runner Dockerfile for the project's package manager`,
-          },
-        ]
-      : [],
-  };
+  const { dockerfileAdvice } = await import('../../init/package-manager.ts');
+  const advice = dockerfileAdvice(root, relative(root, path) || path, text);
+  return { warnings: advice ? [advice] : [] };
 }

@@ -1,5 +1,9 @@
 // `incluster init`: adopt incluster into an existing repository without overwriting anything.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PythonInstaller, PythonLayout } from '../../init/python-project.ts';
+import { describeUntagged } from '../../init/untagged.ts';
+import type { DefaultBranch } from '../../init/default-branch.ts';
 import type { Command } from 'commander';
 import { ExitStatus } from '../../errors.ts';
 import { addDevCommand } from '../../init/package-manager.ts';
@@ -73,6 +77,13 @@ export function initCommand(ctx: CommandContext): Command {
   });
 }
 
+/** How init found the default branch, for people. */
+const BRANCH_SOURCE: Record<DefaultBranch['source'], string> = {
+  'origin/HEAD': "origin's default branch",
+  branch: 'the repository has it; there is no origin/HEAD',
+  default: 'no origin/HEAD, main or master yet: git’s default',
+};
+
 /** How the pytest runner image installs a project's dependencies, for people. */
 const INSTALLS: Record<PythonInstaller, (python: PythonLayout) => string> = {
   uv: () => 'uv.lock exactly',
@@ -81,7 +92,8 @@ const INSTALLS: Record<PythonInstaller, (python: PythonLayout) => string> = {
 };
 
 /** What changed, what the project now looks like to incluster, and the next command to run. */
-function summary({ layout, results }: ScaffoldReport, changed: ReadonlySet<FileOutcome>): string {
+function summary(report: ScaffoldReport, changed: ReadonlySet<FileOutcome>): string {
+  const { layout, results } = report;
   const pm = layout.packageManager;
   const add = addDevCommand(pm, layout.vitest ? 'incluster vitest' : 'incluster');
   const python = layout.python;
@@ -91,6 +103,7 @@ function summary({ layout, results }: ScaffoldReport, changed: ReadonlySet<FileO
     touched.length
       ? `Changed ${touched.length} file(s): ${touched.map((r) => `${r.path} (${r.outcome})`).join(', ')}.`
       : 'Nothing changed: the repository already has everything init writes.',
+    `CI (.github/workflows/ci.yml) runs on pull requests and on pushes to ${layout.defaultBranch.name} (${BRANCH_SOURCE[layout.defaultBranch.source]}).`,
     `Project: cluster and namespace \`${layout.name}\`${
       layout.vitest
         ? `, ${pm.name} (${pm.source}), tests in ${layout.testGlobs.join(', ')}${layout.testGlobsFromConfig ? ` (from ${layout.vitestConfig})` : ''}`
@@ -105,15 +118,22 @@ function summary({ layout, results }: ScaffoldReport, changed: ReadonlySet<FileO
             'poetry.lock is not read by uv: the image resolves pyproject.toml’s dependencies when it builds. Pin them (uv lock, or a requirements.txt) and run `incluster init --force`.',
           ]
         : []),
-      ...(python.existingTests.length
-        ? [
-            `${python.existingTests.length} existing pytest file(s) carry no requirement markers yet: \`incluster trace\` lists them without failing.`,
-          ]
-        : []),
     );
-  if (layout.existingTests.length)
+  const untagged = [...report.untagged.vitest, ...report.untagged.pytest];
+  if (untagged.length) {
+    const shown = untagged.slice(0, 10).map((test) => `  ${describeUntagged(test)}`);
     lines.push(
-      `${layout.existingTests.length} existing test file(s) carry no requirement IDs yet: \`incluster trace\` lists them without failing (trace.allowUntagged in incluster.config.yaml; set it to false once they are tagged).`,
+      `${untagged.length} existing test(s) name no requirement yet, so trace.allowUntagged is on in incluster.config.yaml: \`incluster trace\` lists them without failing until each is tagged, then set it to false to make the gate strict:`,
+      ...shown,
+      ...(untagged.length > shown.length ? [`  … and ${untagged.length - shown.length} more`] : []),
+    );
+  } else if (layout.existingTests.length || python?.testFiles.length)
+    lines.push(
+      'Every existing test names a requirement: the trace gate stays strict (trace.allowUntagged: false).',
+    );
+  if (!pm.locked && layout.vitest)
+    lines.push(
+      `No ${pm.lockfile} ${existsSync(join(layout.root, pm.lockfile)) ? 'that git keeps (.gitignore names it)' : 'yet'}: the runner image and CI resolve package.json until one is committed, then install exactly it.`,
     );
   lines.push(
     '',

@@ -1,6 +1,7 @@
 // The GitHub Actions workflows: actionlint accepts them, the job graph is the one FR-041 asks for,
 // and every action is pinned by a full version (or a commit), never a floating major or a branch.
-// Used for both our own .github/workflows/ci.yml and the one `incluster init` writes.
+// Used for both our own .github/workflows/ci.yml and the one `incluster init` writes, and for the
+// test-report.yml beside each, which publishes the JUnit for pull requests from forks too.
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
@@ -8,20 +9,28 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { runCommand } from '../../../src/process/exec.ts';
 import { inspectProject } from '../../../src/init/project.ts';
-import { renderWorkflow } from '../../../src/init/render.ts';
+import { renderWorkflow } from '../../../src/init/workflow.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const workflows = {
   'our ci.yml': resolve(root, '.github/workflows/ci.yml'),
   'the ci.yml init writes': resolve(root, 'templates/init/.github/workflows/ci.yml'),
 };
+const reports = {
+  'our test-report.yml': resolve(root, '.github/workflows/test-report.yml'),
+  'the test-report.yml init writes': resolve(root, 'templates/init/.github/workflows/test-report.yml'),
+};
 
 interface Workflow {
+  name?: string;
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
   jobs: Record<
     string,
     {
       needs?: string | string[];
       if?: string;
+      permissions?: Record<string, string>;
       steps: { uses?: string; run?: string; with?: Record<string, unknown> }[];
     }
   >;
@@ -92,14 +101,63 @@ describe.each(Object.entries(workflows))('%s', { tags: ['001-FR-041'] }, (_label
     expect(upload).toMatchObject({ if: 'always()', with: { path: 'test-results/' } });
     const logs = job.steps.find((s) => (s.run ?? '').startsWith('kind export logs'));
     expect(logs).toMatchObject({ if: 'failure()' });
-    expect(job.steps.some((s) => s.uses?.startsWith('mikepenz/action-junit-report@'))).toBe(true);
   });
+
+  test(
+    'asks for no write permission: a pull request from a fork gets a read-only token',
+    { tags: ['001-FR-203'] },
+    async () => {
+      const workflow = await load(file);
+      const permissions = [workflow.permissions, ...Object.values(workflow.jobs).map((j) => j.permissions)];
+      for (const granted of permissions.filter(Boolean))
+        expect(Object.values(granted!).every((level) => level === 'read')).toBe(true);
+      const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.map((s) => s.uses ?? ''));
+      expect(uses.filter((u) => u.startsWith('mikepenz/'))).toEqual([]);
+    },
+  );
 
   test('node comes from .nvmrc', async () => {
     const { jobs } = await load(file);
     for (const job of Object.values(jobs))
       for (const step of job.steps.filter((s) => s.uses?.startsWith('actions/setup-node@')))
         expect(step.with?.['node-version-file']).toBe('.nvmrc');
+  });
+});
+
+describe.each(Object.entries(reports))('%s', { tags: ['001-FR-203', '001-FR-041'] }, (_label, file) => {
+  test('passes actionlint', { timeout: 300_000 }, async () => {
+    const bin = await actionlint();
+    const result = await runCommand(bin, ['-shellcheck=', '-pyflakes=', file], { allowFailure: true });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('publishes each run’s merged JUnit once, after CI, with the write permission of its own', async () => {
+    const report = await load(file);
+    const ci = await load(file.replace('test-report.yml', 'ci.yml'));
+    expect(report.on).toEqual({ workflow_run: { workflows: [ci.name], types: ['completed'] } });
+    expect(report.permissions).toEqual({ contents: 'read' });
+    const [job] = Object.values(report.jobs);
+    expect(job!.permissions).toEqual({ actions: 'read', checks: 'write' });
+    const download = job!.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    expect(download.with).toMatchObject({
+      pattern: 'integration-test-results',
+      path: 'integration-test-results/',
+      'run-id': '${{ github.event.workflow_run.id }}',
+    });
+    const publish = job!.steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report@'))!;
+    // The merged file of each run only: the shards' junit-*.xml and traceability.junit.xml hold
+    // the same tests again. No annotations: incluster run made one per failed test in CI.
+    expect(publish.with).toMatchObject({
+      report_paths: 'integration-test-results/*/junit.xml',
+      commit: '${{ github.event.workflow_run.head_sha }}',
+      skip_annotations: true,
+    });
+    // What CI uploads under that name is test-results/, whose <run-id>/junit.xml is the merged file.
+    const upload = ci.jobs['integration-tests']!.steps.find((s) =>
+      s.uses?.startsWith('actions/upload-artifact@'),
+    );
+    expect(upload?.with).toMatchObject({ name: 'integration-test-results', path: 'test-results/' });
   });
 });
 
@@ -148,17 +206,52 @@ describe('the workflow init writes, for organisations', { tags: ['001-FR-078'] }
     expect(scan.run).toMatch(/gitleaks" git --redact .*--exit-code 1/);
   });
 
-  test('pushes to the default branch run it: init writes the repository’s own branch', async () => {
+  test(
+    'pushes to the default branch run it: origin’s HEAD, else main or master, never the branch init runs on',
+    { tags: ['001-FR-200'] },
+    async () => {
+      const dir = await mkdtemp(resolve(tmpdir(), 'incluster-workflow-'));
+      await mkdir(resolve(dir, '.git/refs/heads/feature'), { recursive: true });
+      await writeFile(resolve(dir, '.git/HEAD'), 'ref: refs/heads/feature/add-incluster\n');
+      await writeFile(resolve(dir, '.git/refs/heads/feature/add-incluster'), `${'a'.repeat(40)}\n`);
+      const branches = () =>
+        (
+          parse(renderWorkflow(templateText, inspectProject(dir))) as {
+            on: { push: { branches: string[] }; pull_request: unknown };
+          }
+        ).on;
+      const templateText = await readFile(template, 'utf8');
+      // A new repository, on a feature branch from the start: git's and GitHub's default.
+      expect(branches().push.branches).toEqual(['main']);
+      expect(inspectProject(dir).defaultBranch).toEqual({ name: 'main', source: 'default' });
+      expect(branches()).toHaveProperty('pull_request');
+      // The repository has master (packed, as a clone packs its refs).
+      await writeFile(
+        resolve(dir, '.git/packed-refs'),
+        `# pack-refs with: peeled fully-peeled sorted\n${'b'.repeat(40)} refs/heads/master\n`,
+      );
+      expect(branches().push.branches).toEqual(['master']);
+      // …and main as a loose ref: main wins.
+      await writeFile(resolve(dir, '.git/refs/heads/main'), `${'c'.repeat(40)}\n`);
+      expect(branches().push.branches).toEqual(['main']);
+      // origin's HEAD names the default branch whatever the local ones are.
+      await mkdir(resolve(dir, '.git/refs/remotes/origin'), { recursive: true });
+      await writeFile(resolve(dir, '.git/refs/remotes/origin/HEAD'), 'ref: refs/remotes/origin/develop\n');
+      expect(branches().push.branches).toEqual(['develop']);
+      expect(inspectProject(dir).defaultBranch.source).toBe('origin/HEAD');
+    },
+  );
+
+  test('a linked worktree reads the refs of its main repository', { tags: ['001-FR-200'] }, async () => {
     const dir = await mkdtemp(resolve(tmpdir(), 'incluster-workflow-'));
-    await mkdir(resolve(dir, '.git'));
-    await writeFile(resolve(dir, '.git/HEAD'), 'ref: refs/heads/trunk\n');
-    const rendered = parse(renderWorkflow(await readFile(template, 'utf8'), inspectProject(dir))) as {
-      on: { push: { branches: string[] }; pull_request: unknown };
-    };
-    expect(rendered.on.push.branches).toEqual(['trunk']);
-    expect(rendered.on).toHaveProperty('pull_request');
-    await mkdir(resolve(dir, '.git/refs/remotes/origin'), { recursive: true });
-    await writeFile(resolve(dir, '.git/refs/remotes/origin/HEAD'), 'ref: refs/remotes/origin/develop\n');
-    expect(inspectProject(dir).defaultBranch).toBe('develop');
+    const repo = resolve(dir, 'repo');
+    const tree = resolve(dir, 'tree');
+    expect((await runCommand('git', ['init', '--quiet', '--initial-branch=trunk', repo])).exitCode).toBe(0);
+    const git = (...args: string[]) =>
+      runCommand('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
+    await git('commit', '--quiet', '--allow-empty', '-m', 'first');
+    await git('branch', 'master');
+    await git('worktree', 'add', '--quiet', '-b', 'feature/x', tree);
+    expect(inspectProject(tree).defaultBranch).toEqual({ name: 'master', source: 'branch' });
   });
 });

@@ -48,6 +48,7 @@ const EXPECTED = [
   '.gitignore',
   '.nvmrc',
   '.github/workflows/ci.yml',
+  '.github/workflows/test-report.yml',
   'Makefile',
   'incluster.config.yaml',
   'specs/001-example/spec.md',

@@ -149,7 +149,9 @@ describe('incluster init in a Python repository', { tags: ['001-FR-110'] }, () =
     expect(makefile).toContain('\tnpx incluster run -- tests/integration\n');
     expect(makefile).not.toContain('vitest');
     const workflow = await read('.github/workflows/ci.yml');
-    expect(workflow).toContain('uv run --frozen pytest tests --ignore=tests/integration');
+    expect(workflow).toContain(
+      'uv run --frozen --with ./node_modules/incluster/python/pytest-incluster pytest tests --ignore=tests/integration',
+    );
     expect(workflow).not.toContain('npx vitest');
     // no Vitest files for a project without Vitest tests
     await expect(read('vitest.config.ts')).rejects.toThrow();
@@ -198,7 +200,9 @@ describe('incluster init in a Python repository', { tags: ['001-FR-110'] }, () =
     const workflow = await read('.github/workflows/ci.yml');
     expect(workflow).toContain('npx vitest run');
     expect(workflow).toContain('Unit tests (pytest)');
-    expect(workflow).toContain('run: npx incluster run --config incluster.pytest.config.yaml');
+    expect(workflow).toContain(
+      'run: npx incluster run --provider kind --config incluster.pytest.config.yaml -- tests/integration',
+    );
   });
 
   test('doctor’s check: a pytest Dockerfile copying a lock the project lacks is named', async () => {

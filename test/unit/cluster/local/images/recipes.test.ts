@@ -29,7 +29,7 @@ import {
   pauseCompileArgs,
   PAUSE_C_SOURCE,
 } from '../../../../../src/cluster/providers/local/images/pause-image.ts';
-import { WORKFLOW_UV_VERSION } from '../../../../../src/init/render.ts';
+import { WORKFLOW_UV_VERSION } from '../../../../../src/init/workflow.ts';
 import { UV_VERSION as UV_TEST_VERSION } from '../../../../support/uv.ts';
 import { isStaticElf, passwdFiles } from '../../../../../src/cluster/providers/local/images/static-rootfs.ts';
 
