@@ -70,9 +70,11 @@ export function renderRunSummary({ report, cases, locate }: RunSummaryInput): st
   return `${out.join('\n')}\n`;
 }
 
+/** The counts, when the message does not already say them all passed. */
 function countsText(report: RunReport): string {
   const t = report.tests;
-  return t ? ` (${t.tests} tests: ${t.failures} failed, ${t.errors} errors, ${t.skipped} skipped)` : '';
+  if (!t || report.outcome === 'passed') return '';
+  return ` (${t.tests} tests: ${t.failures} failed, ${t.errors} errors, ${t.skipped} skipped)`;
 }
 
 function shardEnd(shard: RunReport['shards'][number]): string {

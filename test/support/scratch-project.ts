@@ -1,6 +1,8 @@
 // What the tests that try incluster as a user would need: a user's shell environment, commands that
 // never throw (so the assertion shows their output), and incluster packed as npm would publish it.
+import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { runCommand, type RunResult } from '../../src/process/exec.ts';
@@ -85,4 +87,35 @@ export async function packIncluster(workDir: string): Promise<string> {
   expectSuccess(packed);
   const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
   return join(workDir, filename);
+}
+
+/**
+ * Serves `file` over HTTP on 127.0.0.1, as a registry serves a tarball, so a scratch project installs
+ * incluster by URL on the host and inside the runner image's install (built with --network=host) alike.
+ * Resolves with its URL and a function that stops the server.
+ */
+export async function serveTarball(file: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const data = await readFile(file);
+  const path = `/incluster-${createHash('sha256').update(data).digest('hex').slice(0, 16)}.tgz`;
+  const server = createServer((request, response) => {
+    if (request.url !== path) return void response.writeHead(404).end();
+    response.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': data.length,
+      'cache-control': 'no-store',
+    });
+    response.end(data);
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolvePort((server.address() as { port: number }).port));
+  });
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
 }

@@ -3,7 +3,7 @@
 // being built). The full report stays `incluster trace --format md` (render/markdown.ts).
 import { tableCell } from '../../ci/github.ts';
 import type { TraceReport } from '../report-schema.ts';
-import { displayStatus, gateHeadline } from '../report.ts';
+import { displayStatus } from '../report.ts';
 
 /** Rows after which the requirement table is folded into a <details> block. */
 const FOLD_AFTER = 25;
@@ -16,12 +16,13 @@ export interface StepSummaryOptions {
 }
 
 export function renderStepSummary(report: TraceReport, options: StepSummaryOptions): string {
-  const [verdict, ...why] = gateHeadline(report).split(': ');
+  const s = report.summary;
   const out = [
-    `### Requirement traceability: ${verdict!.replace(/^Gate /, 'gate ')}`,
+    `### Requirement traceability: gate ${report.gate.passed ? 'passed' : 'failed'}`,
     '',
-    tableCell(why.join(': ')),
+    `${s.covered} of ${s.requirements} requirements covered (${s.percentage}%, threshold ${report.settings.threshold}%), ${s.tests} tests in ${s.testFiles} files.`,
   ];
+  if (report.gate.failures.length) out.push('');
   for (const failure of report.gate.failures) out.push(`- ${tableCell(failure.message)}`);
   const evidence = report.summary.evidence;
   if (evidence)
