@@ -105,7 +105,13 @@ export async function bringUp(
               provider.provideServiceImages(meanwhile, wanted),
             );
         }
-        applied = await deployServices(client, meanwhile, options.servicesTimeoutMs, services, access);
+        // With services per run, every `incluster run` deploys its own: up only puts their images
+        // on the nodes, so a run starts them in seconds.
+        if (config.services.isolation === 'run')
+          status.info(
+            'services.isolation: run: each `incluster run` deploys its own services into its namespace; none shared',
+          );
+        else applied = await deployServices(client, meanwhile, options.servicesTimeoutMs, services, access);
       }
     } catch (error) {
       await dns; // when DNS failed, that is the cause worth reporting
@@ -129,6 +135,15 @@ export async function bringUp(
   }
 }
 
+/** How deployServices treats the namespace. */
+export interface DeployServicesOptions {
+  /**
+   * The namespace exists and is someone else's to label (a run's own, restricted one): neither
+   * applied nor created, since applying our labels again would drop the ones its owner applied.
+   */
+  namespaceExists?: boolean;
+}
+
 /**
  * Applies the configured service manifests (and the enabled built-in services) into the configured
  * namespace and waits until ready (FR-002, FR-005), then installs the configured Helm charts and
@@ -140,6 +155,7 @@ export async function deployServices(
   timeoutMs: number,
   manifests?: ManifestObject[],
   access?: ClusterAccess,
+  options: DeployServicesOptions = {},
 ): Promise<string[]> {
   const { status, signal, config } = ctx;
   let objects = [...(manifests ?? (await loadServiceManifests(ctx))), ...builtInServiceObjects(config)];
@@ -150,7 +166,8 @@ export async function deployServices(
   if (objects.length > 0)
     applied.push(
       ...(await status.phase(`Deploying ${objects.length} service objects into ${namespace}`, async () => {
-        await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
+        if (!options.namespaceExists)
+          await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
         // The PostgreSQL manifests take their credentials from a Secret that is never committed:
         // create it with a random password the first time, keep it afterwards.
         const secret = config.postgres.secret;
@@ -186,7 +203,7 @@ export async function deployServices(
     );
   if (charts.length > 0) {
     if (!access) throw new Error('deployServices: Helm charts need the cluster access');
-    applied.push(...(await installCharts(client, ctx, timeoutMs, access)));
+    applied.push(...(await installCharts(client, ctx, timeoutMs, access, options)));
   }
   return applied;
 }
@@ -197,6 +214,7 @@ async function installCharts(
   ctx: Pick<ProviderContext, 'status' | 'signal' | 'config'> & Partial<Pick<ProviderContext, 'env'>>,
   timeoutMs: number,
   access: ClusterAccess,
+  options: DeployServicesOptions,
 ): Promise<string[]> {
   const { status, signal, config } = ctx;
   const env = ctx.env ?? process.env;
@@ -210,7 +228,8 @@ async function installCharts(
         chart.chart,
       );
       for (const warning of findPullRisks(rendered)) status.info(`warning: ${describePullWarning(warning)}`);
-      await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
+      if (!options.namespaceExists)
+        await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
       await installChart(helm, chart, namespace, access, { timeoutMs, signal, env });
       status.update('waiting for every workload to be ready');
       await waitFor(namespaceWorkloadsReady(client, namespace), { timeout: timeoutMs, signal });

@@ -150,6 +150,12 @@ export const configSchema = z
           .array(declaredService)
           .default([])
           .describe('Services deployed by the manifests whose connection variables the runner pod gets.'),
+        isolation: z
+          .enum(['cluster', 'run'])
+          .default('cluster')
+          .describe(
+            'cluster: `up` deploys one set of services into `namespace`, shared by every run; run: each `incluster run` deploys its own (built-in services, manifests, charts, fresh credentials) into its own namespace, gone with it.',
+          ),
       })
       .prefault({}),
     images: z

@@ -39,7 +39,7 @@ export interface RunnerSpec {
   runId: string;
   /** The run's own namespace (created per run, labelled restricted). */
   namespace: string;
-  /** Namespace of the services the tests talk to (config.namespace). */
+  /** Namespace of the services the tests talk to (config.namespace, or the run's own with isolation: run). */
   servicesNamespace: string;
   clusterName: string;
   image: string;

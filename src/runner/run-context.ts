@@ -4,8 +4,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterAccess, ClusterProvider, ProviderContext } from '../cluster/provider.ts';
+import type { Config } from '../config/schema.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { newRunId } from '../ownership.ts';
+import { runServicesConfig } from '../services/isolation.ts';
 import { Ledger } from './ledger.ts';
 
 /** How `incluster run` was asked to run: the CLI's provider context plus the run's own choices. */
@@ -42,11 +44,19 @@ export interface RunContext {
   readonly ledger: Ledger;
   /** The provider's context for this run: the CLI's, with logs exported into the run's directory. */
   readonly providerContext: ProviderContext;
+  /** services.isolation is `run`: the run deploys its own services into its namespace. */
+  readonly ownServices: boolean;
+  /** The config as the run's services see it: `namespace` is where they are (the run's own, with ownServices). */
+  readonly servicesConfig: Config;
 }
 
 /** Derives the run's names, creates its results directory and its client. */
 export async function createRunContext(options: RunSuiteOptions): Promise<RunContext> {
   const runId = options.runId ?? newRunId();
+  const namespace = `incluster-run-${runId}`;
+  const ownServices = options.config.services.isolation === 'run';
+  // A config the run's own services cannot honour is the user's to fix, before anything is created.
+  const servicesConfig = ownServices ? runServicesConfig(options.config, namespace) : options.config;
   const dir = join(options.config.artifacts.dir, runId);
   await mkdir(dir, { recursive: true });
   const client = createKubeClient({
@@ -57,12 +67,14 @@ export async function createRunContext(options: RunSuiteOptions): Promise<RunCon
   return {
     options,
     runId,
-    namespace: `incluster-run-${runId}`,
+    namespace,
     dir,
     shards: options.shards ?? options.config.runner.shards,
     startedAt: new Date(),
     client,
     ledger: new Ledger(client),
     providerContext: { ...options, artifactsDir: dir },
+    ownServices,
+    servicesConfig,
   };
 }

@@ -1,8 +1,8 @@
 // `incluster run` as a pipeline of named phases over one run context: inspect the cluster → plan
-// the image → the run's namespace → RBAC → the database Secret → the Job → follow the shards (logs
-// live, artifacts copied out as each ends) → merge results. Each phase is a function of its own
-// that takes the context and returns data; the driver keeps what they returned in one record and
-// builds the report from it once. Whatever the run created is in the ledger, released by one step
+// the image → the run's namespace → its own services (isolation: run) → RBAC → the services'
+// Secrets → the Job → follow the shards (logs live, artifacts copied out as each ends) → merge
+// results. Each phase is a function of its own that takes the context and returns data; the
+// driver keeps what they returned in one record and builds the report from it once. Whatever the run created is in the ledger, released by one step
 // on success, on failure and on an interrupt (FR-017), newest first.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { createNamespace, grantRbac, shareSecret } from './phases/grant-access.t
 import { inspectCluster, type ClusterFacts } from './phases/inspect-cluster.ts';
 import { launchJob, runnerSpec } from './phases/launch-job.ts';
 import { mergeResults, type MergedResults } from './phases/merge-results.ts';
+import { startOwnServices } from './phases/own-services.ts';
 import type { RunReport } from './report.ts';
 import { createRunContext, type RunContext, type RunSuiteOptions } from './run-context.ts';
 
@@ -98,6 +99,7 @@ async function runPhases(ctx: RunContext, record: RunRecord): Promise<void> {
   const cluster = (record.cluster = await step(() => inspectCluster(ctx)));
   const image = (record.image = await step(() => planImage(ctx, cluster)));
   await step(() => createNamespace(ctx));
+  await step(() => startOwnServices(ctx));
   await step(() => grantRbac(ctx, cluster));
   const secret = await step(() => shareSecret(ctx, cluster));
   await step(() => launchJob(ctx, runnerSpec(ctx, image, secret)));

@@ -5,7 +5,8 @@
 //
 // Why a copy: the Secret lives in the services' namespace (config.namespace), the Job in a namespace
 // of its own (so the restricted standard is enforced without touching the services' namespace, and
-// deleting one namespace removes the run). A secretKeyRef reads only its own namespace.
+// deleting one namespace removes the run). A secretKeyRef reads only its own namespace. A run with
+// its own services (isolation: run) finds theirs in its namespace already.
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { UsageError } from '../../errors.ts';
 import { isNotFound } from '../../kube/api-error.ts';
@@ -47,7 +48,9 @@ export async function createNamespace(ctx: RunContext): Promise<void> {
 export async function grantRbac(ctx: RunContext, cluster: ClusterFacts): Promise<void> {
   const spec = specOf(ctx);
   const objects = [serviceAccount(spec), ...rbacObjects(spec, ctx.namespace)];
-  if (cluster.servicesNamespaceExists) objects.push(...rbacObjects(spec, ctx.options.config.namespace));
+  // The shared services' namespace, when the tests talk to services there (not their own).
+  if (cluster.servicesNamespaceExists && !ctx.ownServices)
+    objects.push(...rbacObjects(spec, ctx.options.config.namespace));
   await ctx.options.status.phase('Granting the runner its RBAC rules', () =>
     ctx.ledger.apply(objects, ctx.options.signal),
   );
@@ -80,17 +83,29 @@ export async function shareSecret(ctx: RunContext, cluster: ClusterFacts): Promi
     const copies: KubeObject[] = [];
     const shared = { secrets: new Set<string>(), configMaps: new Set<string>() };
     for (const ref of unique.values()) {
-      const source = cluster.servicesNamespaceExists ? await readSource(ctx, ref) : undefined;
+      // The run's own services made theirs in the run's namespace: nothing to copy. What they did
+      // not make (a token the team keeps in the shared namespace) is copied from there as usual.
+      if (ctx.ownServices && (await readSource(ctx, ctx.namespace, ref))) {
+        (ref.kind === 'Secret' ? shared.secrets : shared.configMaps).add(ref.name);
+        continue;
+      }
+      const source =
+        cluster.servicesNamespaceExists && (!ctx.ownServices || ref.variable)
+          ? await readSource(ctx, config.namespace, ref)
+          : undefined;
       if (!source) {
         if (ref.optional) {
           if (!ref.variable)
             status.info(
-              `  no ${ref.kind} ${config.namespace}/${ref.name}: the tests get no credentials from it`,
+              `  no ${ref.kind} ${ctx.servicesConfig.namespace}/${ref.name}: the tests get no credentials from it`,
             );
           continue;
         }
+        const elsewhere = ctx.ownServices
+          ? ` (nor did the run's own services make it in ${ctx.namespace})`
+          : '';
         throw new UsageError(
-          `${ref.variable} reads ${ref.kind} ${config.namespace}/${ref.name}, which does not exist`,
+          `${ref.variable} reads ${ref.kind} ${config.namespace}/${ref.name}, which does not exist${elsewhere}`,
           { hint: 'create it in the services namespace (or mark the reference `optional: true`)' },
         );
       }
@@ -109,12 +124,12 @@ export async function shareSecret(ctx: RunContext, cluster: ClusterFacts): Promi
   });
 }
 
-/** The Secret or ConfigMap in the services' namespace, or undefined when there is none. */
+/** The Secret or ConfigMap in `namespace`, or undefined when there is none. */
 async function readSource(
   ctx: RunContext,
+  namespace: string,
   ref: ObjectReference,
 ): Promise<V1Secret | V1ConfigMap | undefined> {
-  const namespace = ctx.options.config.namespace;
   try {
     return ref.kind === 'Secret'
       ? await ctx.client.core.readNamespacedSecret({ namespace, name: ref.name })

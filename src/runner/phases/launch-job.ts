@@ -16,11 +16,11 @@ import type { SharedObjects } from './grant-access.ts';
  */
 export function runnerSpec(ctx: RunContext, image: ImagePlan, shared: SharedObjects): RunnerSpec {
   const { config } = ctx.options;
-  const services = serviceContracts(config, shared);
+  const services = serviceContracts(ctx.servicesConfig, shared);
   const spec: RunnerSpec = {
     runId: ctx.runId,
     namespace: ctx.namespace,
-    servicesNamespace: config.namespace,
+    servicesNamespace: ctx.servicesConfig.namespace,
     clusterName: config.cluster.name,
     image: image.pods.reference,
     imagePullPolicy: image.pods.pullPolicy,

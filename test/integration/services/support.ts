@@ -40,11 +40,14 @@ export async function servicesProject(edit?: (config: Record<string, unknown>) =
   return dir;
 }
 
+/** What became of a run's namespace by the time runSuite returned: the run deletes its own. */
+export type NamespaceAfterRun = 'gone' | 'terminating' | 'present';
+
 /** Runs the project's fixtures whose file names contain `filter`, with its log lines. */
 export async function runFixture(
   dir: string,
   filter: string,
-): Promise<RunSuiteResult & { lines: string[]; output: string }> {
+): Promise<RunSuiteResult & { lines: string[]; output: string; namespaceAfterRun: NamespaceAfterRun }> {
   const { config, root } = await loadConfig({ cwd: dir });
   const access: ClusterAccess = { provider: 'local', clusterName: 'floe-test', kubeconfigPath: kubeconfig };
   const lines: string[] = [];
@@ -62,8 +65,13 @@ export async function runFixture(
     env: process.env,
     signal: new AbortController().signal,
   });
-  await kube.core.deleteNamespace({ name: result.report.namespace }).catch(() => undefined);
-  return { ...result, lines, output: printed.join('') };
+  const name = result.report.namespace;
+  const namespaceAfterRun = await kube.core.readNamespace({ name }).then(
+    (ns): NamespaceAfterRun => (ns.metadata?.deletionTimestamp ? 'terminating' : 'present'),
+    (): NamespaceAfterRun => 'gone',
+  );
+  await kube.core.deleteNamespace({ name }).catch(() => undefined);
+  return { ...result, lines, output: printed.join(''), namespaceAfterRun };
 }
 
 /** Removes a project made by servicesProject. */

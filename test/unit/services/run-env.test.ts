@@ -11,6 +11,7 @@ function specFor(env: Record<string, unknown>) {
   const config = configSchema.parse({ runner: { env } });
   const ctx = {
     options: { config },
+    servicesConfig: config,
     runId: 'r1',
     namespace: 'incluster-run-r1',
     shards: 1,
