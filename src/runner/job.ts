@@ -60,7 +60,16 @@ export interface RunnerSpec {
   syncSources?: boolean;
   /** Every service's contract; their variables reference only Secrets copied into the run namespace. */
   services: readonly ServiceContract[];
+  /**
+   * Shards balanced by time: each shard's test files (relative to the working directory), given to
+   * the runner as arguments instead of `--shard=K/N`. Read from the ConfigMap shardFilesConfigMap makes.
+   */
+  shardFiles?: readonly (readonly string[])[];
 }
+
+/** The ConfigMap of the shards' file lists, and where the test container finds its own. */
+export const SHARD_FILES_NAME = 'incluster-shard-files';
+const SHARD_FILES_DIR = '/etc/incluster/shards';
 
 /** The labels stamped on every object of a run. */
 function runLabels(runId: string): Record<string, string> {
@@ -155,6 +164,19 @@ export function copiedConfigMap(
   };
 }
 
+/** The shards' file lists, one key per shard (`shard-<i>`, a file per line), for the test containers. */
+export function shardFilesConfigMap(
+  spec: Pick<RunnerSpec, 'namespace' | 'runId'>,
+  lists: readonly (readonly string[])[],
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: SHARD_FILES_NAME, namespace: spec.namespace, labels: runLabels(spec.runId) },
+    data: Object.fromEntries(lists.map((files, index) => [`shard-${index}`, `${files.join('\n')}\n`])),
+  };
+}
+
 /** The securityContext every container gets: what the restricted Pod Security Standard requires. */
 function restrictedContainerSecurity(): Record<string, unknown> {
   return {
@@ -201,11 +223,23 @@ export function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
 
 /**
  * The test container's command. Sharded, a tiny `sh` wrapper appends `--shard=<i+1>/<n>` (Vitest
- * counts shards from 1, completion indexes from 0); the command and arguments stay positional
- * parameters, so nothing a user wrote is ever parsed by the shell.
+ * counts shards from 1, completion indexes from 0), or, balanced by time, the shard's files, one
+ * argument per line of its list, made absolute (Vitest matches an absolute filter exactly, a
+ * relative one as a substring); the command and arguments stay positional parameters, so nothing a
+ * user wrote, nor any file name, is ever parsed by the shell.
  */
-export function testCommand(spec: Pick<RunnerSpec, 'command' | 'runnerArgs' | 'shards'>): string[] {
+export function testCommand(
+  spec: Pick<RunnerSpec, 'command' | 'runnerArgs' | 'shards' | 'shardFiles'>,
+): string[] {
   const command = [...spec.command, ...spec.runnerArgs];
+  if (spec.shardFiles)
+    return [
+      'sh',
+      '-c',
+      `while IFS= read -r file || [ -n "$file" ]; do set -- "$@" "$PWD/$file"; done < "${SHARD_FILES_DIR}/shard-$INCLUSTER_SHARD_INDEX"; exec "$@"`,
+      'incluster-shard',
+      ...command,
+    ];
   if (spec.shards <= 1) return command;
   return [
     'sh',
@@ -231,13 +265,19 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
   const labels = runLabels(spec.runId);
   const security = restrictedContainerSecurity();
   const mounts = [{ name: 'artifacts', mountPath: ARTIFACTS_DIR }];
-  // ConfigMaps the services' clients read (a TLS CA), mounted read-only in the test container only.
-  const serviceFiles = spec.services
+  // ConfigMaps mounted read-only in the test container only: what the services' clients read (a TLS
+  // CA), and the shards' file lists.
+  const mountedFiles = spec.services
     .flatMap((service) => service.mounts ?? [])
     .map((mount, index) => ({
       volume: { name: `service-files-${index}`, configMap: { name: mount.configMap } },
       mount: { name: `service-files-${index}`, mountPath: mount.path, readOnly: true },
     }));
+  if (spec.shardFiles)
+    mountedFiles.push({
+      volume: { name: 'shard-files', configMap: { name: SHARD_FILES_NAME } },
+      mount: { name: 'shard-files', mountPath: SHARD_FILES_DIR, readOnly: true },
+    });
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -294,7 +334,7 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
               volumeMounts: [
                 ...mounts,
                 ...(spec.syncSources ? [{ name: 'control', mountPath: '/run/incluster' }] : []),
-                ...serviceFiles.map((files) => files.mount),
+                ...mountedFiles.map((files) => files.mount),
               ],
             },
             {
@@ -314,7 +354,7 @@ export function runnerJob(spec: RunnerSpec): KubeObject {
             { name: 'artifacts', emptyDir: { sizeLimit: spec.artifactsSizeLimit } },
             // Holds the collected-file, and the synced sources when there are any.
             { name: 'control', emptyDir: { sizeLimit: spec.syncSources ? '256Mi' : '1Mi' } },
-            ...serviceFiles.map((files) => files.volume),
+            ...mountedFiles.map((files) => files.volume),
           ],
         },
       },

@@ -20,10 +20,22 @@ export interface JUnitInput {
   xml: string;
 }
 
+/** One test case as the merged document holds it: where it came from and how long it took. */
+export interface JUnitCase {
+  /** Its <testsuite>'s name (Vitest: the test file). */
+  suite: string;
+  classname?: string;
+  /** The `file` attribute, when the runner wrote one. */
+  file?: string;
+  name: string;
+  seconds: number;
+}
+
 /** The merged document and what it holds. */
 export interface MergedJUnit {
   xml: string;
   counts: TestCounts;
+  cases: JUnitCase[];
   /** `suite › case: first line of the message` for each failed or errored case. */
   failed: string[];
   /** Inputs that were not JUnit, with why. */
@@ -69,10 +81,19 @@ export function mergeJUnit(inputs: readonly JUnitInput[], name: string): MergedJ
   }
   const counts: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 };
   const failed: string[] = [];
+  const cases: JUnitCase[] = [];
   for (const suite of suites) {
     counts.time += Number(suite[':@']?.time ?? 0) || 0;
     for (const testcase of childrenOf(suite).filter((node) => tagOf(node) === 'testcase')) {
       counts.tests += 1;
+      const attributes = testcase[':@'] ?? {};
+      cases.push({
+        suite: suite[':@']?.name ?? '',
+        classname: attributes.classname,
+        file: attributes.file,
+        name: attributes.name ?? '',
+        seconds: Number(attributes.time ?? 0) || 0,
+      });
       const children = childrenOf(testcase).map(tagOf);
       const failure = childrenOf(testcase).find((n) => tagOf(n) === 'failure' || tagOf(n) === 'error');
       if (children.includes('failure')) counts.failures += 1;
@@ -98,7 +119,7 @@ export function mergeJUnit(inputs: readonly JUnitInput[], name: string): MergedJ
     },
   };
   const body = new XMLBuilder({ ...OPTIONS, format: false, suppressEmptyNode: true }).build([root]);
-  return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n${body}\n`, counts, failed, unreadable };
+  return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n${body}\n`, counts, cases, failed, unreadable };
 }
 
 function tagOf(node: OrderedNode): string {

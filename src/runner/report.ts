@@ -19,6 +19,9 @@ export interface ShardReport {
   message?: string;
   /** From the test container's start to its end. */
   testDurationMs?: number;
+  /** Balanced by time: the test files the shard was given and the time predicted for them. */
+  files?: string[];
+  predictedMs?: number;
   /**
    * When the kubelet says the test container ended (its `finishedAt`, whole seconds): the moment an
    * OOM kill or a crash happened, against which the run's own end can be judged.
@@ -72,6 +75,8 @@ export interface RunReport {
   job: string;
   command: string[];
   runnerArgs: string[];
+  /** How the files were split: by time (from `timings`) or by count, the runner's --shard (with why). */
+  sharding?: { by: 'time' | 'count'; reason?: string; timings?: string; unknownFiles?: number };
   shards: ShardReport[];
   tests?: TestCounts;
   failedTests?: string[];

@@ -28,6 +28,8 @@ export interface RunSuiteOptions extends Omit<ProviderContext, 'artifactsDir'> {
   runId?: string;
   /** Sync changed sources into the last image with the same dependencies (default true; kind, local). */
   syncSources?: boolean;
+  /** Where sharded runs read and write the test files' durations (default <artifacts.dir>/timings.json). */
+  timingsFile?: string;
 }
 
 /** One run's fixed facts and shared handles. */

@@ -18,7 +18,8 @@ import { inspectCluster, type ClusterFacts } from './phases/inspect-cluster.ts';
 import { launchJob, runnerSpec } from './phases/launch-job.ts';
 import { mergeResults, type MergedResults } from './phases/merge-results.ts';
 import { startOwnServices } from './phases/own-services.ts';
-import type { RunReport } from './report.ts';
+import { planSharding, recordTimings, type Sharding } from './phases/plan-shards.ts';
+import type { RunReport, ShardReport } from './report.ts';
 import { createRunContext, type RunContext, type RunSuiteOptions } from './run-context.ts';
 
 export type { RunSuiteOptions } from './run-context.ts';
@@ -36,6 +37,7 @@ export interface RunSuiteResult {
 interface RunRecord {
   cluster?: ClusterFacts;
   image?: ImagePlan;
+  sharding?: Sharding;
   followed?: FollowedShards;
   results?: MergedResults;
 }
@@ -98,13 +100,15 @@ async function runPhases(ctx: RunContext, record: RunRecord): Promise<void> {
   };
   const cluster = (record.cluster = await step(() => inspectCluster(ctx)));
   const image = (record.image = await step(() => planImage(ctx, cluster)));
+  const sharding = (record.sharding = await step(() => planSharding(ctx)));
   await step(() => createNamespace(ctx));
   await step(() => startOwnServices(ctx));
   await step(() => grantRbac(ctx, cluster));
   const secret = await step(() => shareSecret(ctx, cluster));
-  await step(() => launchJob(ctx, runnerSpec(ctx, image, secret)));
-  const followed = (record.followed = await step(() => followShards(ctx, image.sources)));
-  record.results = await step(() => mergeResults(ctx, followed));
+  await step(() => launchJob(ctx, runnerSpec(ctx, image, secret, sharding)));
+  const followed = (record.followed = await step(() => followShards(ctx, image.sources, sharding.shards)));
+  const results = (record.results = await step(() => mergeResults(ctx, followed)));
+  await recordTimings(ctx, sharding, results.junit);
 }
 
 /** Releases what the ledger holds: forced on an interrupt; with --keep, only what an interrupt must stop. */
@@ -167,7 +171,8 @@ async function writeReport(ctx: RunContext, record: RunRecord, ending: Ending): 
     job: RUNNER_NAME,
     command: [...options.config.runner.command],
     runnerArgs: [...(options.runnerArgs ?? [])],
-    shards: results?.shards ?? [],
+    sharding: shardingReport(record.sharding),
+    shards: (results?.shards ?? []).map((shard) => withPrediction(shard, record.sharding)),
     tests: results?.junit?.counts,
     // Printed by the CLI and --json as they are: failure messages may quote a secret the tests saw.
     failedTests: results?.junit?.failed.map((line) => client.redactor.redact(line)),
@@ -199,4 +204,16 @@ function endingFields(ending: Ending): Pick<RunReport, 'outcome' | 'exitStatus' 
     reason: error instanceof InfrastructureError ? error.reason : error.code,
     message: error.message,
   };
+}
+
+function shardingReport(sharding: Sharding | undefined): RunReport['sharding'] {
+  if (!sharding || sharding.shards <= 1) return undefined;
+  if (sharding.by === 'count') return { by: 'count', reason: sharding.reason };
+  return { by: 'time', timings: sharding.timings, unknownFiles: sharding.unknownFiles };
+}
+
+/** A shard's report with the files it was given and the time predicted for them. */
+function withPrediction(shard: ShardReport, sharding: Sharding | undefined): ShardReport {
+  const planned = sharding?.by === 'time' ? sharding.planned[shard.index] : undefined;
+  return planned ? { ...shard, files: planned.files, predictedMs: planned.predictedMs } : shard;
 }

@@ -27,15 +27,19 @@ export interface FollowedShards {
 }
 
 /** Supervises the Job to its end; resolves with each shard's end and artifacts. */
-export async function followShards(ctx: RunContext, sources: Buffer | undefined): Promise<FollowedShards> {
+export async function followShards(
+  ctx: RunContext,
+  sources: Buffer | undefined,
+  shards: number,
+): Promise<FollowedShards> {
   const { status, signal } = ctx.options;
   const logs = new Map<number, Promise<void>>();
   const artifacts = new Map<number, ShardReport['artifacts']>();
-  status.start(`Running the suite in ${ctx.shards} pod${ctx.shards === 1 ? '' : 's'}`);
+  status.start(`Running the suite in ${shards} pod${shards === 1 ? '' : 's'}`);
   let ends: ShardEnd[];
   try {
     ends = await superviseJob(ctx.client, ctx.namespace, RUNNER_NAME, {
-      shards: ctx.shards,
+      shards,
       signal,
       onPod: (pod, index) => logs.set(index, followLogs(ctx, pod, index)),
       onHolderRunning: (pod, index) => {

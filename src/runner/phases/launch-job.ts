@@ -4,17 +4,23 @@ import { UsageError } from '../../errors.ts';
 import { unexpandedReferences } from '../../services/contract.ts';
 import { envFromConfig } from '../../services/declared.ts';
 import { serviceContracts } from '../../services/registry.ts';
-import { RUNNER_NAME, runnerEnv, runnerJob, type RunnerSpec } from '../job.ts';
+import { RUNNER_NAME, runnerEnv, runnerJob, shardFilesConfigMap, type RunnerSpec } from '../job.ts';
 import type { ImagePlan } from '../image-plan.ts';
 import type { RunContext } from '../run-context.ts';
 import type { SharedObjects } from './grant-access.ts';
+import type { Sharding } from './plan-shards.ts';
 
 /**
  * The Job's inputs: the run's names, the config's runner section, the image plan, and the services'
  * contracts (given the Secrets shared into the run namespace). A `$(NAME)` that Kubernetes would
  * leave as literal text (a later or unknown variable) is a config error, found here.
  */
-export function runnerSpec(ctx: RunContext, image: ImagePlan, shared: SharedObjects): RunnerSpec {
+export function runnerSpec(
+  ctx: RunContext,
+  image: ImagePlan,
+  shared: SharedObjects,
+  sharding: Sharding = { by: 'count', shards: ctx.shards },
+): RunnerSpec {
   const { config } = ctx.options;
   const services = serviceContracts(ctx.servicesConfig, shared);
   const spec: RunnerSpec = {
@@ -26,7 +32,8 @@ export function runnerSpec(ctx: RunContext, image: ImagePlan, shared: SharedObje
     imagePullPolicy: image.pods.pullPolicy,
     command: config.runner.command,
     runnerArgs: ctx.options.runnerArgs ?? [],
-    shards: ctx.shards,
+    shards: sharding.shards,
+    shardFiles: sharding.by === 'time' ? sharding.planned.map((shard) => shard.files) : undefined,
     timeoutSeconds: ctx.options.timeoutSeconds ?? wholeSeconds(config.runner.timeout),
     ttlSeconds: wholeSeconds(config.runner.ttlAfterFinished),
     resources: config.runner.resources,
@@ -44,10 +51,11 @@ export function runnerSpec(ctx: RunContext, image: ImagePlan, shared: SharedObje
   return spec;
 }
 
-/** Creates the Job. */
+/** Creates the Job (and, balanced by time, the ConfigMap of its shards' file lists). */
 export async function launchJob(ctx: RunContext, spec: RunnerSpec): Promise<void> {
   const shards = `${spec.shards} shard${spec.shards === 1 ? '' : 's'}`;
+  const objects = spec.shardFiles ? [shardFilesConfigMap(spec, spec.shardFiles)] : [];
   await ctx.options.status.phase(`Creating Job ${ctx.namespace}/${RUNNER_NAME} (${shards})`, () =>
-    ctx.ledger.apply([runnerJob(spec)], ctx.options.signal),
+    ctx.ledger.apply([...objects, runnerJob(spec)], ctx.options.signal),
   );
 }

@@ -72,9 +72,11 @@ export interface VitestTestSet {
   problems: ConfigProblem[];
 }
 
-/** Finds Vitest's config in `root` and resolves the test files it selects. */
-export function resolveVitestTestSet(root: string): VitestTestSet {
-  const configFile = configIn(root);
+/** Finds Vitest's config in `root` (or takes `configFile`, as `--config`) and resolves the test files it selects. */
+export function resolveVitestTestSet(
+  root: string,
+  configFile: string | undefined = configIn(root),
+): VitestTestSet {
   const problems: ConfigProblem[] = [];
   const reader = new ConfigReader(problems);
   const config = configFile ? reader.read(configFile) : {};
