@@ -197,7 +197,11 @@ export async function deployServices(
         const result = await applyManifests(client, objects, { namespace, signal });
         for (const warning of result.warnings) status.info(`warning: ${describePullWarning(warning)}`);
         status.update('waiting for every workload to be ready');
-        await waitFor(namespaceWorkloadsReady(client, namespace), { timeout: timeoutMs, signal });
+        // A quota or Pod Security refusal of a pod ends the wait at once instead of at its timeout.
+        await waitFor(namespaceWorkloadsReady(client, namespace, { refusals: true }), {
+          timeout: timeoutMs,
+          signal,
+        });
         return result.applied.map((o) => `${o.kind}/${o.metadata.name}`);
       })),
     );
@@ -232,7 +236,11 @@ async function installCharts(
         await applyManifests(client, [namespaceObject(namespace, config.cluster.name)], { signal });
       await installChart(helm, chart, namespace, access, { timeoutMs, signal, env });
       status.update('waiting for every workload to be ready');
-      await waitFor(namespaceWorkloadsReady(client, namespace), { timeout: timeoutMs, signal });
+      // A quota or Pod Security refusal of a pod ends the wait at once instead of at its timeout.
+      await waitFor(namespaceWorkloadsReady(client, namespace, { refusals: true }), {
+        timeout: timeoutMs,
+        signal,
+      });
     });
     installed.push(`HelmRelease/${chart.release}`);
   }

@@ -192,6 +192,31 @@ export const configSchema = z
           })
           .prefault({}),
         artifactsSizeLimit: quantity.default('1Gi'),
+        quota: z
+          .union([
+            z.enum(['auto', 'none']),
+            z.partialRecord(
+              z.enum(['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'pods']),
+              quantity,
+            ),
+          ])
+          .default('auto')
+          .describe(
+            "The ResourceQuota of each run's namespace. auto: exactly what the run's own pods ask for (its shards, and its services with isolation: run), set before the Job starts; none: no quota; or the quota's hard limits (requests.cpu, requests.memory, limits.cpu, limits.memory, pods), set before anything runs.",
+          ),
+        limitRange: z
+          .strictObject({
+            defaultRequest: z
+              .strictObject({ cpu: quantity.default('100m'), memory: quantity.default('128Mi') })
+              .prefault({}),
+            default: z
+              .strictObject({ cpu: quantity.default('1'), memory: quantity.default('512Mi') })
+              .prefault({}),
+          })
+          .prefault({})
+          .describe(
+            "Requests (defaultRequest) and limits (default) of each container in a run's namespace that sets none, as a LimitRange.",
+          ),
         env: envMap
           .default({})
           .describe(

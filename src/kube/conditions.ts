@@ -10,6 +10,7 @@ import {
   stuckContainer,
   UNSCHEDULABLE_GRACE_MS,
   unschedulableSince,
+  lastingRefusal,
 } from './pod-judgement.ts';
 import type { Condition, ConditionView, Verdict } from './wait.ts';
 import type { WatchSpec } from './watch.ts';
@@ -56,6 +57,11 @@ function kindOf(ref: KindRef): { apiVersion: string; kind: string } {
 export interface PodJudgement {
   /** How long a pod may stay unschedulable before the wait aborts. */
   unschedulableGraceMs?: number;
+  /**
+   * Also watch the namespace's FailedCreate events, and abort when a controller may not create a
+   * pod (quota, Pod Security): it needs the right to watch events there.
+   */
+  refusals?: boolean;
 }
 
 /** The pod is Ready. Aborts on image pull failure, crash loop, pod failure, unschedulable, deletion. */
@@ -319,6 +325,8 @@ export function namespaceWorkloadsReady(
   ];
   const sources: Record<string, WatchSpec> = { pods: { apiVersion: 'v1', kind: 'Pod', namespace } };
   for (const [source, kind] of kinds) sources[source] = { ...kindOf(kind), namespace };
+  if (options.refusals)
+    sources.refusals = { apiVersion: 'v1', kind: 'Event', namespace, fieldSelector: 'reason=FailedCreate' };
   return {
     client,
     description: `every workload in namespace ${namespace} to be ready`,
@@ -340,6 +348,16 @@ export function namespaceWorkloadsReady(
           (pod) => Array.isArray(pod.metadata.ownerReferences) && pod.metadata.ownerReferences.length > 0,
         );
       const doomed = firstDoomedPod(owned, view, judge);
+      if (doomed?.state === 'impossible') return doomed;
+      const refusal = options.refusals
+        ? lastingRefusal(view.objects('refusals'), view.now - view.elapsedMs)
+        : undefined;
+      if (refusal)
+        return {
+          state: 'impossible',
+          reason: 'PodCreationRefused',
+          message: `${refusal.object} cannot create its pods: ${refusal.message}`,
+        };
       if (doomed) return doomed;
       return waitingFor.length
         ? { state: 'pending', detail: `waiting for ${waitingFor.join(', ')}` }

@@ -1,6 +1,7 @@
 // The one judgement of pods and Jobs that cannot get where they are going: a container whose
 // waiting reason means it will not start without someone changing something, a pod unschedulable
-// past its grace, a pod the kubelet evicted or whose deadline passed, a Job that failed. The waits
+// past its grace, a pod the kubelet evicted or whose deadline passed, a Job that failed, a pod a
+// controller may not create (the namespace's quota, its Pod Security level). The waits
 // (conditions.ts) and the runner's shard classification both ask here, so the two never disagree
 // about what "doomed" means or how long unschedulable may last.
 import type { KubeObject } from './manifests.ts';
@@ -108,4 +109,42 @@ export function jobSucceeded(job: KubeObject): boolean {
     conditionOf(job, 'Complete')?.status === 'True' ||
     conditionOf(job, 'SuccessCriteriaMet')?.status === 'True'
   );
+}
+
+/**
+ * Refusals a controller meets creating a pod that do not pass by themselves: the namespace's
+ * quota, or its Pod Security level. (A missing ServiceAccount right after a namespace is made, also
+ * a FailedCreate, passes in a moment, and is left to the caller's grace.)
+ */
+const LASTING_REFUSAL = /exceeded quota|violates PodSecurity/;
+
+/** How much older than the watch an event may look (the API server's clock against ours). */
+const EVENT_CLOCK_SKEW_MS = 5_000;
+
+/**
+ * The latest FailedCreate event among `events` that refuses a pod for good, at or after `since`
+ * (ms since epoch; older ones belong to an earlier attempt): which controller, and the message.
+ */
+export function lastingRefusal(
+  events: readonly KubeObject[],
+  since: number,
+): { object: string; message: string } | undefined {
+  for (const event of [...events].reverse()) {
+    const e = event as KubeObject & {
+      reason?: string;
+      message?: string;
+      lastTimestamp?: string;
+      eventTime?: string;
+      involvedObject?: { kind?: string; name?: string };
+    };
+    if (e.reason !== 'FailedCreate' || !LASTING_REFUSAL.test(e.message ?? '')) continue;
+    const created = e.metadata.creationTimestamp;
+    const at = Date.parse(e.lastTimestamp ?? e.eventTime ?? (typeof created === 'string' ? created : ''));
+    if (!Number.isNaN(at) && at < since - EVENT_CLOCK_SKEW_MS) continue;
+    return {
+      object: `${e.involvedObject?.kind ?? '?'}/${e.involvedObject?.name ?? '?'}`,
+      message: (e.message ?? '').trim(),
+    };
+  }
+  return undefined;
 }

@@ -1,9 +1,10 @@
 // `incluster run` as a pipeline of named phases over one run context: inspect the cluster → plan
-// the image → the run's namespace → its own services (isolation: run) → RBAC → the services'
-// Secrets → the Job → follow the shards (logs live, artifacts copied out as each ends) → merge
-// results. Each phase is a function of its own that takes the context and returns data; the
-// driver keeps what they returned in one record and builds the report from it once. Whatever the run created is in the ledger, released by one step
-// on success, on failure and on an interrupt (FR-017), newest first.
+// the image → how the shards split → the run's namespace and its limits → its own services
+// (isolation: run) → RBAC → the services' Secrets → whether the pods fit → the Job → follow the
+// shards (logs live, artifacts copied out as each ends) → merge results. Each phase is a function
+// of its own that takes the context and returns data; the driver keeps what they returned in one
+// record and builds the report from it once. Whatever the run created is in the ledger, released by
+// one step on success, on failure and on an interrupt (FR-017), newest first.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitStatus, InclusterError, InfrastructureError, describeError } from '../errors.ts';
@@ -18,6 +19,7 @@ import { inspectCluster, type ClusterFacts } from './phases/inspect-cluster.ts';
 import { launchJob, runnerSpec } from './phases/launch-job.ts';
 import { mergeResults, type MergedResults } from './phases/merge-results.ts';
 import { startOwnServices } from './phases/own-services.ts';
+import { fitRunnerPods, limitNamespace } from './phases/fair-share.ts';
 import { planSharding, recordTimings, type Sharding } from './phases/plan-shards.ts';
 import type { RunReport, ShardReport } from './report.ts';
 import { createRunContext, type RunContext, type RunSuiteOptions } from './run-context.ts';
@@ -102,10 +104,13 @@ async function runPhases(ctx: RunContext, record: RunRecord): Promise<void> {
   const image = (record.image = await step(() => planImage(ctx, cluster)));
   const sharding = (record.sharding = await step(() => planSharding(ctx)));
   await step(() => createNamespace(ctx));
+  await step(() => limitNamespace(ctx));
   await step(() => startOwnServices(ctx));
   await step(() => grantRbac(ctx, cluster));
   const secret = await step(() => shareSecret(ctx, cluster));
-  await step(() => launchJob(ctx, runnerSpec(ctx, image, secret, sharding)));
+  const spec = runnerSpec(ctx, image, secret, sharding);
+  await step(() => fitRunnerPods(ctx, cluster, spec));
+  await step(() => launchJob(ctx, spec));
   const followed = (record.followed = await step(() => followShards(ctx, image.sources, sharding.shards)));
   const results = (record.results = await step(() => mergeResults(ctx, followed)));
   await recordTimings(ctx, sharding, results.junit);

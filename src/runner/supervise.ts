@@ -9,7 +9,7 @@ import { describeKubeError } from '../kube/api-error.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/manifests.ts';
 import { observeUntil, type ObservedView, type Verdict } from '../kube/observation.ts';
-import { jobFailure } from '../kube/pod-judgement.ts';
+import { jobFailure, lastingRefusal } from '../kube/pod-judgement.ts';
 import { classifyPod, holderRunning, shardIndexOf, type ShardState } from './pod-state.ts';
 
 /** A shard that ended, and the pod it ran in (absent when no pod was ever created). */
@@ -169,10 +169,13 @@ function judgeShards(
   if (present.size < shards.count) {
     // A FailedCreate right after the Job was created can be a passing race (its ServiceAccount not
     // yet visible to admission); only one still unanswered after the grace names the failure.
+    // A quota or Pod Security refusal will not pass: it is named at once.
     const refusal = view.objects('refusals').at(-1);
+    const lasting = lastingRefusal(view.objects('refusals'), view.now - view.elapsedMs);
     const waited = view.elapsedMs;
-    if (refusal && waited >= job.grace) {
-      const message = `the Job cannot create its pods: ${String((refusal as { message?: string }).message ?? '').trim()}`;
+    if (lasting || (refusal && waited >= job.grace)) {
+      const said = lasting?.message ?? String((refusal as { message?: string }).message ?? '').trim();
+      const message = `the Job cannot create its pods: ${said}`;
       for (let index = 0; index < shards.count; index += 1)
         if (!present.has(index))
           shards.end({

@@ -101,6 +101,8 @@ export async function startFakeCluster(): Promise<FakeCluster> {
         { name: 'secrets', kind: 'Secret', namespaced: true },
         { name: 'events', kind: 'Event', namespaced: true },
         { name: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+        { name: 'limitranges', kind: 'LimitRange', namespaced: true },
+        { name: 'resourcequotas', kind: 'ResourceQuota', namespaced: true },
         { name: 'namespaces', kind: 'Namespace', namespaced: false },
         { name: 'nodes', kind: 'Node', namespaced: false },
       ],

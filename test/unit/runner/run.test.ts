@@ -69,8 +69,10 @@ async function run(options: { interruptAt?: string; keep?: boolean; shards?: num
 
 const PHASES = [
   'Creating namespace',
+  'Limiting namespace',
   'Granting the runner its RBAC rules',
   'Giving the runner the postgres-credentials Secret',
+  'Setting the quota',
   'Creating Job',
   'Running the suite',
   'Merging results',
@@ -89,6 +91,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
     const ns = result.report.namespace;
     expect(cluster.applied).toEqual([
       `/api/v1/namespaces/${ns}`,
+      `/api/v1/namespaces/${ns}/limitranges/incluster-run`,
       `/api/v1/namespaces/${ns}/serviceaccounts/incluster-runner`,
       `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/incluster-runner`,
       `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/incluster-runner`,
@@ -99,6 +102,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
         /^\/apis\/rbac.authorization.k8s.io\/v1\/namespaces\/services\/rolebindings\/incluster-runner-/,
       ),
       `/api/v1/namespaces/${ns}/secrets/postgres-credentials`,
+      `/api/v1/namespaces/${ns}/resourcequotas/incluster-run`,
       `/apis/batch/v1/namespaces/${ns}/jobs/incluster-runner`,
     ]);
     expect(cluster.deleted).toEqual([...cluster.applied].reverse());
@@ -129,13 +133,13 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
       expect(result.exitStatus).toBe(130);
       expect(result.report.outcome).toBe('interrupted');
       // Every phase before this one created what it creates; this one nothing.
-      const before = [0, 1, 6, 7, 8, 8][index] ?? 0;
+      const before = [0, 1, 2, 7, 8, 9, 10, 10][index] ?? 0;
       expect(cluster.applied).toHaveLength(before);
       expect(cluster.deleted).toEqual([...cluster.applied].reverse());
       if (before === 0) expect(result.report.message).toContain('nothing had been created');
       else expect(result.report.message).toContain(`namespace ${result.report.namespace}`);
       // The message names the Job only once there was one to delete.
-      if (before >= 8)
+      if (before >= 10)
         expect(result.report.message).toMatch(/deleted Job \S+\/incluster-runner and its 1 pod/);
       else expect(result.report.message).not.toContain('Job');
       const left = [...cluster.objects.keys()].filter((path) => path.includes(result.report.namespace));
@@ -176,7 +180,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
       runId: '20261201-000000-fail',
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
-    expect(cluster.applied).toHaveLength(7);
+    expect(cluster.applied).toHaveLength(9);
     expect(cluster.deleted).toEqual([...cluster.applied].reverse());
     const dir = join(process.env.TMPDIR ?? '/tmp', 'test-results', '20261201-000000-fail');
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as {

@@ -110,13 +110,15 @@ describe('superviseJob', { tags: ['001-FR-015'] }, () => {
     fake = await startFakeApiServer();
     serveJob();
     serve('/api/v1/namespaces/run/pods', []);
+    // A refusal that may pass (the account appears a moment after the namespace): judged after the grace.
     serve('/api/v1/namespaces/run/events', [
       {
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name: 'runner.1', namespace: 'run', resourceVersion: '1' },
         reason: 'FailedCreate',
-        message: 'pods "runner-0" is forbidden: violates PodSecurity "restricted:latest"',
+        message:
+          'pods "runner-0" is forbidden: error looking up service account run/runner: serviceaccount "runner" not found',
       },
     ]);
     const started = performance.now();
@@ -129,7 +131,7 @@ describe('superviseJob', { tags: ['001-FR-015'] }, () => {
     expect(ends).toHaveLength(2);
     for (const end of ends) {
       expect(end.state).toMatchObject({ state: 'infrastructure', reason: 'PodCreationFailed' });
-      expect(end.state.state === 'infrastructure' && end.state.message).toContain('violates PodSecurity');
+      expect(end.state.state === 'infrastructure' && end.state.message).toContain('serviceaccount "runner"');
     }
     // The FailedCreate events were watched with a field selector, not re-listed.
     const eventLists = fake.requests.filter(
@@ -138,6 +140,42 @@ describe('superviseJob', { tags: ['001-FR-015'] }, () => {
     expect(eventLists).toHaveLength(1);
     expect(eventLists[0]?.query.get('fieldSelector')).toContain('reason=FailedCreate');
   });
+
+  test(
+    'a quota or Pod Security refusal is named at once, without waiting out the grace',
+    { tags: ['001-FR-189'] },
+    async () => {
+      for (const message of [
+        'pods "runner-0" is forbidden: exceeded quota: incluster-run, requested: limits.cpu=2, used: limits.cpu=1, limited: limits.cpu=2',
+        'pods "runner-0" is forbidden: violates PodSecurity "restricted:latest": privileged',
+      ]) {
+        if (message.includes('PodSecurity')) await fake.close(); // the quota's fake; afterEach closes the last
+        fake = await startFakeApiServer();
+        serveJob();
+        serve('/api/v1/namespaces/run/pods', []);
+        serve('/api/v1/namespaces/run/events', [
+          {
+            apiVersion: 'v1',
+            kind: 'Event',
+            metadata: { name: 'runner.1', namespace: 'run', resourceVersion: '1' },
+            involvedObject: { kind: 'Job', name: 'runner' },
+            reason: 'FailedCreate',
+            lastTimestamp: new Date().toISOString(),
+            message,
+          },
+        ]);
+        const started = performance.now();
+        const ends = await superviseJob(fake.client(), 'run', 'runner', {
+          shards: 1,
+          signal: AbortSignal.timeout(10_000),
+          podCreationGraceMs: 60_000,
+        });
+        expect(performance.now() - started).toBeLessThan(5_000);
+        expect(ends[0]?.state).toMatchObject({ state: 'infrastructure', reason: 'PodCreationFailed' });
+        expect(ends[0]?.state.state === 'infrastructure' && ends[0].state.message).toContain(message);
+      }
+    },
+  );
 
   test("the Job's own failure (FailureTarget, its deadline) ends every shard", async () => {
     fake = await startFakeApiServer();
