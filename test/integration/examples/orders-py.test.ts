@@ -2,7 +2,7 @@
 // builds the pytest runner image its init-generated Dockerfile describes and runs the suite in the
 // shared local cluster against the real PostgreSQL; `incluster trace` then gates the example's own
 // spec on the evidence copied out.
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -59,9 +59,15 @@ describe('the Python example service', { tags: ['001-FR-115'] }, () => {
   );
 
   test(
-    'sharded over two pods, each runs its own part (pytest --shard) and the JUnit merges to the whole suite',
-    { tags: ['001-FR-113'], timeout: 600_000 },
+    'sharded over two pods with services of its own, each pod runs the files it was given and the JUnit merges to the whole suite',
+    { tags: ['001-FR-113', '001-FR-184', '001-FR-180', '001-FR-181'], timeout: 600_000 },
     async () => {
+      // services.isolation: run: the plugin's fixtures and psycopg.connect() must reach the run's
+      // own PostgreSQL (the shared one has other credentials), found as they find the shared one.
+      const configFile = join(work.example, 'incluster.config.yaml');
+      const config = await readFile(configFile, 'utf8');
+      expect(config).toContain('services:\n  manifests:');
+      await writeFile(configFile, config.replace('services:\n', 'services:\n  isolation: run\n'));
       const run = await sh(process.execPath, [cli, 'run', '--provider', 'local', '--json', '--shards', '2'], {
         cwd: work.example,
         timeoutMs: 540_000,
@@ -69,7 +75,14 @@ describe('the Python example service', { tags: ['001-FR-115'] }, () => {
       expectSuccess(run);
       const report = JSON.parse(run.stdout) as RunReport;
       expect(report, explain(run)).toMatchObject({ outcome: 'passed', exitStatus: 0 });
+      expect(run.stderr).toContain(`Deploying 2 service objects into ${report.namespace}`);
       expect(report.shards, explain(run)).toHaveLength(2);
+      // pytest's files, listed here by its own rules, one per shard.
+      expect(report.sharding?.by, explain(run)).toBe('time');
+      expect(report.shards.map((shard) => shard.files).sort()).toEqual([
+        ['tests/integration/test_orders.py'],
+        ['tests/unit/test_money.py'],
+      ]);
       const dir = join(work.example, 'test-results', report.runId);
       const cases = async (shard: number) =>
         [

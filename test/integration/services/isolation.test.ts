@@ -4,6 +4,7 @@
 // runs cancel each other's queries and fail; each with its own, all four pass.
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { describeError } from '../../../src/errors.ts';
 import { removeProject, runFixture, servicesProject } from './support.ts';
 
 const SERVICES = join(import.meta.dirname, '../../../testing/k8s/services');
@@ -22,9 +23,17 @@ describe('services per run', () => {
         config.services = { isolation: 'run', manifests: [SERVICES] };
       });
       projects.push(dir);
-      const results = await Promise.all(
+      // Every run ends (and removes what it made) before anything is judged.
+      const settled = await Promise.allSettled(
         Array.from({ length: RUNS }, () => runFixture(dir, 'cancel-backends')),
       );
+      const failures = settled.flatMap((outcome) =>
+        outcome.status === 'rejected'
+          ? [`${describeError(outcome.reason)}\n${(outcome.reason as { hint?: string }).hint ?? ''}`]
+          : [],
+      );
+      expect(failures).toEqual([]);
+      const results = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
       for (const result of results) {
         const { namespace } = result.report;
         expect(result.exitStatus, `${result.report.message}\n${result.lines.join('\n')}`).toBe(0);
