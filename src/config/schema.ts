@@ -232,6 +232,12 @@ export const configSchema = z
             },
           ])
           .describe('Namespaced RBAC rules granted to the runner ServiceAccount.'),
+        clusterRbac: z
+          .array(policyRule)
+          .default([])
+          .describe(
+            'Cluster-wide RBAC rules for the runner ServiceAccount, in a ClusterRole bound for the run and removed after it: what tests that make namespaces of their own (create and delete namespaces, then deploy into them) need. Empty: none.',
+          ),
       })
       .prefault({}),
     postgres: z

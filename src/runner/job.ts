@@ -56,6 +56,8 @@ export interface RunnerSpec {
   /** runner.env: added after incluster's own variables, which it cannot replace. */
   env: readonly EnvVar[];
   rbac: readonly PolicyRule[];
+  /** runner.clusterRbac: cluster-wide rules (a ClusterRole for this run), empty for none. */
+  clusterRbac?: readonly PolicyRule[];
   /** Run the sources synced in by incluster (see sources.ts) instead of the image's own. */
   syncSources?: boolean;
   /** Every service's contract; their variables reference only Secrets copied into the run namespace. */
@@ -129,6 +131,39 @@ export function rbacObjects(
       kind: 'RoleBinding',
       metadata: { name, namespace, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: RUNNER_NAME, namespace: spec.namespace }],
+    },
+  ];
+}
+
+/**
+ * A ClusterRole with runner.clusterRbac's rules and its binding to the run's ServiceAccount, named
+ * after the run (cluster-wide names are shared by every run); none without rules. Released with the
+ * rest of the run by the ledger.
+ */
+export function clusterRbacObjects(
+  spec: Pick<RunnerSpec, 'namespace' | 'runId' | 'clusterRbac'>,
+): KubeObject[] {
+  const rules = spec.clusterRbac ?? [];
+  if (rules.length === 0) return [];
+  const name = `${RUNNER_NAME}-${spec.runId}`;
+  const labels = runLabels(spec.runId);
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name, labels },
+      rules: rules.map((rule) => ({
+        apiGroups: [...rule.apiGroups],
+        resources: [...rule.resources],
+        verbs: [...rule.verbs],
+      })),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
       subjects: [{ kind: 'ServiceAccount', name: RUNNER_NAME, namespace: spec.namespace }],
     },
   ];

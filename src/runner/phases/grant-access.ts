@@ -1,5 +1,6 @@
 // Phases 3 to 5: the run's namespace (restricted Pod Security), the runner's ServiceAccount with
-// only the configured rules (in the run's namespace, and in the services' where that exists), and
+// only the configured rules (in the run's namespace, and in the services' where that exists; cluster
+// wide only what runner.clusterRbac asks for, in a ClusterRole of the run's own), and
 // copies of the services' Secrets and ConfigMaps the pods read by secretKeyRef and configMapKeyRef. Everything goes through the
 // ledger, so whatever happens next, it is released.
 //
@@ -17,7 +18,14 @@ import {
   userEnvReferences,
   type ObjectReference,
 } from '../../services/registry.ts';
-import { copiedConfigMap, copiedSecret, rbacObjects, runNamespace, serviceAccount } from '../job.ts';
+import {
+  clusterRbacObjects,
+  copiedConfigMap,
+  copiedSecret,
+  rbacObjects,
+  runNamespace,
+  serviceAccount,
+} from '../job.ts';
 import type { RunContext } from '../run-context.ts';
 import type { ClusterFacts } from './inspect-cluster.ts';
 
@@ -34,6 +42,7 @@ function specOf(ctx: RunContext) {
     namespace: ctx.namespace,
     clusterName: ctx.options.config.cluster.name,
     rbac: ctx.options.config.runner.rbac,
+    clusterRbac: ctx.options.config.runner.clusterRbac,
   };
 }
 
@@ -51,6 +60,7 @@ export async function grantRbac(ctx: RunContext, cluster: ClusterFacts): Promise
   // The shared services' namespace, when the tests talk to services there (not their own).
   if (cluster.servicesNamespaceExists && !ctx.ownServices)
     objects.push(...rbacObjects(spec, ctx.options.config.namespace));
+  objects.push(...clusterRbacObjects(spec));
   await ctx.options.status.phase('Granting the runner its RBAC rules', () =>
     ctx.ledger.apply(objects, ctx.options.signal),
   );

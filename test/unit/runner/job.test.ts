@@ -4,6 +4,7 @@ import { postgresContract } from '../../../src/services/postgres.ts';
 import {
   COMPLETION_INDEX_ANNOTATION,
   copiedSecret,
+  clusterRbacObjects,
   rbacObjects,
   runnerJob,
   runNamespace,
@@ -242,4 +243,30 @@ describe('namespace and RBAC', { tags: ['001-FR-012'] }, () => {
     });
     expect(JSON.stringify([role, binding])).not.toContain('ClusterRole');
   });
+
+  test(
+    'runner.clusterRbac is a ClusterRole of the run, bound to its ServiceAccount; none without rules',
+    { tags: ['001-FR-170'] },
+    () => {
+      expect(clusterRbacObjects(spec())).toEqual([]);
+      const clusterRbac = [{ apiGroups: [''], resources: ['namespaces'], verbs: ['create', 'delete'] }];
+      const [role, binding] = clusterRbacObjects(spec({ clusterRbac }));
+      expect(role).toMatchObject({
+        kind: 'ClusterRole',
+        metadata: {
+          name: 'incluster-runner-r20261124-a1b2',
+          labels: { 'incluster.dev/run-id': 'r20261124-a1b2' },
+        },
+        rules: clusterRbac,
+      });
+      expect(role!.metadata.namespace).toBeUndefined();
+      expect(binding).toMatchObject({
+        kind: 'ClusterRoleBinding',
+        roleRef: { kind: 'ClusterRole', name: 'incluster-runner-r20261124-a1b2' },
+        subjects: [
+          { kind: 'ServiceAccount', name: 'incluster-runner', namespace: 'incluster-run-r20261124-a1b2' },
+        ],
+      });
+    },
+  );
 });

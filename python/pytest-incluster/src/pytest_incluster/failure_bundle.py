@@ -10,11 +10,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kubernetes import client
 
-from .conditions import describe_pod
 from .kube import describe_api_error
+from .objects import container_statuses, describe_object_state, metadata, name_of
 from .redaction import redactor
 from .wait import events_of
 
@@ -52,14 +53,15 @@ def write_failure_bundle(
         except Exception as error:
             bundle.errors.append(f"{what}: {describe_api_error(error)}")
 
-    pods: list = []
+    pods: list[dict[str, Any]] = []
 
     def read_pods() -> None:
-        pods.extend(core.list_namespaced_pod(namespace).items)
+        pods.extend(api.sanitize_for_serialization(p) for p in core.list_namespaced_pod(namespace).items)
 
     collect("pods", read_pods)
     collect("events", lambda: write("events.txt", "\n".join(events_of(api, namespace)()) + "\n"))
-    collect("pod states", lambda: write("pods.txt", "\n".join(describe_pod(p) for p in pods) + "\n"))
+    states = "\n".join(line for p in pods for line in describe_object_state({"kind": "Pod", **p}))
+    collect("pod states", lambda: write("pods.txt", states + "\n"))
     collect(
         "pods.json",
         lambda: write(
@@ -67,11 +69,7 @@ def write_failure_bundle(
             json.dumps(
                 redactor.redact_data(
                     [
-                        {
-                            "name": p.metadata.name,
-                            "labels": p.metadata.labels,
-                            "status": api.sanitize_for_serialization(p.status),
-                        }
+                        {"name": name_of(p), "labels": metadata(p).get("labels"), "status": p.get("status")}
                         for p in pods
                     ]
                 ),
@@ -80,31 +78,44 @@ def write_failure_bundle(
         ),
     )
     for pod in pods:
-        statuses = (pod.status.init_container_statuses or []) + (pod.status.container_statuses or [])
-        for status in statuses:
-            if not status.state or not (status.state.running or status.state.terminated):
+        for status in container_statuses(pod):
+            state = status.get("state") or {}
+            if not (state.get("running") or state.get("terminated")):
                 continue  # never started: no log to read
-            name, container = pod.metadata.name, status.name
+            name, container = name_of(pod), str(status.get("name"))
             collect(
-                f"log {name}/{container}",
-                lambda n=name, c=container: write(
-                    f"logs/{n}/{c}.log",
-                    core.read_namespaced_pod_log(n, namespace, container=c, tail_lines=tail_lines),
-                ),
+                f"log {name}/{container}", _log_reader(write, core, namespace, name, container, tail_lines)
             )
-            if status.restart_count or (status.last_state and status.last_state.terminated):
-                collect(
-                    f"previous log {name}/{container}",
-                    lambda n=name, c=container: write(
-                        f"logs/{n}/{c}.previous.log",
-                        core.read_namespaced_pod_log(
-                            n, namespace, container=c, tail_lines=tail_lines, previous=True
-                        ),
-                    ),
-                )
+            if status.get("restartCount") or (status.get("lastState") or {}).get("terminated"):
+                previous = _log_reader(write, core, namespace, name, container, tail_lines, previous=True)
+                collect(f"previous log {name}/{container}", previous)
     for file_name, text in (extra or {}).items():
-        collect(file_name, lambda f=file_name, t=text: write(f, t))
+        collect(file_name, _writer(write, file_name, text))
     if bundle.errors:
         (directory / "collector-errors.txt").write_text("\n".join(bundle.errors) + "\n", encoding="utf-8")
     bundle.files.sort()
     return bundle
+
+
+def _log_reader(
+    write: Callable[[str, str], None],
+    core: client.CoreV1Api,
+    namespace: str,
+    pod: str,
+    container: str,
+    tail_lines: int,
+    previous: bool = False,
+) -> Callable[[], None]:
+    suffix = ".previous.log" if previous else ".log"
+
+    def read() -> None:
+        log = core.read_namespaced_pod_log(
+            pod, namespace, container=container, tail_lines=tail_lines, previous=previous
+        )
+        write(f"logs/{pod}/{container}{suffix}", str(log))
+
+    return read
+
+
+def _writer(write: Callable[[str, str], None], name: str, text: str) -> Callable[[], None]:
+    return lambda: write(name, text)

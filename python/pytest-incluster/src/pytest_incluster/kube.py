@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from kubernetes import client, config
@@ -20,7 +21,7 @@ class InfrastructureError(RuntimeError):
     """The cluster could not do what a fixture needed; says what it was doing first."""
 
 
-def running_in_pod(env: os._Environ[str] | dict[str, str] = os.environ) -> bool:
+def running_in_pod(env: Mapping[str, str] = os.environ) -> bool:
     """True inside a Kubernetes pod (its service's variables and an account token are there)."""
     return bool(env.get("KUBERNETES_SERVICE_HOST")) and SERVICE_ACCOUNT_TOKEN.is_file()
 
@@ -43,7 +44,7 @@ def describe_api_error(error: BaseException) -> str:
     """A short, redacted account of an API error: status, reason and the server's message."""
     if isinstance(error, ApiException):
         message = error.reason or ""
-        body = error.body
+        body: object = error.body
         if isinstance(body, bytes):
             body = body.decode(errors="replace")
         if isinstance(body, str) and '"message"' in body:

@@ -16,8 +16,12 @@ import signal
 import string
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -34,13 +38,27 @@ from .ownership import (
     new_run_id,
 )
 
+if TYPE_CHECKING:
+    from .helm import HelmRelease
+    from .manifests import Manifests
+    from .port_forward import PortForward
+
 RUN_ID = label_value(os.environ.get("INCLUSTER_RUN_ID") or new_run_id())
 """This process's run id: INCLUSTER_RUN_ID when the runner set one, else made up once per process."""
 
 
 @dataclass(frozen=True)
+class Workspace:
+    """What deploying into a namespace needs: the client, where relative paths start, how long to wait."""
+
+    api: client.ApiClient
+    root: Path
+    timeout: float
+
+
+@dataclass(frozen=True)
 class TestNamespace:
-    """A created test namespace and its identity labels."""
+    """A created namespace and its identity labels; what is applied or installed into it goes with it."""
 
     __test__ = False  # not a test class, whatever pytest's python_classes say
 
@@ -48,6 +66,51 @@ class TestNamespace:
     run_id: str
     test_id: str
     expires_at: datetime
+    workspace: Workspace | None = field(default=None, repr=False, compare=False)
+
+    def _workspace(self) -> Workspace:
+        if self.workspace is None:
+            raise RuntimeError(f"namespace {self.name} was made without a client to deploy with")
+        return self.workspace
+
+    def apply(self, manifests: Manifests, *, timeout: float | None = None) -> list[dict[str, Any]]:
+        """Applies files, directories, kustomizations, YAML text or dicts here; waits until all is ready."""
+        from .apply import apply_and_wait  # noqa: PLC0415  (the namespace module stays light)
+
+        work = self._workspace()
+        return apply_and_wait(work.api, manifests, self.name, root=work.root, timeout=timeout or work.timeout)
+
+    def install_chart(
+        self,
+        chart: str | Path,
+        *,
+        release: str | None = None,
+        values: Sequence[str | Path] = (),
+        set_values: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> HelmRelease:
+        """Installs a Helm chart here (``helm upgrade --install --wait``); it goes with the namespace."""
+        from .helm import install_chart  # noqa: PLC0415
+
+        work = self._workspace()
+        return install_chart(
+            work.api,
+            self.name,
+            chart,
+            root=work.root,
+            release=release,
+            values=values,
+            set_values=set_values,
+            timeout=timeout or max(work.timeout, 180.0),
+        )
+
+    def port_forward(
+        self, port: int | str, *, service: str | None = None, pod: str | None = None
+    ) -> AbstractContextManager[PortForward]:
+        """A context manager forwarding a local port to a Service or pod of this namespace."""
+        from .port_forward import port_forward_to  # noqa: PLC0415
+
+        return port_forward_to(self._workspace().api, self.name, port, service=service, pod=pod)
 
 
 _tracked: dict[str, client.ApiClient] = {}
@@ -72,6 +135,7 @@ def create_test_namespace(
     ttl_seconds: float = 3600,
     labels: dict[str, str] | None = None,
     full_name: str | None = None,
+    workspace: Workspace | None = None,
 ) -> TestNamespace:
     """Creates a labelled, expiring namespace for one test in a single API call and tracks it.
 
@@ -83,18 +147,22 @@ def create_test_namespace(
     core = client.CoreV1Api(api)
     for attempt in range(4):
         name = namespace_name_for(test_name)
-        body = client.V1Namespace(
-            metadata=client.V1ObjectMeta(
-                name=name,
-                labels=managed_by_labels({**(labels or {}), RUN_ID_LABEL: RUN_ID, TEST_ID_LABEL: ident}),
-                annotations={
+        # A plain dict, not the client's model class: a test framework that resets sys.modules (pytest's
+        # pytester does) would leave a model class the client's validation no longer recognises.
+        body = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": name,
+                "labels": managed_by_labels({**(labels or {}), RUN_ID_LABEL: RUN_ID, TEST_ID_LABEL: ident}),
+                "annotations": {
                     EXPIRES_AT_ANNOTATION: iso_time(expires_at),
                     TEST_NAME_ANNOTATION: (full_name or test_name)[:1000],
                 },
-            )
-        )
+            },
+        }
         try:
-            core.create_namespace(body)
+            core.create_namespace(body)  # type: ignore[arg-type]  # validated as a V1Namespace
         except ApiException as error:
             if error.status == 409 and attempt < 3:  # a name clash gets a fresh suffix
                 continue
@@ -103,7 +171,7 @@ def create_test_namespace(
             ) from error
         with _lock:
             _tracked[name] = api
-        return TestNamespace(name, RUN_ID, ident, expires_at)
+        return TestNamespace(name, RUN_ID, ident, expires_at, workspace)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

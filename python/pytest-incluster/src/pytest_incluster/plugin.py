@@ -8,31 +8,28 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
+from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from . import github
+from . import data_fixtures, fixtures, github
+from .collector.collection import BUILTIN_MARKS
 from .evidence import REQUIREMENTS_PROPERTY, EvidenceRecorder, shard_from_env
-from .fixtures import (  # noqa: F401  (pytest finds fixtures by the plugin module's names)
-    REPORTS_KEY,
-    incluster_settings,
-    k8s_client,
-    postgres_connection,
-    postgres_target,
-    test_namespace,
-)
+from .fixtures import BUNDLE_KEY, REPORTS_KEY
 from .ids import IdFormat, IdPatternError, compile_id_format
 from .redaction import credential_env_values, redactor
 from .settings import add_options
 from .shard import select_shard
 
 _FORMAT_KEY = pytest.StashKey[IdFormat]()
+_TAGS_KEY = pytest.StashKey[list[str]]()
 
-# Markers pytest itself defines: not tags in the evidence.
-_BUILTIN_MARKERS = frozenset(
-    {"parametrize", "usefixtures", "filterwarnings", "skip", "skipif", "xfail", "requirement", "tryfirst"}
-)
+# Markers pytest and this plugin define: not tags in the evidence (the static collector's list, so
+# `incluster trace` and the evidence agree).
+_BUILTIN_MARKERS = frozenset(BUILTIN_MARKS)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,9 +37,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The fixtures live in their own modules; registered here so pytest finds them by name.
+    config.pluginmanager.register(fixtures, "incluster-fixtures")
+    config.pluginmanager.register(data_fixtures, "incluster-data-fixtures")
     config.addinivalue_line(
         "markers",
         "requirement(*ids): the requirement IDs (e.g. 001-FR-001) this test verifies; stack it for several",
+    )
+    config.addinivalue_line(
+        "markers",
+        "apply_manifests(*paths, timeout=None): apply these manifests into the test's namespace "
+        "(test_namespace) and wait until they are ready before the test",
     )
     try:
         config.stash[_FORMAT_KEY] = compile_id_format(str(config.getini("incluster_id_pattern")))
@@ -50,6 +55,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     for value in credential_env_values(os.environ):
         redactor.add(value)
+    if not hasattr(config, "workerinput"):  # an xdist worker's reports are printed by its controller
+        config.pluginmanager.register(_BundlePointer(config), "incluster-bundle-pointer")
     path = _evidence_path(config)
     if path is not None and not hasattr(config, "workerinput"):  # xdist workers report to the controller
         root = config.getoption("incluster_evidence_root")
@@ -93,7 +100,7 @@ def requirement_ids(item: pytest.Item, id_format: IdFormat) -> tuple[list[str], 
             problem = id_format.problem(value)
             if problem:
                 problems.append(problem)
-            elif value not in ids:
+            elif isinstance(value, str) and value not in ids:
                 ids.append(value)
     return sorted(ids), problems
 
@@ -121,28 +128,61 @@ def pytest_collection_modifyitems(
         select_shard(config, items, shard)
 
 
-_TAGS_KEY = pytest.StashKey[list[str]]()
-
-
 def _location(item: pytest.Item) -> str:
     path, line, _ = item.location
     return f"{path}:{(line or 0) + 1}: {item.name}"
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     _redact_report(report)
-    report.incluster_tags = list(dict.fromkeys(item.stash.get(_TAGS_KEY, [])))
+    tags: list[str] = item.stash.get(_TAGS_KEY, [])
+    report.incluster_tags = list(dict.fromkeys(tags))
     item.stash.setdefault(REPORTS_KEY, {})[report.when] = report
+    bundle = item.stash.get(BUNDLE_KEY, None)
+    if report.when == "teardown" and bundle is not None:
+        # Carried by the report, so an xdist controller prints it too (pytest_runtest_logreport).
+        report.sections.append((_BUNDLE_SECTION, str(bundle)))
     return report
+
+
+_BUNDLE_SECTION = "incluster failure bundle"
+
+
+class _BundlePointer:
+    """Prints one line on the console saying where a failed test's failure bundle is."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for title, content in report.sections:
+            if title != _BUNDLE_SECTION:
+                continue
+            line = f"incluster: failure bundle of {report.nodeid}: {content}"
+            # Looked up now: the terminal reporter registers itself after this plugin's configure.
+            terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+            if terminal is not None:
+                terminal.ensure_newline()
+                terminal.write_line(line)
+            else:
+                sys.stderr.write(line + "\n")
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector):
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
     report = yield
     _redact_report(report)
     return report
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The cluster, kubeconfig context and services' namespace the fixtures will use."""
+    from .header import report_header  # noqa: PLC0415  (reads the kubeconfig only when pytest asks)
+
+    return report_header(config)
 
 
 def _redact_report(report: pytest.TestReport | pytest.CollectReport) -> None:
@@ -201,7 +241,7 @@ class _EvidenceWriter:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, Any, Any]:
     # Wrapping every other implementation, so pytest's own JUnit file has been written by now.
     result = yield
     config = session.config

@@ -1,60 +1,74 @@
-"""A local TCP port forwarded to a pod behind a Service, over the API server (no kubectl).
+"""A local TCP port forwarded to a pod, or to a pod behind a Service, over the API server (no kubectl).
 
 Each local connection gets its own port-forward stream (the official client's
 ``kubernetes.stream.portforward``), relayed by a thread; a stream's error is kept in ``errors`` for
-the message of whatever fails next.
+the message of whatever fails next. ``port_forward_to`` is the context manager; the ``port_forward``
+fixture opens as many as a test wants and closes them after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward
 
 from .kube import InfrastructureError, describe_api_error
+from .objects import condition_of, metadata, name_of, spec_of
 from .ownership import label_selector
 
 
-def service_backend(api: client.ApiClient, namespace: str, service: str, port: int) -> tuple[str, int]:
-    """A Ready pod behind the Service and the container port its ``port`` leads to."""
+def _as_dict(api: client.ApiClient, obj: Any) -> dict[str, Any]:
+    serialized: dict[str, Any] = api.sanitize_for_serialization(obj)
+    return serialized
+
+
+def service_backend(api: client.ApiClient, namespace: str, service: str, port: int | str) -> tuple[str, int]:
+    """A Ready pod behind the Service and the container port its ``port`` (number or name) leads to."""
     core = client.CoreV1Api(api)
     try:
-        svc = core.read_namespaced_service(service, namespace)
-    except client.ApiException as error:
+        svc = _as_dict(api, core.read_namespaced_service(service, namespace))
+    except ApiException as error:
         raise InfrastructureError(
             f"reading Service {namespace}/{service}: {describe_api_error(error)}"
         ) from error
-    if not svc.spec.selector:
+    selector = spec_of(svc).get("selector")
+    if not selector:
         raise InfrastructureError(f"Service {namespace}/{service} has no selector: no pod to forward to")
-    spec_port = next((p for p in svc.spec.ports or [] if p.port == port), None)
+    ports: list[Mapping[str, Any]] = spec_of(svc).get("ports") or []
+    spec_port = next((p for p in ports if port in (p.get("port"), p.get("name"))), None)
     if spec_port is None:
-        ports = ", ".join(str(p.port) for p in svc.spec.ports or []) or "none"
-        raise InfrastructureError(f"Service {namespace}/{service} has no port {port} (it has {ports})")
-    pods = core.list_namespaced_pod(namespace, label_selector=label_selector(svc.spec.selector)).items
+        known = ", ".join(str(p.get("port")) for p in ports) or "none"
+        raise InfrastructureError(f"Service {namespace}/{service} has no port {port} (it has {known})")
+    listed = core.list_namespaced_pod(namespace, label_selector=label_selector(dict(selector)))
+    pods = [_as_dict(api, pod) for pod in listed.items]
     ready = [
         p
         for p in pods
-        if p.metadata.deletion_timestamp is None
-        and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+        if not metadata(p).get("deletionTimestamp")
+        and (condition_of(p, "Ready") or {}).get("status") == "True"
     ]
     if not ready:
         raise InfrastructureError(f"Service {namespace}/{service}: none of its {len(pods)} pod(s) is Ready")
     pod = ready[0]
-    target = spec_port.target_port
+    target = spec_port.get("targetPort")
     if target is None:
-        return pod.metadata.name, port
+        return name_of(pod), int(spec_port["port"])
     if isinstance(target, int) or str(target).isdigit():
-        return pod.metadata.name, int(target)
-    for container in pod.spec.containers:
-        for container_port in container.ports or []:
-            if container_port.name == target:
-                return pod.metadata.name, container_port.container_port
-    raise InfrastructureError(f"pod {namespace}/{pod.metadata.name} has no port named {target!r}")
+        return name_of(pod), int(target)
+    for container in spec_of(pod).get("containers") or []:
+        for container_port in container.get("ports") or []:
+            if container_port.get("name") == target:
+                return name_of(pod), int(container_port["containerPort"])
+    raise InfrastructureError(f"pod {namespace}/{name_of(pod)} has no port named {target!r}")
 
 
 @dataclass
@@ -74,20 +88,29 @@ class PortForward:
     def local_port(self) -> int:
         """The local port, once started."""
         assert self._server is not None, "the forward has not started"
-        return self._server.getsockname()[1]
+        bound: tuple[str, int] = self._server.getsockname()
+        return bound[1]
+
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:PORT``."""
+        return f"{self.host}:{self.local_port}"
 
     def start(self) -> PortForward:
         """Listens on a free local port and serves connections in the background."""
         self._server = socket.create_server((self.host, 0))
-        threading.Thread(
-            target=self._accept, name=f"port-forward {self.pod}:{self.port}", daemon=True
-        ).start()
+        name = f"port-forward {self.pod}:{self.port}"
+        threading.Thread(target=self._accept, name=name, daemon=True).start()
         return self
 
     def close(self) -> None:
         """Stops listening and ends the relayed connections."""
         self._closed.set()
         if self._server is not None:
+            # shutdown first: close() alone leaves a listener that a thread blocked in accept() holds
+            # open, so the port would still take connections (and reset them).
+            with contextlib.suppress(OSError):
+                self._server.shutdown(socket.SHUT_RDWR)
             self._server.close()
 
     def __enter__(self) -> PortForward:
@@ -114,9 +137,8 @@ class PortForward:
             remote = stream.socket(self.port)
             remote.setblocking(True)
         except Exception as error:
-            self.errors.append(
-                f"opening a port-forward to {self.namespace}/{self.pod}: {describe_api_error(error)}"
-            )
+            where = f"{self.namespace}/{self.pod}:{self.port}"
+            self.errors.append(f"opening a port-forward to {where}: {describe_api_error(error)}")
             local.close()
             return
         try:
@@ -124,10 +146,39 @@ class PortForward:
         finally:
             local.close()
             remote.close()
-            error = stream.error(self.port)
-            if error:
-                self.errors.append(str(error))
+            failure = stream.error(self.port)
+            if failure:
+                self.errors.append(str(failure))
             stream.close()
+
+
+@contextmanager
+def port_forward_to(
+    api: client.ApiClient,
+    namespace: str,
+    port: int | str,
+    *,
+    service: str | None = None,
+    pod: str | None = None,
+) -> Iterator[PortForward]:
+    """Forwards a free local port to ``port`` of a pod, or of a Ready pod behind a Service, while open.
+
+    ``port`` is the Service's port (number or name) for a Service, the container port for a pod::
+
+        with port_forward_to(k8s_client, ns, 80, service="web") as forward:
+            urllib.request.urlopen(f"http://{forward.address}/")
+    """
+    if (service is None) == (pod is None):
+        raise ValueError("port_forward_to needs exactly one of service= or pod=")
+    if service is not None:
+        target_pod, target_port = service_backend(api, namespace, service, port)
+    else:
+        assert pod is not None
+        if not str(port).isdigit():
+            raise ValueError(f"a pod's port is a number, got {port!r}")
+        target_pod, target_port = pod, int(port)
+    with PortForward(api, namespace, target_pod, target_port) as forward:
+        yield forward
 
 
 def _pump(local: socket.socket, remote: socket.socket, closed: threading.Event) -> None:

@@ -1,169 +1,164 @@
-"""Watch-based waits: list, then watch from the list's resourceVersion, judge on every change.
+"""Watch-based waits: ``wait_for(condition, timeout)`` returns once the condition holds.
 
-A wait is a condition plus a timeout: ``wait_for(pod_ready(api, ns, "web-0"), timeout=60)``. It never
-sleeps to poll: the API server tells it about every change. A dropped watch resumes from the last
-resourceVersion, a 410 Gone relists, and a condition that can no longer become true (an image that
-cannot be pulled, a crash loop, a failed Job, a deleted object) fails at once. A timeout names the
-object, the elapsed time, the last state seen and the object's recent events.
+A port of incluster's ``src/kube/wait.ts`` over the watch engine (``observation.py``): every change
+is judged the moment it arrives, never by polling. A condition that can no longer become true (an
+image that cannot be pulled, a crash loop, a failed Job, an unschedulable pod, a deleted object)
+fails at once with ``WaitImpossible``; a timeout raises ``WaitTimeout``. Both name the object, the
+time waited, the last state seen of what was watched and the recent events, as the CLI's do.
 """
 
 from __future__ import annotations
 
-import functools
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
-from kubernetes import client, watch
-from kubernetes.client.exceptions import ApiException
+from kubernetes import client
 
 from .kube import describe_api_error
+from .objects import describe_object_state, metadata
+from .observation import Impossible, Met, Observation, Verdict, View
+from .resources import Source
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds; long enough for an image-free pod start on a busy two-core machine."""
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What a condition makes of the objects it watches."""
+class Subject:
+    """The object a wait is about: named in its errors, and whose events they show."""
 
-    done: bool
-    state: str
-    """The state seen, for people: ``Pending: ContainerCreating``."""
-    impossible: str | None = None
-    """Why the condition can no longer become true, when it cannot."""
+    kind: str
+    namespace: str | None = None
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind} {f'{self.namespace}/' if self.namespace else ''}{self.name or '*'}"
 
 
 @dataclass(frozen=True)
-class Condition:
-    """What to watch and how to judge it."""
+class Condition(Generic[T]):
+    """What to watch (``sources``) and how to judge what is seen (``evaluate``); made by ``conditions``."""
 
+    api: client.ApiClient
     description: str
-    """What is waited for: ``pod floe-test/web-0 to be Ready``."""
-    list_fn: Callable[..., Any]
-    """A client ``list_*`` method with its arguments bound (namespace, field or label selector)."""
-    judge: Callable[[dict[str, Any]], Verdict]
-    """Judges the objects seen, by name."""
-    events: Callable[[], list[str]] | None = None
-    """The object's recent events, for a timeout's message."""
+    """``Pod ns/web to be Ready``."""
+    subject: Subject
+    sources: Mapping[str, Source]
+    evaluate: Callable[[View], Verdict[T]]
 
 
-class WaitTimeout(TimeoutError):
+class _WaitFailure:
+    """What every wait failure carries: the object, the time waited, the state and events seen."""
+
+    object: str
+    elapsed: float
+    last_state: list[str]
+    events: list[str]
+
+    def _details(self, details: tuple[str, float, list[str], list[str]]) -> None:
+        self.object, self.elapsed, self.last_state, self.events = details
+
+
+class WaitTimeout(TimeoutError, _WaitFailure):
     """A wait ran out of time; the message says what was last seen."""
 
-    def __init__(self, message: str, last_state: str, elapsed: float) -> None:
-        super().__init__(message)
-        self.last_state = last_state
-        self.elapsed = elapsed
+    reason = "WaitTimeout"
+
+    def __init__(self, description: str, details: tuple[str, float, list[str], list[str]]) -> None:
+        super().__init__(_render(f"timed out after {details[1]:.1f}s waiting for {description}", details))
+        self._details(details)
 
 
-class WaitImpossible(RuntimeError):
-    """A wait's condition can no longer become true."""
+class WaitImpossible(RuntimeError, _WaitFailure):
+    """A wait's condition can no longer become true; ``reason`` says why in one word."""
+
+    def __init__(
+        self, description: str, reason: str, message: str, details: tuple[str, float, list[str], list[str]]
+    ) -> None:
+        headline = f"{description} cannot happen: {message} (after {details[1]:.1f}s)"
+        super().__init__(_render(headline, details))
+        self.reason = reason
+        self._details(details)
 
 
-def wait_for(condition: Condition, timeout: float = 120.0) -> dict[str, Any]:
-    """Waits until the condition holds and returns the objects it judged; raises on timeout or doom."""
-    started = time.monotonic()
-    deadline = started + timeout
-    objects: dict[str, Any] = {}
-    verdict = Verdict(False, "nothing seen yet")
-    resource_version: str | None = None
-    while True:
-        if resource_version is None:
-            listing = condition.list_fn()
-            objects = {item.metadata.name: item for item in listing.items}
-            resource_version = listing.metadata.resource_version
-            verdict = _settle(condition, objects, started)
-            if verdict.done:
-                return objects
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise _timeout(condition, verdict, started)
-        stream = watch.Watch()
+def wait_for(condition: Condition[T], timeout: float = DEFAULT_TIMEOUT) -> T:
+    """Waits until ``condition`` holds and returns its value; raises WaitTimeout or WaitImpossible."""
+    observation: Observation[T] = Observation(condition.api, condition.sources, condition.evaluate)
+    verdict = observation.observe(timeout)
+    if verdict is None:
+        raise WaitTimeout(condition.description, _failure_details(condition, observation))
+    if isinstance(verdict, Met):
+        return verdict.value
+    assert isinstance(verdict, Impossible)
+    details = _failure_details(condition, observation, verdict.obj)
+    raise WaitImpossible(condition.description, verdict.reason, verdict.message, details)
+
+
+def _failure_details(
+    condition: Condition[Any],
+    observation: Observation[Any],
+    focus: Mapping[str, Any] | None = None,
+) -> tuple[str, float, list[str], list[str]]:
+    elapsed = observation.elapsed
+    subject = condition.subject
+    described: set[str] = set()
+    last_state: list[str] = []
+
+    def describe(obj: Mapping[str, Any]) -> None:
+        key = f"{obj.get('kind')}/{metadata(obj).get('namespace')}/{metadata(obj).get('name')}"
+        if key not in described:
+            described.add(key)
+            last_state.extend(describe_object_state(obj))
+
+    if focus is not None:
+        describe(focus)
+    for objects in observation.current().values():
+        for obj in objects[:8]:
+            describe(obj)
+    if not last_state:
+        last_state.append(f"{subject}: not seen (it does not exist)")
+    events: list[str] = []
+    namespace = subject.namespace or (metadata(focus).get("namespace") if focus else None)
+    if namespace:
+        names = {n for n in (subject.name, metadata(focus).get("name") if focus else None) if n}
         try:
-            for event in stream.stream(
-                condition.list_fn,
-                resource_version=resource_version,
-                timeout_seconds=max(1, int(remaining)),
-                _request_timeout=remaining + 10,
-                allow_watch_bookmarks=True,
-            ):
-                kind, item = event["type"], event["object"]
-                if kind == "ERROR":
-                    raise _gone_or(item)
-                resource_version = item.metadata.resource_version
-                if kind == "BOOKMARK":
-                    continue
-                if kind == "DELETED":
-                    objects.pop(item.metadata.name, None)
-                else:
-                    objects[item.metadata.name] = item
-                verdict = _settle(condition, objects, started)
-                if verdict.done:
-                    return objects
-                if time.monotonic() >= deadline:
-                    break
-        except ApiException as error:
-            if error.status != 410:
-                raise
-            resource_version = None  # expired: list again
-        finally:
-            stream.stop()
+            recent = recent_events(condition.api, str(namespace))
+            relevant = [e for e in recent if not names or e[1] in names or e[0] == "Warning"]
+            events = [e[2] for e in relevant[-12:]]
+        except Exception as error:
+            events = [f"(events could not be read: {describe_api_error(error)})"]
+    return str(subject), elapsed, last_state, events
 
 
-def _gone_or(status: Any) -> ApiException:
-    code = status.get("code") if isinstance(status, dict) else getattr(status, "code", None)
-    message = status.get("message") if isinstance(status, dict) else getattr(status, "message", str(status))
-    return ApiException(status=code or 500, reason=message)
+def _render(headline: str, details: tuple[str, float, list[str], list[str]]) -> str:
+    _, _, last_state, events = details
+    lines = [headline, "  last observed state:", *(f"    {line}" for line in last_state)]
+    lines.append("  recent events:" if events else "  recent events: none")
+    lines.extend(f"    {event}" for event in events)
+    return "\n".join(lines)
 
 
-def _settle(condition: Condition, objects: dict[str, Any], started: float) -> Verdict:
-    verdict = condition.judge(objects)
-    if verdict.impossible:
-        elapsed = time.monotonic() - started
-        raise WaitImpossible(
-            f"waiting for {condition.description}: cannot succeed after {elapsed:.1f}s: {verdict.impossible}"
-        )
-    return verdict
-
-
-def _timeout(condition: Condition, verdict: Verdict, started: float) -> WaitTimeout:
-    elapsed = time.monotonic() - started
-    message = (
-        f"timed out after {elapsed:.1f}s waiting for {condition.description}; last seen: {verdict.state}"
-    )
-    if condition.events is not None:
-        try:
-            events = condition.events()
-        except ApiException as error:
-            events = [f"(events unavailable: {describe_api_error(error)})"]
-        if events:
-            message += "\nrecent events:\n  " + "\n  ".join(events[-5:])
-    return WaitTimeout(message, verdict.state, elapsed)
-
-
-def bind(list_method: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
-    """A client ``list_*`` method with bound arguments; keeps the docstring ``watch`` reads the type from."""
-
-    @functools.wraps(list_method)
-    def bound(**more: Any) -> Any:
-        return list_method(*args, **kwargs, **more)
-
-    return bound
+def recent_events(
+    api: client.ApiClient, namespace: str, name: str | None = None
+) -> list[tuple[str, str, str]]:
+    """The namespace's (or one object's) events, oldest first: ``(type, object name, formatted)``."""
+    selector = f"involvedObject.name={name}" if name else None
+    items = client.CoreV1Api(api).list_namespaced_event(namespace, field_selector=selector, limit=200).items
+    items.sort(key=_event_time)
+    return [(str(e.type), str(e.involved_object.name), format_event(e)) for e in items]
 
 
 def events_of(api: client.ApiClient, namespace: str, name: str | None = None) -> Callable[[], list[str]]:
     """A function listing the recent events of one object (or of the namespace), oldest first."""
-
-    def read() -> list[str]:
-        selector = f"involvedObject.name={name}" if name else None
-        items = client.CoreV1Api(api).list_namespaced_event(namespace, field_selector=selector).items
-        items.sort(key=_event_time)
-        return [format_event(e) for e in items]
-
-    return read
+    return lambda: [formatted for _, _, formatted in recent_events(api, namespace, name)]
 
 
 def _event_time(event: Any) -> float:
-    moment = event.last_timestamp or event.event_time or event.metadata.creation_timestamp
+    moment: datetime | None = event.last_timestamp or event.event_time or event.metadata.creation_timestamp
     return moment.timestamp() if moment else 0.0
 
 

@@ -44,8 +44,8 @@ def test_the_namespace_is_labelled_as_incluster_sweep_expects(
 def test_a_pod_becomes_ready_as_watched(k8s_client: client.ApiClient, test_namespace: TestNamespace) -> None:
     core = client.CoreV1Api(k8s_client)
     core.create_namespaced_pod(test_namespace.name, pod_manifest("web"))
-    objects = wait_for(pod_ready(k8s_client, test_namespace.name, "web"), timeout=90)
-    assert objects["web"].status.phase == "Running"
+    pod = wait_for(pod_ready(k8s_client, test_namespace.name, "web"), timeout=90)
+    assert pod["status"]["phase"] == "Running"
 
 
 @pytest.mark.requirement("001-FR-095")
@@ -57,7 +57,9 @@ def test_an_image_that_cannot_be_pulled_fails_the_wait_at_once(
         test_namespace.name, pod_manifest("nope", image="registry.invalid/incluster/missing:0.0")
     )
     started = time.monotonic()
-    with pytest.raises(WaitImpossible, match=r"container nope/main: (ErrImagePull|ImagePullBackOff)"):
+    with pytest.raises(
+        WaitImpossible, match=r"Pod .*/nope container main is waiting \((ErrImagePull|ImagePullBackOff)"
+    ):
         wait_for(pod_ready(k8s_client, test_namespace.name, "nope"), timeout=90)
     assert time.monotonic() - started < 60
 
@@ -68,10 +70,11 @@ def test_a_timeout_names_what_it_last_saw(
 ) -> None:
     core = client.CoreV1Api(k8s_client)
     core.create_namespaced_pod(test_namespace.name, pod_manifest("slow", command=["sleep", "3600"]))
-    with pytest.raises(
-        WaitTimeout, match=r"timed out after \d+\.\ds waiting for pod .*/slow to be Ready; last seen: slow"
-    ):
+    with pytest.raises(WaitTimeout) as caught:
         wait_for(pod_ready(k8s_client, test_namespace.name, "slow"), timeout=3)
+    message = str(caught.value)
+    assert message.startswith(f"timed out after 3.0s waiting for Pod {test_namespace.name}/slow to be Ready")
+    assert f"last observed state:\n    Pod {test_namespace.name}/slow: phase Running" in message
 
 
 INNER = """
@@ -118,10 +121,14 @@ def test_a_failed_test_leaves_a_bundle_and_its_namespace_goes(
     bundle = bundles[0]
     assert {"events.txt", "pods.txt", "pods.json", "test.txt"} <= {p.name for p in bundle.iterdir()}
     assert (bundle / "logs" / "web" / "main.log").read_text().strip() == "started"
-    assert "web Running, ready 1/1" in (bundle / "pods.txt").read_text()
+    pods = (bundle / "pods.txt").read_text()
+    assert f"Pod {broken}/web: phase Running" in pods
+    assert "container main: running, restarts 0" in pods
     assert "broken on purpose" in (bundle / "test.txt").read_text()
     assert json.loads((bundle / "pods.json").read_text())[0]["name"] == "web"
     assert f'name="failureBundle" value="{bundle}"' in junit.read_text()
+    # One line on the console points to it (001-FR-171).
+    result.stdout.fnmatch_lines([f"incluster: failure bundle of test_inner.py::test_breaks: {bundle}"])
     for name in (broken, fine):  # deleted for a failed test as for a passing one
         wait_for(namespace_deleted(k8s_client, name), timeout=120)
 
@@ -165,3 +172,27 @@ def test_sigterm_still_deletes_the_namespace(pytester: pytest.Pytester, k8s_clie
     assert result.ret != pytest.ExitCode.OK
     (name,) = namespaces_of(result.stdout.str())
     wait_for(namespace_deleted(k8s_client, name), timeout=120)
+
+
+@pytest.mark.requirement("001-FR-171")
+def test_the_header_names_the_cluster_and_kube_context_chooses_it(pytester: pytest.Pytester) -> None:
+    from kubernetes import config
+
+    _, current = config.list_kube_config_contexts()
+    cluster = current["context"]["cluster"]
+    pytester.makepyfile("def test_reaches(k8s_client):\n    assert k8s_client.configuration.host\n")
+    chosen = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--kube-context={current['name']}")
+    assert chosen.ret == pytest.ExitCode.OK
+    chosen.stdout.fnmatch_lines(
+        [
+            f"incluster: cluster {cluster} (context {current['name']}, kubeconfig *), services in namespace floe-test"
+        ]
+    )
+    missing = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--kube-context=no-such-context")
+    assert missing.ret == pytest.ExitCode.TESTS_FAILED
+    missing.stdout.fnmatch_lines(
+        [
+            "incluster: context no-such-context is not in the kubeconfig, services in namespace floe-test",
+            "*InfrastructureError: loading Kubernetes credentials: *no-such-context*",
+        ]
+    )

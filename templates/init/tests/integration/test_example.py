@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.requirement("001-FR-001")
 def test_postgres_answers_through_cluster_dns():
-    import psycopg  # installed in the runner image with incluster's pytest plugin
+    import psycopg  # the pytest plugin's postgres extra, installed in the runner image
 
     with psycopg.connect() as connection:
         assert connection.execute("SELECT 1").fetchone() == (1,)

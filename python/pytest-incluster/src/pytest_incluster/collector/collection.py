@@ -38,7 +38,9 @@ BUILTIN_MARKS = {
     "requirement",
     "tryfirst",
     "trylast",
+    "apply_manifests",
 }
+"""Markers pytest and the plugin define: not tags (the plugin's evidence reads the same list)."""
 STOPS = "pytest-incluster stops at collection"
 
 Level = tuple[list[Mark], list[Unresolved]]
