@@ -53,7 +53,7 @@ describe('the Python example service', { tags: ['001-FR-115'] }, () => {
         { cwd: work.example, timeoutMs: 120_000 },
       );
       expectSuccess(gate);
-      expect(gate.stdout, explain(gate)).toContain('5 total, 5 covered (100%)');
+      expect(gate.stdout, explain(gate)).toContain('6 total, 6 covered (100%)');
       expect(gate.stdout, explain(gate)).toMatch(/0 unverified/);
     },
   );

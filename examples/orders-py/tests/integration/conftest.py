@@ -1,8 +1,12 @@
-"""Each test gets the order book in a schema of its own, dropped afterwards, on incluster's connection."""
+"""Each test gets the order book in a database of its own, cloned from a template that holds the schema.
 
-from collections.abc import Iterator
+incluster's pytest plugin makes the template once per session with ``postgres_schema`` and clones it
+for every test that asks for ``postgres_database`` (a file copy, no migration); the clone is dropped
+after the test, whatever it left behind.
+"""
+
+from collections.abc import Callable
 from typing import Any
-from uuid import uuid4
 
 import psycopg
 import pytest
@@ -10,15 +14,12 @@ import pytest
 from orders import OrderStore
 
 
+@pytest.fixture(scope="session")
+def postgres_schema() -> Callable[[psycopg.Connection[Any]], None]:
+    """The order book's tables, created once in the template database."""
+    return lambda connection: OrderStore(connection).create_schema()
+
+
 @pytest.fixture
-def store(postgres_connection: psycopg.Connection[Any]) -> Iterator[OrderStore]:
-    schema = f"test_{uuid4().hex[:12]}"
-    postgres_connection.execute(f'CREATE SCHEMA "{schema}"')
-    postgres_connection.execute(f'SET search_path TO "{schema}"')
-    orders = OrderStore(postgres_connection)
-    orders.create_schema()
-    postgres_connection.commit()
-    yield orders
-    postgres_connection.rollback()  # whatever a failed test left open
-    postgres_connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    postgres_connection.commit()
+def store(postgres_database: Any) -> OrderStore:
+    return OrderStore(postgres_database.connection)

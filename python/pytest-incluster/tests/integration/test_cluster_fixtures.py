@@ -73,8 +73,12 @@ def test_a_timeout_names_what_it_last_saw(
     with pytest.raises(WaitTimeout) as caught:
         wait_for(pod_ready(k8s_client, test_namespace.name, "slow"), timeout=3)
     message = str(caught.value)
-    assert message.startswith(f"timed out after 3.0s waiting for Pod {test_namespace.name}/slow to be Ready")
-    assert f"last observed state:\n    Pod {test_namespace.name}/slow: phase Running" in message
+    assert re.match(
+        rf"timed out after 3\.\ds waiting for Pod {test_namespace.name}/slow to be Ready\n", message
+    )
+    assert (
+        f"last observed state:\n    Pod {test_namespace.name}/slow: phase " in message
+    )  # Pending or Running
 
 
 INNER = """
