@@ -62,7 +62,15 @@ async function configure(dir: string, by: 'time' | 'count'): Promise<void> {
   config.runner.command =
     by === 'time'
       ? [...vitest, ...reporters]
-      : ['sh', '-c', 'exec "$@"', 'by-count', ...vitest, ...reporters];
+      : // The runner's path inside the script, where incluster does not look for it.
+        [
+          'sh',
+          '-c',
+          'exec node node_modules/vitest/vitest.mjs "$@"',
+          'by-count',
+          ...vitest.slice(2),
+          ...reporters,
+        ];
   config.runner.resources = {
     requests: { cpu: '100m', memory: '128Mi' },
     limits: { cpu: '1', memory: '768Mi' },
