@@ -1,23 +1,21 @@
 // Shards balanced by time on the real cluster: a Vitest project of five files whose tests take from
-// 0.2 s to 4 s (test/fixtures/shards), run with --shards 2 and the durations of a "previous run" in
+// 0.2 s to 4 s (test/fixtures/services/shards), run with --shards 2 and the durations of a "previous run" in
 // a --timings file, as a CI cache would restore it. The slow file gets a shard of its own, each pod
 // runs exactly the files it was given, the report shows each shard's predicted and actual time, and
-// the file then holds the durations this run measured. The runner image is the services tests' own
-// (same lockfile, so its dependency layer is shared).
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// the file then holds the durations this run measured. The project is the services tests' own (the
+// same build context, so the same runner image), with the shards' Vitest config.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, test } from 'vitest';
 import { allProviderFactories } from '../../../src/cluster/select.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { createKubeClient } from '../../../src/kube/client.ts';
 import { Status } from '../../../src/progress/status.ts';
 import { runSuite } from '../../../src/runner/run.ts';
+import { removeProject, servicesProject } from '../services/support.ts';
 
-const ROOT = join(import.meta.dirname, '../../..');
-const SHARDS_DIR = 'test/fixtures/shards';
+const SHARDS_DIR = 'test/fixtures/services/shards';
 const kubeconfig = process.env.KUBECONFIG ?? '';
 const kube = createKubeClient({ kubeconfig });
 const cleanUp: (() => Promise<unknown>)[] = [];
@@ -25,19 +23,18 @@ afterAll(async () => {
   for (const step of cleanUp) await step().catch(() => undefined);
 });
 
-/** The services fixture's image files with the shards project in place of its Vitest project. */
+/**
+ * The services tests' project (the same build context, so the same image) running the shards
+ * project's Vitest config instead of the services'.
+ */
 async function shardsProject(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'incluster-time-shards-'));
-  cleanUp.push(() => rm(dir, { recursive: true, force: true }));
-  await cp(join(ROOT, 'test/fixtures/services/image'), dir, { recursive: true });
-  await cp(join(ROOT, 'testing/Dockerfile'), join(dir, 'testing/Dockerfile'));
-  await cp(join(ROOT, SHARDS_DIR), join(dir, SHARDS_DIR), { recursive: true });
-  const file = join(dir, 'incluster.config.yaml');
-  const config = parse(await readFile(file, 'utf8')) as { runner: { command: string[] } };
-  config.runner.command = config.runner.command.map((arg) =>
-    arg.endsWith('vitest.config.ts') ? `${SHARDS_DIR}/vitest.config.ts` : arg,
-  );
-  await writeFile(file, stringify(config));
+  const dir = await servicesProject((config) => {
+    const runner = config.runner as { command: string[] };
+    runner.command = runner.command.map((arg) =>
+      arg.endsWith('vitest.config.ts') ? `${SHARDS_DIR}/vitest.config.ts` : arg,
+    );
+  });
+  cleanUp.push(() => removeProject(dir));
   return dir;
 }
 
