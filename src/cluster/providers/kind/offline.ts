@@ -260,7 +260,8 @@ export async function copyImagesToKindEngine(
   return copied;
 }
 
-function guardFor(subnets: { pods: string; services: string }, nodeSubnets6: readonly string[]) {
+/** What the network guard covers: every range of the cluster, and those packets may come from. */
+export function guardFor(subnets: { pods: string; services: string }, nodeSubnets6: readonly string[]) {
   return {
     ranges: [KIND_ENGINE.addressPool, ...nodeSubnets6, subnets.pods, subnets.services],
     sources: [KIND_ENGINE.addressPool, ...nodeSubnets6, subnets.pods],
