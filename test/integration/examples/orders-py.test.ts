@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { explain, expectSuccess, repoRoot, sh } from '../../support/scratch-project.ts';
 import type { RunReport } from '../../../src/runner/report.ts';
+import { reportSchema } from '../../../src/trace/report-schema.ts';
 
 const work = { dir: '', example: '' };
 const cli = join(repoRoot, 'src/cli/main.ts');
@@ -30,10 +31,12 @@ afterAll(async () => {
   if (work.dir) await rm(work.dir, { recursive: true, force: true });
 });
 
-describe('the Python example service', { tags: ['001-FR-115'] }, () => {
+// `incluster run` of the example, not `make demo` (FR-115, test/lifecycle/kind-demo.test.ts): the
+// pytest runner pod and the gate on its copied evidence (FR-114), in both forms it is copied out in.
+describe('the Python example service', () => {
   test(
     'its pytest suite passes inside the cluster, and its spec gate passes on the evidence',
-    { timeout: 600_000 },
+    { tags: ['001-FR-114', '001-FR-222'], timeout: 600_000 },
     async () => {
       const run = await sh(process.execPath, [cli, 'run', '--provider', 'local', '--json'], {
         cwd: work.example,
@@ -55,12 +58,34 @@ describe('the Python example service', { tags: ['001-FR-115'] }, () => {
       expectSuccess(gate);
       expect(gate.stdout, explain(gate)).toContain('6 total, 6 covered (100%)');
       expect(gate.stdout, explain(gate)).toMatch(/0 unverified/);
+      // The merged JUnit (pytest's own, classnames like `tests.unit.test_orders`) says the same: every
+      // test's outcome is filled in and every requirement is judged from them, in JSON and in HTML.
+      for (const evidence of ['junit.xml', 'shard-0/traceability.json']) {
+        const args = ['trace', '--require-passing', `test-results/${report.runId}/${evidence}`];
+        const json = await sh(process.execPath, [cli, ...args, '--format', 'json'], {
+          cwd: work.example,
+          timeoutMs: 120_000,
+        });
+        expectSuccess(json);
+        const traced = reportSchema.parse(JSON.parse(json.stdout));
+        expect(traced.tests.length, evidence).toBeGreaterThanOrEqual(17);
+        expect(new Set(traced.tests.map((t) => t.outcome)), evidence).toEqual(new Set(['passed']));
+        expect(traced.summary.evidence?.unmatched, evidence).toBe(0);
+        expect(new Set(traced.requirements.map((r) => r.verdict)), evidence).toEqual(new Set(['passed']));
+        const html = await sh(process.execPath, [cli, ...args, '--format', 'html'], {
+          cwd: work.example,
+          timeoutMs: 120_000,
+        });
+        expectSuccess(html);
+        expect(html.stdout, evidence).not.toMatch(/class="chip s-(not-run|unverified|failed)"/);
+        expect(html.stdout.match(/class="chip s-passed"/g)?.length ?? 0).toBeGreaterThan(traced.tests.length);
+      }
     },
   );
 
   test(
     'sharded over two pods with services of its own, each pod runs the files it was given and the JUnit merges to the whole suite',
-    { tags: ['001-FR-113', '001-FR-184', '001-FR-180', '001-FR-181'], timeout: 600_000 },
+    { tags: ['001-FR-113', '001-FR-016', '001-FR-184', '001-FR-180', '001-FR-181'], timeout: 600_000 },
     async () => {
       // services.isolation: run: the plugin's fixtures and psycopg.connect() must reach the run's
       // own PostgreSQL (the shared one has other credentials), found as they find the shared one.
