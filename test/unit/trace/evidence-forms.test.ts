@@ -145,8 +145,8 @@ async function runPytest(dir: string): Promise<void> {
     pytest([`--junitxml=${join(out, 'pytest-xunit1.xml')}`, '-o', 'junit_family=xunit1']),
     ...['1/2', '2/2'].map((shard) => pytest([`--shard=${shard}`, `--junitxml=${shardFile(shard)}`])),
   ]);
-  expect(whole!.exitCode, whole!.stdout + whole!.stderr).toBe(1); // one test fails on purpose
-  expect(xunit1!.exitCode, xunit1!.stdout + xunit1!.stderr).toBe(1);
+  expect(whole.exitCode, whole.stdout + whole.stderr).toBe(1); // one test fails on purpose
+  expect(xunit1.exitCode, xunit1.stdout + xunit1.stderr).toBe(1);
   const shards = await Promise.all(
     ['1/2', '2/2'].map(async (shard) => ({
       source: shardFile(shard),
