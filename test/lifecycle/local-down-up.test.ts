@@ -2,6 +2,10 @@
 // integration and fault suites), because it takes the shared local cluster down and up again.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { cacheRoot } from '../../src/cluster/cache.ts';
@@ -9,6 +13,7 @@ import { containerdStash } from '../../src/cluster/providers/local/containerd-st
 import { localLayout, NETWORK } from '../../src/cluster/providers/local/layout.ts';
 
 const run = promisify(execFile);
+const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const cli = (...args: string[]) =>
   run(process.execPath, ['src/cli/main.ts', ...args], {
     cwd: new URL('../..', import.meta.url).pathname,
@@ -102,6 +107,54 @@ describe(
       expect(stderr).toContain('removed');
       expect((await leftovers()).processes).toEqual([]);
     });
+
+    test(
+      'an up whose etcd cannot start fails within seconds, names the step and the component, and leaves the logs in <artifacts.dir>/local-logs/',
+      { tags: ['001-FR-006'] },
+      async () => {
+        // A project of its own, so its artifacts directory is ours to read; the cluster is the same.
+        const project = await mkdtemp(join(tmpdir(), 'incluster-failing-up-'));
+        await writeFile(
+          join(project, 'incluster.config.yaml'),
+          'artifacts:\n  dir: results\nservices:\n  manifests: []\n',
+        );
+        // Another process holds etcd's client port, as a second etcd on the machine would.
+        const holder = createServer((socket) => socket.destroy());
+        await new Promise<void>((resolve, reject) => {
+          holder.once('error', reject);
+          holder.listen(NETWORK.etcdClientPort, '127.0.0.1', resolve);
+        });
+        try {
+          const failed = await run(process.execPath, [CLI, 'up', '--provider', 'local'], {
+            cwd: project,
+            timeout: 300_000,
+          }).then(
+            () => undefined,
+            (error: { code?: number; stderr?: string }) => error,
+          );
+          const stderr = failed?.stderr ?? '';
+          expect(failed?.code, stderr).toBe(3);
+          expect(stderr).toContain(
+            'local cluster: starting the control plane failed (etcd): etcd cannot start: it exited 3 times in a row',
+          );
+          const logs = join(project, 'results/local-logs');
+          expect(stderr).toContain(`component logs: ${logs}`);
+          expect(readdirSync(logs)).toEqual(
+            expect.arrayContaining(['etcd.log', 'kube-apiserver.log', 'supervisor.log']),
+          );
+          expect(readFileSync(join(logs, 'etcd.log'), 'utf8')).toMatch(/address already in use/);
+          // Named in the hint too: the end of the failing component's log.
+          expect(stderr).toMatch(
+            /etcd is failing \(restarted \d+ times\); the end of its log:[\s\S]*address already in use/,
+          );
+        } finally {
+          await new Promise((resolve) => holder.close(resolve));
+          await cli('down', '--provider', 'local');
+          await rm(project, { recursive: true, force: true });
+        }
+        expect((await leftovers()).processes).toEqual([]);
+      },
+    );
 
     test(
       'a later up starts from nothing and the cluster works again, its images kept by down (no import)',

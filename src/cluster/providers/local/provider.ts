@@ -192,9 +192,8 @@ async function startCluster(
   enter('starting the control plane');
   await status.phase('Starting etcd, control plane, containerd, kubelet and kube-proxy', async () => {
     await startSupervisor(layout, components);
-    if (!(await waitForApiServer(layout, API_SERVER_TIMEOUT_MS, signal))) {
-      throw new Error(`the API server did not become ready within ${API_SERVER_TIMEOUT_MS / 1000} s`);
-    }
+    const notReady = await waitForApiServer(layout, API_SERVER_TIMEOUT_MS, signal);
+    if (notReady) throw new Error(notReady);
   });
   return { restored };
 }
