@@ -1,7 +1,10 @@
 // The API server dies while a wait is watching (FR-021/022/023, FR-029): the supervisor restarts it
 // within seconds; the wait must ride out the outage (its watch resumes from the last resourceVersion)
 // and then either succeed or fail with the reason that is actually true, not "connection refused".
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyManifests } from '../../src/kube/apply.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
@@ -49,6 +52,12 @@ async function killApiServer(kube: KubeClient): Promise<{ pid: number; at: numbe
   expect(alive(pid), `kube-apiserver ${pid} survived SIGKILL`).toBe(false);
   expect(await refused(kube.server), 'the API server still accepts connections after SIGKILL').toBe(true);
   return { pid, at };
+}
+
+/** The pod with a volume added to its spec. */
+function withVolume(pod: KubeObject, volume: Record<string, unknown>): KubeObject {
+  const spec = pod.spec as { volumes?: unknown[] };
+  return { ...pod, spec: { ...spec, volumes: [...(spec.volumes ?? []), volume] } };
 }
 
 const running = (kube: KubeClient, ns: string, name: string) =>
@@ -112,30 +121,53 @@ describe(
 
     test('a wait whose pod fails while the API server is down fails with PodFailed, not a connection error', async () => {
       await apiServerSettled(kube);
-      await applyManifests(
-        kube,
-        [
-          busyboxPod('doomed', ['sh', '-c', 'sleep 5; exit 3'], {
-            readinessProbe: { exec: { command: ['false'] }, periodSeconds: 1 },
-          }),
-        ],
-        {
-          namespace: ns,
-        },
-      );
-      await waitFor(running(kube, ns, 'doomed'), { timeout: 60_000 });
-      const waiting = waitFor(podReady(kube, ns, 'doomed'), { timeout: 120_000 });
-      const outcome = waiting.then(
-        () => new Error('the wait succeeded for a pod that cannot become Ready'),
-        (error: unknown) => error,
-      );
-      const killed = await killApiServer(kube);
-      await restartedComponent('kube-apiserver', killed.pid);
-      const error = await outcome;
-      expect(error, String(error)).toBeInstanceOf(WaitImpossibleError);
-      expect((error as WaitImpossibleError).reason).toBe('PodFailed');
-      expect((error as WaitImpossibleError).message).toMatch(/the pod failed without becoming Ready/);
-      expect((error as WaitImpossibleError).lastState.join('\n')).toMatch(/exit(ed| code)?\D*3|Error/i);
+      // The container exits the moment the test says so, through a host directory: right after the
+      // kill, so its failure falls inside the outage, which the test then checks it did.
+      const trigger = await mkdtemp(join(tmpdir(), 'incluster-fault-trigger-'));
+      await chmod(trigger, 0o755);
+      try {
+        await applyManifests(
+          kube,
+          [
+            busyboxPod('doomed', ['sh', '-c', 'until [ -e /trigger/go ]; do sleep 0.1; done; exit 3'], {
+              readinessProbe: { exec: { command: ['false'] }, periodSeconds: 1 },
+              volumeMounts: [{ name: 'trigger', mountPath: '/trigger', readOnly: true }],
+            }),
+          ].map((pod) =>
+            withVolume(pod, { name: 'trigger', hostPath: { path: trigger, type: 'Directory' } }),
+          ),
+          { namespace: ns },
+        );
+        await waitFor(running(kube, ns, 'doomed'), { timeout: 60_000 });
+        const waiting = waitFor(podReady(kube, ns, 'doomed'), { timeout: 120_000 });
+        const outcome = waiting.then(
+          () => new Error('the wait succeeded for a pod that cannot become Ready'),
+          (error: unknown) => error,
+        );
+        const killed = await killApiServer(kube);
+        await writeFile(join(trigger, 'go'), '');
+        await restartedComponent('kube-apiserver', killed.pid);
+        await kube.ping(AbortSignal.timeout(60_000));
+        const backAt = Date.now();
+        const error = await outcome;
+        expect(error, String(error)).toBeInstanceOf(WaitImpossibleError);
+        expect((error as WaitImpossibleError).reason).toBe('PodFailed');
+        expect((error as WaitImpossibleError).message).toMatch(/the pod failed without becoming Ready/);
+        expect((error as WaitImpossibleError).lastState.join('\n')).toMatch(/exit(ed| code)?\D*3|Error/i);
+        // The container ended while the API server was down (the kubelet's finishedAt).
+        const pod = await kube.core.readNamespacedPod({ namespace: ns, name: 'doomed' });
+        const finishedAt = Date.parse(
+          String(pod.status?.containerStatuses?.[0]?.state?.terminated?.finishedAt),
+        );
+        expect(finishedAt, 'the container has not ended').not.toBeNaN();
+        expect(finishedAt).toBeGreaterThanOrEqual(Math.floor(killed.at / 1000) * 1000);
+        // finishedAt is cut to the second: the container ended before finishedAt + 1 s.
+        expect(finishedAt + 1000, 'the container ended after the API server was back').toBeLessThanOrEqual(
+          backAt,
+        );
+      } finally {
+        await rm(trigger, { recursive: true, force: true });
+      }
     });
   },
 );
