@@ -11,9 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheRoot } from '../src/cluster/cache.ts';
 import { kindEnginePaths } from '../src/cluster/providers/kind/host/engine.ts';
-import { imageCacheDir, isArchiveOf } from '../src/cluster/providers/local/images/image-cache.ts';
-import { kubeadmImages } from '../src/cluster/providers/kind/node-image/versions.ts';
-import { POD_NETWORK_IMAGE } from '../src/cluster/providers/kind/node-image/pod-network.ts';
+import { imageCacheDir, isArchiveOf } from '../src/cluster/images/cache.ts';
+import {
+  kubeadmImages,
+  LOCAL_PATH_PROVISIONER_IMAGE,
+  POD_NETWORK_IMAGE,
+} from '../src/cluster/images/kind-node/names.ts';
+import { COREDNS_IMAGE, PAUSE_IMAGE } from '../src/cluster/images/names.ts';
 
 const run = promisify(execFile);
 const repo = new URL('..', import.meta.url).pathname;
@@ -39,8 +43,14 @@ await timed('down', '--provider', 'kind');
 if (cold) {
   const cache = cacheRoot();
   rmSync(kindEnginePaths(cache).dataRoot, { recursive: true, force: true });
-  // Only the kind node's own images: the local provider's archives (busybox, the Debian base) stay.
-  const ours = [...Object.values(kubeadmImages()), POD_NETWORK_IMAGE];
+  // Only the kind node's own images: the archives the local provider shares (busybox, CoreDNS,
+  // pause, the Debian base) stay.
+  const shared = [COREDNS_IMAGE, PAUSE_IMAGE];
+  const ours = [
+    ...Object.values(kubeadmImages()).filter((image) => !shared.includes(image)),
+    POD_NETWORK_IMAGE,
+    LOCAL_PATH_PROVISIONER_IMAGE,
+  ];
   for (const file of readdirSync(imageCacheDir(cache)))
     if (ours.some((image) => isArchiveOf(file, image))) rmSync(join(imageCacheDir(cache), file));
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describeError, InfrastructureError, UsageError } from '../errors.ts';
 import { isExecutable } from '../process/paths.ts';
 import { cacheRoot } from './cache.ts';
-import { kubernetesBinDir } from './providers/local/versions.ts';
+import { kubernetesBinDir } from './host/kubernetes.ts';
+import { BUSYBOX_IMAGE } from './images/names.ts';
 import { describeKubeError } from '../kube/api-error.ts';
 import { applyManifests } from '../kube/apply.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
@@ -44,7 +45,7 @@ import {
 } from './provider.ts';
 
 /** The image of the short-lived pod that checks cluster DNS; present on local clusters, pulled on kind. */
-const DNS_PROBE_IMAGE = 'docker.io/library/busybox:1.35';
+const DNS_PROBE_IMAGE = BUSYBOX_IMAGE;
 
 export interface BringUpOptions {
   /** Apply the service manifests and wait for them (default true). */

@@ -5,11 +5,7 @@ import { z } from 'zod';
 import { PROVIDER_CHOICES, PROVIDER_NAMES } from '../provider-names.ts';
 import { DURATION_PATTERN, parseDuration } from '../duration.ts';
 import { traceDefaults } from './trace-defaults.ts';
-
-/** kind release and node image we pin; the image digest comes from that release's notes. */
-export const KIND_VERSION = 'v0.33.0';
-export const KIND_NODE_IMAGE =
-  'kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed';
+import { KIND_NODE_IMAGE } from '../cluster/versions.ts';
 
 /** A duration as written ("90s", "10m"), turned into milliseconds when the config loads. */
 const duration = z

@@ -2,24 +2,31 @@
 // running it again upgrades in place) and `down` uninstalls it. helm is built once per version from
 // the Go module proxy and cached beside the Kubernetes binaries (no release download is needed);
 // $INCLUSTER_HELM names another helm.
-import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from '../cluster/cache.ts';
+import { ensureGoProgram, goProgramDir, type GoProgram } from '../cluster/host/go-build.ts';
 import type { ClusterAccess } from '../cluster/provider.ts';
+import { HELM_VERSION } from '../cluster/versions.ts';
 import type { Config } from '../config/schema.ts';
 import { InfrastructureError, UsageError, firstLine } from '../errors.ts';
-import { isOnPath, runCommand } from '../process/exec.ts';
-import { isExecutable } from '../process/paths.ts';
+import { runCommand } from '../process/exec.ts';
 import type { Status } from '../progress/status.ts';
-
-/** The helm release built from helm.sh/helm/v3 (a v3 patch the Go 1.26 toolchain builds). */
-export const HELM_VERSION = '3.21.4';
 
 type HelmChart = Config['services']['charts'][number];
 
-/** Where the helm binary of `version` is cached. */
-export function helmBinDir(root: string, version: string = HELM_VERSION): string {
-  return join(root, 'helm', `v${version}`, 'bin');
+/** helm as a Go program: built with `go install`, its version stamped in. */
+export const HELM_PROGRAM: GoProgram = {
+  name: 'helm',
+  label: 'helm',
+  version: `v${HELM_VERSION}`,
+  binaries: { helm: 'helm.sh/helm/v3/cmd/helm' },
+  source: { kind: 'install' },
+  ldflags: `-s -w -X helm.sh/helm/v3/internal/version.version=v${HELM_VERSION}`,
+};
+
+/** Where the helm binary is cached. */
+export function helmBinDir(root: string): string {
+  return goProgramDir(root, HELM_PROGRAM);
 }
 
 /** What building or finding helm needs. */
@@ -32,44 +39,17 @@ export interface HelmBinaryOptions {
   cacheRoot?: string;
 }
 
-/** The `go install` arguments that build helm `version` with its version stamped in. */
-export function helmInstallArgs(version: string = HELM_VERSION): string[] {
-  return [
-    'install',
-    '-trimpath',
-    '-ldflags',
-    `-s -w -X helm.sh/helm/v3/internal/version.version=v${version}`,
-    `helm.sh/helm/v3/cmd/helm@v${version}`,
-  ];
-}
-
 /** The helm to run: $INCLUSTER_HELM, else the cached build, built now when it is missing. */
 export async function ensureHelm(options: HelmBinaryOptions): Promise<string> {
   const env = options.env ?? process.env;
   if (env.INCLUSTER_HELM) return env.INCLUSTER_HELM;
-  const binDir = helmBinDir(options.cacheRoot ?? cacheRoot(env));
-  const helm = join(binDir, 'helm');
-  if (await isExecutable(helm)) return helm;
-  const buildEnv = { ...env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOBIN: `${binDir}.tmp` };
-  if (!(await isOnPath('go', buildEnv)))
-    throw new InfrastructureError(
-      'GoMissing',
-      `installing Helm charts needs helm v${HELM_VERSION}, built from the Go module proxy, and \`go\` is not on PATH`,
-      { hint: `install Go, or set INCLUSTER_HELM to a helm binary (or copy one to ${helm})` },
-    );
-  await options.status.phase(`Building helm v${HELM_VERSION} (once; cached in ${binDir})`, async () => {
-    await mkdir(`${binDir}.tmp`, { recursive: true });
-    try {
-      await runCommand('go', helmInstallArgs(), { env: buildEnv, signal: options.signal });
-    } catch (error) {
-      throw new InfrastructureError('HelmBuildFailed', `building helm v${HELM_VERSION} failed`, {
-        cause: error,
-      });
-    }
-    await mkdir(binDir, { recursive: true });
-    await rename(join(`${binDir}.tmp`, 'helm'), helm);
+  const dir = await ensureGoProgram(HELM_PROGRAM, {
+    cacheRoot: options.cacheRoot ?? cacheRoot(env),
+    status: options.status,
+    env,
+    signal: options.signal,
   });
-  return helm;
+  return join(dir, 'helm');
 }
 
 /** The namespace a chart goes into. */

@@ -78,7 +78,7 @@ describe.skipIf(!enabled)('kind offline, three nodes: a sharded run spreads over
   test(
     'run --shards 3 lands one shard on each node, merges their JUnit and names the node per shard',
     // On a cold machine this up builds the node image first (10 minutes and more on 2 cores).
-    { tags: ['001-FR-105', '001-FR-104', '001-FR-016', '001-FR-100'], timeout: 1_800_000 },
+    { tags: ['001-FR-105', '001-FR-104', '001-FR-016', '001-FR-100', '001-FR-155'], timeout: 1_800_000 },
     async () => {
       await cli('down');
       const up = await cli('up', '--no-services');

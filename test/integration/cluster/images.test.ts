@@ -8,22 +8,22 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cacheRoot } from '../../../src/cluster/cache.ts';
+import type { DockerEngine } from '../../../src/cluster/host/dockerd.ts';
+import { CLUSTER_IMAGES } from '../../../src/cluster/images/catalogue.ts';
 import {
   BUSYBOX_IMAGE,
-  CLUSTER_IMAGES,
   COREDNS_IMAGE,
-  COREDNS_VERSION,
-  ensureClusterImages,
-  importImagesIntoContainerd,
   NODE_IMAGE,
-  NODE_VERSION,
   PAUSE_IMAGE,
   POSTGRES_IMAGE,
-  stopDockerEngine,
+} from '../../../src/cluster/images/names.ts';
+import { stopDockerEngine } from '../../../src/cluster/providers/local/build-engine.ts';
+import {
+  ensureClusterImages,
   type ClusterImagesReport,
-  type DockerEngine,
-} from '../../../src/cluster/providers/local/images/index.ts';
-import { NPM_VERSION } from '../../../src/cluster/providers/local/images/image-names.ts';
+} from '../../../src/cluster/providers/local/cluster-images.ts';
+import { importImagesIntoContainerd } from '../../../src/cluster/providers/local/containerd-images.ts';
+import { COREDNS_VERSION, NODE_VERSION, NPM_VERSION } from '../../../src/cluster/versions.ts';
 import { qualifyImageReference } from '../../../src/cluster/image-reference.ts';
 import { InfrastructureError } from '../../../src/errors.ts';
 import { runCommand, type RunResult } from '../../../src/process/exec.ts';

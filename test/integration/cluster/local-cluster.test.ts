@@ -9,8 +9,8 @@ import { readLogs, streamLogs } from '../../../src/kube/logs.ts';
 import { portForward } from '../../../src/kube/port-forward.ts';
 import { waitFor } from '../../../src/kube/wait.ts';
 import { NETWORK } from '../../../src/cluster/providers/local/layout.ts';
-import { KUBERNETES_VERSION } from '../../../src/cluster/providers/local/versions.ts';
-import { BUSYBOX_IMAGE, POSTGRES_IMAGE } from '../../../src/cluster/providers/local/images/index.ts';
+import { KUBERNETES_VERSION } from '../../../src/cluster/versions.ts';
+import { BUSYBOX_IMAGE, POSTGRES_IMAGE } from '../../../src/cluster/images/names.ts';
 
 const restricted = {
   allowPrivilegeEscalation: false,

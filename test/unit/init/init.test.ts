@@ -11,7 +11,7 @@ import { parseConfig } from '../../../src/config/load.ts';
 import { runCommand } from '../../../src/process/exec.ts';
 import { BLOCK_BEGIN, BLOCK_END, INCLUSTER_TARGETS } from '../../../src/init/makefile.ts';
 import { PACKAGE_ROOT } from '../../../src/init/scaffold.ts';
-import { KIND_NODE_IMAGE } from '../../../src/config/schema.ts';
+import { KIND_NODE_IMAGE } from '../../../src/cluster/versions.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 

@@ -3,13 +3,9 @@
 import { describe, expect, test } from 'vitest';
 import { configAt } from '../../../src/config/resolve.ts';
 import { configSchema } from '../../../src/config/schema.ts';
-import {
-  chartNamespace,
-  helmBinDir,
-  helmInstallArgs,
-  installArgs,
-  HELM_VERSION,
-} from '../../../src/services/helm.ts';
+import { goBuildFlags, goProgramDir } from '../../../src/cluster/host/go-build.ts';
+import { HELM_VERSION } from '../../../src/cluster/versions.ts';
+import { chartNamespace, HELM_PROGRAM, helmBinDir, installArgs } from '../../../src/services/helm.ts';
 
 describe('Helm charts in the config', { tags: ['001-FR-086'] }, () => {
   test('chart and values paths are absolute; the namespace defaults to the services one', () => {
@@ -64,9 +60,11 @@ describe('Helm charts in the config', { tags: ['001-FR-086'] }, () => {
     expect(args).not.toContain('--kube-context');
   });
 
-  test('helm is built from its Go module, stamped with its version, cached by version', () => {
-    expect(helmInstallArgs()).toContain(`helm.sh/helm/v3/cmd/helm@v${HELM_VERSION}`);
-    expect(helmInstallArgs().join(' ')).toContain(`internal/version.version=v${HELM_VERSION}`);
-    expect(helmBinDir('/cache')).toBe(`/cache/helm/v${HELM_VERSION}/bin`);
+  test('helm is built from its Go module, stamped with its version, cached by version and flags', () => {
+    expect(HELM_PROGRAM).toMatchObject({ version: `v${HELM_VERSION}`, source: { kind: 'install' } });
+    expect(HELM_PROGRAM.binaries.helm).toBe('helm.sh/helm/v3/cmd/helm');
+    expect(goBuildFlags(HELM_PROGRAM).join(' ')).toContain(`internal/version.version=v${HELM_VERSION}`);
+    expect(helmBinDir('/cache')).toBe(goProgramDir('/cache', HELM_PROGRAM));
+    expect(helmBinDir('/cache')).toMatch(new RegExp(`^/cache/helm/v${HELM_VERSION}/[0-9a-f]{16}$`));
   });
 });

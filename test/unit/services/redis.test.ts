@@ -1,7 +1,7 @@
 // The built-in Redis as plain data: its variables (password by secretKeyRef, REDIS_URL composed after
 // what it names), its objects (the password never on a command line), and the fixture's RESP parser.
 import { describe, expect, test } from 'vitest';
-import { REDIS_IMAGE as BUILT_IMAGE } from '../../../src/cluster/providers/local/images/image-names.ts';
+import { REDIS_IMAGE as BUILT_IMAGE } from '../../../src/cluster/images/names.ts';
 import { configSchema } from '../../../src/config/schema.ts';
 import { unexpandedReferences } from '../../../src/services/contract.ts';
 import { builtInSecrets, builtInServiceObjects, serviceContracts } from '../../../src/services/registry.ts';

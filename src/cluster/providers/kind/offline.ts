@@ -1,22 +1,26 @@
-// Offline kind: what `up --provider kind` sets up when the published node image cannot be pulled
-// (or cluster.kind.offline is `always`), and what `down` undoes. The pinned kind CLI built from the
-// Go module proxy into the cache; incluster's own Docker engine for the nodes (with the runtime
-// wrapper where the machine lacks a capability); the offline node image; the network guard for
-// the cluster's ranges; and /lib/modules when the host has none (kind bind-mounts it into every
-// node, and Docker would otherwise create it on the host and leave it there).
+// Offline kind: the runtime of a cluster whose nodes run on incluster's own Docker engine, for where
+// the published node image cannot be pulled (or cluster.kind.offline is `always`). `prepare` sets up
+// the pinned kind CLI built from the Go module proxy into the cache, the engine (with the runtime
+// wrapper where the machine lacks a capability), the offline node image (images/kind-node/), the
+// network guard for the cluster's ranges, and /lib/modules when the host has none (kind bind-mounts
+// it into every node, and Docker would otherwise create it on the host and leave it there);
+// `teardown` undoes all of it but the cache.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { KIND_VERSION } from '../../../config/schema.ts';
-import { InfrastructureError, UsageError } from '../../../errors.ts';
-import { isOnPath, runCommand } from '../../../process/exec.ts';
+import { UsageError } from '../../../errors.ts';
 import { MANAGED_BY_LABEL, managedByLabels } from '../../../ownership.ts';
-import { isExecutable } from '../../../process/paths.ts';
 import type { Status } from '../../../progress/status.ts';
 import { cacheRoot as defaultCacheRoot } from '../../cache.ts';
-import { docker } from '../local/images/docker-cli.ts';
-import { DEFAULT_DOCKER_HOST, dockerCliEnv } from '../local/images/docker-engine.ts';
+import { dockerCliEnv, DEFAULT_DOCKER_HOST } from '../../host/dockerd.ts';
+import { ensureGoProgram, goProgramDir, type GoProgram } from '../../host/go-build.ts';
+import { ImageBuilder } from '../../images/builder.ts';
+import { buildableImages, selectRecipes } from '../../images/catalogue.ts';
+import { docker } from '../../images/docker-cli.ts';
+import { ensureOfflineNodeImage } from '../../images/kind-node/build.ts';
+import type { ProviderContext } from '../../provider.ts';
+import { KIND_VERSION } from '../../versions.ts';
 import {
   KIND_ENGINE,
   kindEngine,
@@ -26,7 +30,7 @@ import {
   stopKindEngine,
 } from './host/engine.ts';
 import { installNetworkGuard, removeNetworkGuard } from './host/network-guard.ts';
-import { ensureOfflineNodeImage } from './node-image/build.ts';
+import type { KindRuntime } from './runtime.ts';
 
 /** The docker network kind creates for its nodes. */
 const KIND_NETWORK = 'kind';
@@ -38,9 +42,19 @@ const DEFAULT_SERVICE_SUBNET = '10.96.0.0/16';
 /** Marks, in the kind engine's state, that we created /lib/modules (so down removes it again). */
 const CREATED_LIB_MODULES = join(KIND_ENGINE.stateDir, 'created-lib-modules');
 
+/** The pinned kind CLI as a Go program (about 20 s to build). */
+export const KIND_PROGRAM: GoProgram = {
+  name: 'kind',
+  label: 'kind',
+  version: KIND_VERSION,
+  binaries: { kind: 'sigs.k8s.io/kind' },
+  source: { kind: 'install' },
+  ldflags: '-s -w',
+};
+
 /** Where the pinned kind CLI is cached. */
 export function kindBinDir(cacheRoot: string): string {
-  return join(cacheRoot, 'kind', KIND_VERSION);
+  return goProgramDir(cacheRoot, KIND_PROGRAM);
 }
 
 /**
@@ -61,33 +75,51 @@ export function offlineEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   };
 }
 
-/** Builds the pinned kind CLI into the cache with `go install` (about 20 s), unless it is there. */
-export async function ensureKindBinary(options: {
-  cacheRoot: string;
-  status: Status;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-}): Promise<string> {
-  const dir = kindBinDir(options.cacheRoot);
-  const binary = join(dir, 'kind');
-  if (await isExecutable(binary)) return binary;
-  const env = { ...options.env, CGO_ENABLED: '0', GOBIN: dir };
-  if (!(await isOnPath('go', env)))
-    throw new InfrastructureError(
-      'GoMissing',
-      `building kind ${KIND_VERSION} needs Go, and \`go\` is not on PATH`,
-      {
-        hint: `install Go, or put kind ${KIND_VERSION} at ${binary}`,
-      },
-    );
-  await mkdir(dir, { recursive: true });
-  await options.status.phase(`Building kind ${KIND_VERSION} (go install; once, cached in ${dir})`, () =>
-    runCommand('nice', ['-n', '10', 'go', 'install', `sigs.k8s.io/kind@${KIND_VERSION}`], {
-      env,
-      signal: options.signal,
-    }),
-  );
-  return binary;
+/** The offline runtime of the cluster `ctx` names. */
+export function offlineRuntime(ctx: ProviderContext): KindRuntime {
+  const cacheRoot = defaultCacheRoot(ctx.env);
+  const name = ctx.config.cluster.name;
+  const engineRuns = async () => (await kindEnginePid(kindEnginePaths(cacheRoot))) !== undefined;
+  return {
+    offline: true,
+    env: offlineEnv(ctx.env),
+    prepare: () =>
+      prepareOfflineKind({
+        clusterName: name,
+        kindConfig: ctx.config.cluster.kind.config,
+        status: ctx.status,
+        env: ctx.env,
+        signal: ctx.signal,
+      }),
+    guard: (step) =>
+      step('guard the kind network', () => guardKindNetwork({ clusterName: name, env: ctx.env })),
+    available: engineRuns,
+    // The local provider's recipes (Node.js, Python, uv, PostgreSQL, Redis): an offline node pulls nothing.
+    imagesToBuild: buildableImages,
+    buildImages: async (images) => {
+      const engine = kindEngine(cacheRoot, ctx.env);
+      const builder = new ImageBuilder({
+        engine,
+        cacheRoot,
+        env: ctx.env,
+        status: ctx.status,
+        signal: ctx.signal,
+      });
+      await builder.ensureAll(selectRecipes(images));
+    },
+    stageImages: async (images, step) => {
+      await step('copy images to incluster’s kind engine', () =>
+        copyImagesToKindEngine(images, { env: ctx.env, signal: ctx.signal }),
+      );
+    },
+    teardown: async () => {
+      const problems = await ctx.status.phase(
+        'kind: stop incluster’s Docker engine, remove the network guard',
+        () => tearDownOfflineKind({ clusterName: name, env: ctx.env }),
+      );
+      for (const problem of problems) ctx.status.info(`kind teardown: ${problem}`);
+    },
+  };
 }
 
 /** The pod and Service subnets of a kind config (kind's defaults where it names none). */
@@ -99,25 +131,19 @@ export function kindConfigSubnets(text: string): { pods: string; services: strin
   };
 }
 
-/** What prepareOfflineKind returns: the environment for kind and docker, and the node image to use. */
-export interface OfflineKind {
-  env: NodeJS.ProcessEnv;
-  nodeImage: string;
-}
-
-/** Sets up everything an offline kind cluster needs on this machine (idempotent). */
-export async function prepareOfflineKind(options: {
+/** Sets up everything an offline kind cluster needs on this machine (idempotent); returns the node image. */
+async function prepareOfflineKind(options: {
   clusterName: string;
   kindConfig: string;
   status: Status;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
-}): Promise<OfflineKind> {
-  const { status, signal } = options;
-  const cacheRoot = defaultCacheRoot(options.env);
-  await ensureKindBinary({ cacheRoot, status, env: options.env, signal });
+}): Promise<string> {
+  const { status, signal, env } = options;
+  const cacheRoot = defaultCacheRoot(env);
+  await ensureGoProgram(KIND_PROGRAM, { cacheRoot, status, env, signal });
   const engine = await status.phase('Starting incluster’s Docker engine for kind', () =>
-    startKindEngine({ cacheRoot, env: options.env, signal }),
+    startKindEngine({ cacheRoot, env, signal }),
   );
   if (engine.missingCapabilities.length > 0)
     status.info(
@@ -128,7 +154,7 @@ export async function prepareOfflineKind(options: {
     cacheRoot,
     status,
     missingCapabilities: engine.missingCapabilities,
-    env: options.env,
+    env,
     signal,
   });
   // The config, or (for a cluster already made from it, `up` from another project) what up noted.
@@ -145,7 +171,7 @@ export async function prepareOfflineKind(options: {
     offlineMarkerPath(options.clusterName),
     `${JSON.stringify({ ...subnets, image: image.image })}\n`,
   );
-  return { env: offlineEnv(options.env), nodeImage: image.image };
+  return image.image;
 }
 
 /** The subnets `up` noted for an offline cluster; a usage error naming the config when there is none. */
@@ -166,17 +192,12 @@ async function markedSubnets(
 }
 
 /** Adds the `kind` network's IPv6 subnet (kind picks it at create) to the guard. */
-export async function guardKindNetwork(options: {
-  clusterName: string;
-  env: NodeJS.ProcessEnv;
-}): Promise<void> {
+async function guardKindNetwork(options: { clusterName: string; env: NodeJS.ProcessEnv }): Promise<void> {
   const engine = kindEngine(defaultCacheRoot(options.env), options.env);
   const inspected = await docker(
     engine,
     ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', KIND_NETWORK],
-    {
-      allowFailure: true,
-    },
+    { allowFailure: true },
   );
   const marker = JSON.parse(await readFile(offlineMarkerPath(options.clusterName), 'utf8')) as {
     pods: string;
@@ -191,7 +212,7 @@ export async function guardKindNetwork(options: {
  * containerd, mounts, cgroup parent), the guard, /lib/modules if we made it. The cache stays.
  * Returns what could not be undone.
  */
-export async function tearDownOfflineKind(options: {
+async function tearDownOfflineKind(options: {
   clusterName: string;
   env: NodeJS.ProcessEnv;
 }): Promise<string[]> {
@@ -224,7 +245,7 @@ export async function tearDownOfflineKind(options: {
  * the user's own Docker engine (the runner image, preloaded service images) are copied over first
  * (`docker save` there, `docker load` here). An image neither engine has is left for kind to name.
  */
-export async function copyImagesToKindEngine(
+async function copyImagesToKindEngine(
   images: readonly string[],
   options: { env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<string[]> {

@@ -1,6 +1,6 @@
 // What the kind provider needs: a working Docker engine, the pinned kind CLI, and kubectl. The probe
 // is what `auto` asks, the diagnosis what `doctor` reports, the requirement what `up` checks first.
-import { KIND_VERSION } from '../../../config/schema.ts';
+import { KIND_VERSION } from '../../versions.ts';
 import {
   commandCheck,
   diagnosis,

@@ -2,6 +2,8 @@
 // command line run by the supervisor; nothing here starts anything.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { containerdConfig } from '../../host/containerd-config.ts';
+import { PAUSE_IMAGE } from '../../images/names.ts';
 import { NETWORK, type LocalLayout } from './layout.ts';
 import { writeKubeconfig } from './pki.ts';
 
@@ -14,9 +16,6 @@ export interface ComponentSpec {
   /** Log file (stdout and stderr). */
   log: string;
 }
-
-/** The pause image the kubelet's sandboxes use; built locally, never pulled. */
-const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
 
 /** Writes every config file and kubeconfig, and returns the components in start order. */
 export async function prepareComponents(layout: LocalLayout, binDir: string): Promise<ComponentSpec[]> {
@@ -52,7 +51,7 @@ export async function prepareComponents(layout: LocalLayout, binDir: string): Pr
     server,
   );
 
-  await writeFile(join(conf, 'containerd.toml'), containerdConfig(layout));
+  await writeFile(join(conf, 'containerd.toml'), localContainerdConfig(layout));
   await writeFile(join(layout.cniConfDir, '10-incluster.conflist'), cniConfig(layout));
   await writeFile(join(conf, 'kubelet.yaml'), kubeletConfig(layout));
   await writeFile(join(conf, 'kube-proxy.yaml'), kubeProxyConfig(layout, kubeconfig('kube-proxy')));
@@ -174,35 +173,15 @@ export async function prepareComponents(layout: LocalLayout, binDir: string): Pr
   ];
 }
 
-/** containerd 1.6 config: our own root, state and socket, so a system containerd is never touched. */
-export function containerdConfig(layout: LocalLayout): string {
-  return `version = 2
-root = "${layout.containerdRoot}"
-state = "${layout.containerdState}"
-
-[grpc]
-  address = "${layout.containerdSocket}"
-
-[ttrpc]
-  address = "${layout.containerdSocket}.ttrpc"
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "${SANDBOX_IMAGE}"
-  enable_unprivileged_ports = true
-  # Some sandboxes (this CI machine among them) withhold CAP_SYS_RESOURCE, so a negative
-  # oom_score_adj (the kubelet asks -998 for sandboxes) cannot be set: clamp it to containerd's own.
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "${layout.cniConfDir}"
-`;
+/** containerd on the host: our own root, state and socket, so a system containerd is never touched. */
+export function localContainerdConfig(layout: LocalLayout): string {
+  return containerdConfig({
+    sandboxImage: PAUSE_IMAGE,
+    cniConfDir: layout.cniConfDir,
+    // The host's cgroup v1 tree, with the kubelet's cgroupfs driver.
+    systemdCgroup: false,
+    paths: { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket },
+  });
 }
 
 /** A bridge network for pods; no masquerade or port-map rules, so CNI leaves no iptables chains behind. */

@@ -11,7 +11,8 @@ import {
   type ProviderDiagnosis,
 } from '../../prerequisites.ts';
 import { cacheRoot } from '../../cache.ts';
-import { KUBERNETES_BINARIES, KUBERNETES_VERSION, kubernetesBinDir } from './versions.ts';
+import { KUBERNETES_BINARIES, kubernetesBinDir } from '../../host/kubernetes.ts';
+import { KUBERNETES_VERSION } from '../../versions.ts';
 
 /** Debian packages the local provider installs when they are missing (as root). */
 const LOCAL_DEBIAN_PACKAGES: Record<string, string> = {

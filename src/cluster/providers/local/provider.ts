@@ -17,8 +17,14 @@ import type {
 } from '../../provider.ts';
 import { cacheRoot } from '../../cache.ts';
 import { exportFailureLogs } from '../../failure-logs.ts';
-import { ensureKubernetesBinaries } from './binaries.ts';
+import { ensureKubernetesBinaries, kubernetesBinDir } from '../../host/kubernetes.ts';
+import { buildableImages, CLUSTER_IMAGES, RUNNER_BASE_IMAGES } from '../../images/catalogue.ts';
+import { IMAGE_DEBIAN_PACKAGES } from '../../images/debian-packages.ts';
+import { COREDNS_IMAGE } from '../../images/names.ts';
+import { stopDockerEngine } from './build-engine.ts';
+import { ensureClusterImages } from './cluster-images.ts';
 import { prepareComponents } from './components.ts';
+import { importImagesIntoContainerd, pruneContainerdImages } from './containerd-images.ts';
 import { coreDnsManifests } from './coredns.ts';
 import { apiServerReady, waitForApiServer } from './health.ts';
 import { localLayout, type LocalLayout } from './layout.ts';
@@ -29,18 +35,6 @@ import { ensureCgroupRoot } from './cgroups.ts';
 import { restoreContainerdRoot, stashContainerdRoot } from './containerd-stash.ts';
 import { readSupervisorStatus, startSupervisor, stopSupervisor, supervisorPid } from './supervisor.ts';
 import { tearDownRuntime } from './teardown.ts';
-import { kubernetesBinDir } from './versions.ts';
-import {
-  buildableImages,
-  CLUSTER_IMAGES,
-  COREDNS_IMAGE,
-  ensureClusterImages,
-  IMAGE_DEBIAN_PACKAGES,
-  importImagesIntoContainerd,
-  pruneContainerdImages,
-  RUNNER_BASE_IMAGES,
-  stopDockerEngine,
-} from './images/index.ts';
 
 /** How long the control plane may take to answer after its processes start. */
 const API_SERVER_TIMEOUT_MS = 120_000;
@@ -169,7 +163,7 @@ async function startCluster(
   );
 
   enter('building Kubernetes');
-  const { binDir } = await ensureKubernetesBinaries({
+  const binDir = await ensureKubernetesBinaries({
     cacheRoot: cacheRoot(ctx.env),
     status,
     signal,

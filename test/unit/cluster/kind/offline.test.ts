@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { dockerdArgs } from '../../../../src/cluster/host/dockerd.ts';
 import {
-  kindDockerdArgs,
   kindEnginePaths,
+  kindEngineSpec,
   KIND_ENGINE,
 } from '../../../../src/cluster/providers/kind/host/engine.ts';
 import {
@@ -22,21 +23,16 @@ import {
   missingCapabilities,
   NODE_RUNTIME_WRAPPER,
   runtimeWrapperScript,
-} from '../../../../src/cluster/providers/kind/host/runtime-wrapper.ts';
-import {
-  containerdConfig,
-  ENTRYPOINT,
-} from '../../../../src/cluster/providers/kind/node-image/node-files.ts';
-import { nodeRootfsFiles } from '../../../../src/cluster/providers/kind/node-image/node-base.ts';
-import {
-  podNetworkManifest,
-  POD_NETWORK_IMAGE,
-} from '../../../../src/cluster/providers/kind/node-image/pod-network.ts';
+} from '../../../../src/cluster/host/runtime-wrapper.ts';
+import { ENTRYPOINT } from '../../../../src/cluster/images/kind-node/files.ts';
+import { nodeRootfsFiles } from '../../../../src/cluster/images/kind-node/base.ts';
+import { podNetworkManifest } from '../../../../src/cluster/images/kind-node/pod-network.ts';
 import {
   kubeadmImages,
   LOCAL_PATH_PROVISIONER_IMAGE,
-} from '../../../../src/cluster/providers/kind/node-image/versions.ts';
-import { STORAGE_MANIFEST } from '../../../../src/cluster/providers/kind/node-image/storage.ts';
+  POD_NETWORK_IMAGE,
+} from '../../../../src/cluster/images/kind-node/names.ts';
+import { STORAGE_MANIFEST } from '../../../../src/cluster/images/kind-node/storage.ts';
 import { kindConfigSubnets } from '../../../../src/cluster/providers/kind/offline.ts';
 
 const hasJq = (() => {
@@ -87,10 +83,12 @@ describe('runtime wrapper', { tags: ['001-FR-101'] }, () => {
   });
 
   test('the node image runs its containerd through the wrapper, with OOM scores it may set', () => {
-    const config = containerdConfig(kubeadmImages().pause);
+    const config = nodeRootfsFiles([])['etc/containerd/config.toml']!;
     expect(config).toContain(`BinaryName = "${NODE_RUNTIME_WRAPPER}"`);
     expect(config).toContain('restrict_oom_score_adj = true');
-    expect(config).toContain('sandbox_image = "registry.k8s.io/pause:3.10.1"');
+    expect(config).toContain('SystemdCgroup = true');
+    expect(config).toContain(`sandbox_image = "${kubeadmImages().pause}"`);
+    expect(kubeadmImages().pause).toBe('registry.k8s.io/pause:3.10.1');
     expect(nodeRootfsFiles(['CAP_SYS_RESOURCE'])[NODE_RUNTIME_WRAPPER.slice(1)]).toContain(
       'CAP_SYS_RESOURCE',
     );
@@ -98,14 +96,18 @@ describe('runtime wrapper', { tags: ['001-FR-101'] }, () => {
 
   test('the kind engine makes the wrapper its default runtime only where a capability is missing', () => {
     const paths = kindEnginePaths('/cache');
-    const args = kindDockerdArgs(paths, true);
+    const args = dockerdArgs(kindEngineSpec(paths, true));
     expect(args).toEqual(
       expect.arrayContaining(['--default-runtime', KIND_ENGINE.runtimeName, '--iptables=false']),
     );
     expect(args).toContain(`${KIND_ENGINE.runtimeName}=${paths.wrapper}`);
     expect(args).toContain(`/${KIND_ENGINE.cgroupParent}`);
     expect(paths.dataRoot).toBe('/cache/kind/docker');
-    expect(kindDockerdArgs(paths, false)).not.toContain('--default-runtime');
+    expect(args).toEqual(
+      expect.arrayContaining(['--default-address-pool', `base=${KIND_ENGINE.addressPool},size=24`]),
+    );
+    expect(args).toContain('--userland-proxy=true');
+    expect(dockerdArgs(kindEngineSpec(paths, false))).not.toContain('--default-runtime');
   });
 });
 

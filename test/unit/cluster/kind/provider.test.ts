@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { configSchema, KIND_NODE_IMAGE, type ConfigInput } from '../../../../src/config/schema.ts';
+import { configSchema, type ConfigInput } from '../../../../src/config/schema.ts';
+import { KIND_NODE_IMAGE } from '../../../../src/cluster/versions.ts';
 import { InfrastructureError } from '../../../../src/errors.ts';
 import { runCommand } from '../../../../src/process/exec.ts';
 import { Status } from '../../../../src/progress/status.ts';
@@ -119,6 +120,7 @@ describe('kind provider: up and down', { tags: ['001-FR-001', '001-FR-003', '001
     expect(apiChecks).toEqual([path]);
     expect(await standin.calls()).toEqual([
       'docker info --format {{.ServerVersion}}',
+      `docker image inspect --format {{.Id}} ${KIND_NODE_IMAGE}`,
       'kind get clusters',
       `kind create cluster --name ${clusterName} --config ${repoKindConfig} --image ${KIND_NODE_IMAGE} --wait 180s --retain`,
       `kind get kubeconfig --name ${clusterName}`,
@@ -221,8 +223,8 @@ nodes:
     const before = (await standin.calls()).length;
     await provider.loadImages(ctx, images);
     if (kindE2e) return;
+    // The same command (one context) as `up`: the tools were checked once, then.
     expect((await standin.calls()).slice(before)).toEqual([
-      'docker info --format {{.ServerVersion}}',
       `kind load docker-image postgres:17-alpine ghcr.io/acme/runner:abc123 --name ${clusterName}`,
       `kind get nodes --name ${clusterName}`,
       `docker exec ${clusterName}-control-plane crictl images -o json`,

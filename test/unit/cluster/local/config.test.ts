@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { versionLdflags, wrapperGoMod } from '../../../../src/cluster/providers/local/binaries.ts';
+import { versionLdflags, wrapperGoMod } from '../../../../src/cluster/host/kubernetes.ts';
 import {
   cniConfig,
-  containerdConfig,
   kubeletConfig,
+  localContainerdConfig,
 } from '../../../../src/cluster/providers/local/components.ts';
 import { localLayout, NETWORK } from '../../../../src/cluster/providers/local/layout.ts';
 import { guardRules } from '../../../../src/cluster/providers/local/network.ts';
@@ -71,7 +71,7 @@ describe('local provider: node configuration', { tags: ['001-FR-001'] }, () => {
   });
 
   test('containerd and the kubelet agree on the cgroup driver and the socket, and never share a system containerd', () => {
-    const containerd = containerdConfig(layout);
+    const containerd = localContainerdConfig(layout);
     const kubelet = kubeletConfig(layout);
     expect(containerd).toContain('SystemdCgroup = false');
     expect(kubelet).toContain('cgroupDriver: cgroupfs');
@@ -79,6 +79,8 @@ describe('local provider: node configuration', { tags: ['001-FR-001'] }, () => {
     expect(kubelet).toContain(`containerRuntimeEndpoint: unix://${layout.containerdSocket}`);
     expect(layout.containerdSocket).not.toBe('/run/containerd/containerd.sock');
     expect(containerd).toContain('restrict_oom_score_adj = true');
+    expect(containerd).toContain('sandbox_image = "registry.k8s.io/pause:3.10.1"');
+    expect(containerd).not.toContain('BinaryName');
   });
 
   test('the pod network leaves no masquerade chains to clean up', () => {
