@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   trace: async () => (await import('./commands/trace.ts')).traceCommand,
   sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  cache: async () => (await import('./commands/cache.ts')).cacheCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,
 };
 

@@ -253,4 +253,29 @@ describe('a project scaffolded by incluster init, end to end', { tags: ['001-FR-
       expectSuccess(passing);
     },
   );
+
+  test(
+    'the packed incluster computes the same image cache keys as its sources, so neither rebuilds the other’s images',
+    { tags: ['001-FR-150'] },
+    async () => {
+      expect(done.install, 'installing incluster into the project failed (see beforeAll)').toBe(true);
+      // Read-only: --dry-run lists what prune would remove and the key of every image it keeps.
+      const packed = await sh('npx', ['incluster', 'cache', 'prune', '--dry-run', '--json']);
+      expectSuccess(packed);
+      const sources = await sh(process.execPath, [
+        join(repoRoot, 'src/cli/main.ts'),
+        'cache',
+        'prune',
+        '--dry-run',
+        '--json',
+      ]);
+      expectSuccess(sources);
+      const keys = (result: { stdout: string }) =>
+        (JSON.parse(result.stdout) as { current: { image: string; key: string }[] }).current.map(
+          ({ image, key }) => `${image} ${key}`,
+        );
+      expect(keys(packed).length, explain(packed)).toBeGreaterThan(10);
+      expect(keys(packed)).toEqual(keys(sources));
+    },
+  );
 });
