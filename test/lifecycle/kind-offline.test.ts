@@ -10,6 +10,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
+import { cacheRoot } from '../../src/cluster/cache.ts';
+import { kubernetesBinDir } from '../../src/cluster/host/kubernetes.ts';
 import { KIND_ENGINE } from '../../src/cluster/providers/kind/host/engine.ts';
 import { GUARD_CHAIN, GUARD_ROUTE_METRIC } from '../../src/cluster/providers/kind/host/network-guard.ts';
 
@@ -135,7 +137,7 @@ describe.skipIf(!enabled)(
         ).toBeGreaterThanOrEqual(3);
         expect(during.chains.length).toBeGreaterThan(0);
         // kube-proxy is a privileged pod: it runs only if the wrapper inside the node works.
-        const kubectl = join(process.env.HOME ?? '/root', '.cache/incluster/kubernetes/v1.34.4/bin/kubectl');
+        const kubectl = join(kubernetesBinDir(cacheRoot(process.env)), 'kubectl');
         const pods = (
           await run(kubectl, [
             '--kubeconfig',

@@ -23,7 +23,7 @@ import {
   type ClusterImagesReport,
 } from '../../../src/cluster/providers/local/cluster-images.ts';
 import { importImagesIntoContainerd } from '../../../src/cluster/providers/local/containerd-images.ts';
-import { COREDNS_VERSION, NODE_VERSION, NPM_VERSION } from '../../../src/cluster/versions.ts';
+import { COREDNS_VERSION, NODE_VERSION, NPM_VERSION, PAUSE_VERSION } from '../../../src/cluster/versions.ts';
 import { qualifyImageReference } from '../../../src/cluster/image-reference.ts';
 import { InfrastructureError } from '../../../src/errors.ts';
 import { runCommand, type RunResult } from '../../../src/process/exec.ts';
@@ -198,19 +198,25 @@ describe('cluster images', () => {
     },
   );
 
-  test('pause exits cleanly on SIGTERM', { tags: ['001-FR-009'] }, async () => {
-    const name = `incluster-images-pause-${process.pid}`;
-    await docker(['run', '--detach', '--name', name, '--network=none', PAUSE_IMAGE]);
-    try {
-      await docker(['kill', '--signal=TERM', name]);
-      const wait = await docker(['wait', name], { timeoutMs: 10_000 });
-      expect(wait.stdout.trim()).toBe('0');
-    } finally {
-      await docker(['rm', '--force', name], { allowFailure: true });
-    }
-  });
+  test(
+    'pause reports its version and exits cleanly on SIGTERM',
+    { tags: ['001-FR-009', '001-FR-154'] },
+    async () => {
+      const version = await docker(['run', '--rm', '--network=none', PAUSE_IMAGE, '-v']);
+      expect(version.stdout.trim()).toBe(`pause (incluster) ${PAUSE_VERSION}`);
+      const name = `incluster-images-pause-${process.pid}`;
+      await docker(['run', '--detach', '--name', name, '--network=none', PAUSE_IMAGE]);
+      try {
+        await docker(['kill', '--signal=TERM', name]);
+        const wait = await docker(['wait', name], { timeoutMs: 10_000 });
+        expect(wait.stdout.trim()).toBe('0');
+      } finally {
+        await docker(['rm', '--force', name], { allowFailure: true });
+      }
+    },
+  );
 
-  test('busybox and CoreDNS run', { tags: ['001-FR-009'] }, async () => {
+  test('busybox and CoreDNS run', { tags: ['001-FR-009', '001-FR-154'] }, async () => {
     const shell = await docker([
       'run',
       '--rm',
