@@ -192,13 +192,45 @@ export function buildReport(input: ReportInput): TraceReport {
   });
 
   problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  const summary = summarize(collection, tests, requirements, problems, evidence, joined);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: (input.generatedAt ?? new Date()).toISOString(),
+    settings: {
+      specs: settings.specs,
+      tests: settings.tests,
+      testSet: collection.source,
+      idPattern: format.source,
+      threshold: settings.threshold,
+      allowUntagged: settings.allowUntagged,
+      allowUnverified: settings.allowUnverified ?? false,
+      baseline: settings.baseline,
+    },
+    summary,
+    gate: decideGate(summary, settings, requirements, problems),
+    baseline: { file: settings.baseline, present: baseline !== undefined, ...diff },
+    requirements,
+    tests,
+    problems,
+  };
+}
+
+/** The report's counts: coverage, each kind of problem, suspect links, and the evidence's verdicts. */
+function summarize(
+  collection: ReportInput['collection'],
+  tests: readonly ReportTest[],
+  requirements: readonly ReportRequirement[],
+  problems: readonly ReportProblem[],
+  evidence: ReportInput['evidence'],
+  joined: ReturnType<typeof joinEvidence> | undefined,
+): TraceReport['summary'] {
   const covered = requirements.filter((r) => r.status === 'covered').length;
   const total = requirements.length;
   // No requirements is not 100% of them: a spec without requirements proves nothing.
   const percentage = total === 0 ? 0 : Math.floor((covered / total) * 1000) / 10;
   const count = (kind: ReportProblem['kind']) => problems.filter((p) => p.kind === kind).length;
   const suspectRequirements = requirements.filter((r) => r.suspect);
-  const summary: TraceReport['summary'] = {
+  return {
     requirements: total,
     covered,
     uncovered: total - covered,
@@ -228,26 +260,6 @@ export function buildReport(input: ReportInput): TraceReport {
           moduleErrors: evidence.data.moduleErrors,
         }
       : null,
-  };
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    generatedAt: (input.generatedAt ?? new Date()).toISOString(),
-    settings: {
-      specs: settings.specs,
-      tests: settings.tests,
-      testSet: collection.source,
-      idPattern: format.source,
-      threshold: settings.threshold,
-      allowUntagged: settings.allowUntagged,
-      allowUnverified: settings.allowUnverified ?? false,
-      baseline: settings.baseline,
-    },
-    summary,
-    gate: decideGate(summary, settings, requirements, problems),
-    baseline: { file: settings.baseline, present: baseline !== undefined, ...diff },
-    requirements,
-    tests,
-    problems,
   };
 }
 
