@@ -9,6 +9,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema, type ConfigInput } from '../../../../src/config/schema.ts';
 import { KIND_NODE_IMAGE } from '../../../../src/cluster/versions.ts';
+import { PAUSE_IMAGE } from '../../../../src/cluster/images/names.ts';
 import { InfrastructureError } from '../../../../src/errors.ts';
 import { runCommand } from '../../../../src/process/exec.ts';
 import { Status } from '../../../../src/progress/status.ts';
@@ -19,7 +20,7 @@ import { kindE2e, useStandin, type Standin } from '../../../fixtures/kind-standi
 
 const repoKindConfig = resolve(import.meta.dirname, '../../../../testing/k8s/kind-config.yaml');
 /** In e2e mode, an image the local Docker engine already holds. */
-const e2eImage = process.env.INCLUSTER_KIND_E2E_IMAGE ?? 'registry.k8s.io/pause:3.10';
+const e2eImage = process.env.INCLUSTER_KIND_E2E_IMAGE ?? PAUSE_IMAGE;
 const clusterName = kindE2e ? 'incluster-kind-test' : 'floe-test';
 
 const cleanups: (() => Promise<void>)[] = [];
