@@ -1,7 +1,7 @@
 // The built-in Redis (`redis.enabled`): the objects `up` deploys (a StatefulSet and its Service,
 // the password from a Secret `up` creates), and its contract: REDIS_HOST, REDIS_PORT,
 // REDIS_PASSWORD (by secretKeyRef) and REDIS_URL. On the local provider the image is built from
-// Debian's redis-server (src/cluster/providers/local/images/redis-image.ts); elsewhere it is the
+// Debian's redis-server (src/cluster/images/recipes/redis.ts); elsewhere it is the
 // official image under the same name.
 import type { Config } from '../config/schema.ts';
 import type { KubeObject } from '../kube/manifests.ts';

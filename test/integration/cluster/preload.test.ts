@@ -9,12 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect } from 'vitest';
 import { qualifyImageReference } from '../../../src/cluster/image-reference.ts';
-import { BUSYBOX_IMAGE } from '../../../src/cluster/providers/local/images/index.ts';
-import { dockerEngineFor } from '../../../src/cluster/providers/local/images/docker-engine.ts';
-import {
-  ctrArgs,
-  listContainerdImages,
-} from '../../../src/cluster/providers/local/images/containerd-images.ts';
+import { dockerEngineFor } from '../../../src/cluster/host/dockerd.ts';
+import { BUSYBOX_IMAGE } from '../../../src/cluster/images/names.ts';
+import { ctrArgs, listContainerdImages } from '../../../src/cluster/providers/local/containerd-images.ts';
 import { localLayout } from '../../../src/cluster/providers/local/layout.ts';
 import { match } from '../../../src/kube/conditions.ts';
 import { readLogs } from '../../../src/kube/logs.ts';
