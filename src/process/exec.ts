@@ -58,7 +58,7 @@ export function runCommand(
   args: readonly string[],
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const command = [file, ...args].map(quoteForDisplay).join(' ');
+  const command = commandLine([file, ...args]);
   const maxBuffer = options.maxBuffer ?? 1024 * 1024;
   return new Promise((resolve, reject) => {
     const stdio: StdioOptions = [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
@@ -150,6 +150,11 @@ export async function isOnPath(file: string, env: NodeJS.ProcessEnv = process.en
     }
   }
   return false;
+}
+
+/** Arguments as a person pastes them into a shell: `incluster down --provider local`. */
+export function commandLine(args: readonly string[]): string {
+  return args.map(quoteForDisplay).join(' ');
 }
 
 /** Quotes an argument only when a shell would need it, so error messages can be pasted back. */

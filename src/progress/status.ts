@@ -26,7 +26,11 @@ export class Status {
   /** Starts a phase; an unfinished previous phase is ended as successful first. */
   start(name: string): void {
     if (this.current) this.end(true);
-    const spinner = this.interactive ? yoctoSpinner({ text: name, stream: this.stream }).start() : undefined;
+    // handleSignals: false, or the spinner installs SIGINT/SIGTERM handlers that call process.exit
+    // and end the process before main.ts's interrupt handling removes what the command created.
+    const spinner = this.interactive
+      ? yoctoSpinner({ text: name, stream: this.stream, handleSignals: false }).start()
+      : undefined;
     if (!spinner) this.stream.write(`• ${name} …\n`);
     this.current = { name, started: performance.now(), spinner };
   }

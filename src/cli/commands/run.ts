@@ -18,7 +18,11 @@ interface RunOptions {
   keep?: boolean;
   json?: boolean;
   timings?: string;
+  runId?: string;
 }
+
+/** A run id names the namespace `incluster-run-<id>`, a DNS label of at most 63 characters. */
+const RUN_ID = /^[a-z0-9]([-a-z0-9]{0,47}[a-z0-9])?$/;
 
 /** Builds the `run` command. */
 export function runCommand(ctx: CommandContext): Command {
@@ -47,9 +51,17 @@ export function runCommand(ctx: CommandContext): Command {
         .option('--timeout <duration>', 'deadline of the Job, e.g. 10m (default: runner.timeout)')
         .option('--keep', 'keep the Job, its pods and namespace after the run for inspection')
         .option('--json', 'print the run report as JSON on stdout')
+        .option(
+          '--run-id <id>',
+          "name the run (its namespace incluster-run-<id>, results in test-results/<id>/), e.g. the CI job's id; lowercase letters, digits and '-', at most 49 (default: time and a random suffix)",
+        )
         .argument('[runnerArgs...]', 'arguments for the test runner, after --'),
     action: async (options, command) => {
       const { io } = ctx;
+      if (options.runId !== undefined && !RUN_ID.test(options.runId))
+        throw new UsageError(
+          `--run-id must be lowercase letters, digits and '-', starting and ending with a letter or digit, at most 49 characters, got \`${options.runId}\``,
+        );
       const shards = options.shards === undefined ? undefined : Number(options.shards);
       if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 64))
         throw new UsageError(`--shards must be a whole number from 1 to 64, got \`${options.shards}\``);
@@ -70,7 +82,7 @@ export function runCommand(ctx: CommandContext): Command {
         );
       const { runSuite } = await import('../../runner/run.ts');
       // Named here, so the results can be found for CI even when the run throws.
-      const runId = newRunId();
+      const runId = options.runId ?? newRunId();
       const config = cluster.loaded.config;
       const publish = async (annotate: boolean) => {
         const { publishRun } = await import('../../ci/publish-run.ts');

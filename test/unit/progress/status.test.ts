@@ -47,3 +47,38 @@ describe('progress on long steps', { tags: ['001-FR-008'] }, () => {
     [125_000, '2m05s'],
   ])('%i ms reads as %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
 });
+
+describe('nothing but main.ts owns SIGINT and SIGTERM', { tags: ['001-FR-130'] }, () => {
+  /** A stream that says it is a terminal, as stderr is under a pseudo-terminal. */
+  function terminal() {
+    const out = capture();
+    return Object.assign(out.stream, {
+      isTTY: true,
+      columns: 80,
+      cursorTo: () => true,
+      moveCursor: () => true,
+      clearLine: () => true,
+    });
+  }
+  const listeners = () => ({
+    SIGINT: process.listeners('SIGINT').length,
+    SIGTERM: process.listeners('SIGTERM').length,
+  });
+
+  test('a spinner on a terminal installs no signal handler, while it spins and after', () => {
+    const before = listeners();
+    const status = new Status(terminal(), { interactive: true });
+    status.start('Running the suite in 1 pod');
+    expect(listeners(), 'handlers while the spinner runs').toEqual(before);
+    status.start('Merging results');
+    status.end(false);
+    expect(listeners(), 'handlers after it stopped').toEqual(before);
+  });
+
+  test('no module of any command installs a handler when loaded (help loads them all)', async () => {
+    const { runCliCaptured } = await import('../../support/cli.ts');
+    const before = listeners();
+    expect((await runCliCaptured(['--help'])).status).toBe(0);
+    expect(listeners()).toEqual(before);
+  });
+});
