@@ -3,6 +3,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { InclusterError, ExitStatus } from '../errors.ts';
 
 export interface RunOptions {
@@ -188,25 +189,33 @@ class TailBuffer {
   }
   text(): string {
     const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
+    let start = Math.max(0, all.length - this.limit);
+    // A cut inside a UTF-8 character starts the tail at the next whole one (continuation bytes are 10xxxxxx).
+    if (start > 0) while (start < all.length && (all[start]! & 0xc0) === 0x80) start += 1;
+    return all.subarray(start).toString('utf8');
   }
 }
 
-/** Splits a byte stream into lines for live output. */
-class LineSplitter {
+/**
+ * Splits a byte stream into lines for live output. A pipe cuts the stream anywhere, also inside a
+ * multi-byte UTF-8 character: the decoder keeps an unfinished character for the next chunk.
+ */
+export class LineSplitter {
   private pending = '';
+  private readonly decoder = new StringDecoder('utf8');
   private readonly emit: (line: string) => void;
   constructor(emit: (line: string) => void) {
     this.emit = emit;
   }
   push(chunk: Buffer) {
-    const text = this.pending + chunk.toString('utf8');
+    const text = this.pending + this.decoder.write(chunk);
     const lines = text.split('\n');
     this.pending = lines.pop() ?? '';
     for (const line of lines) this.emit(line);
   }
   flush() {
-    if (this.pending) this.emit(this.pending);
+    const rest = this.pending + this.decoder.end();
+    if (rest) this.emit(rest);
     this.pending = '';
   }
 }
