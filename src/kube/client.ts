@@ -28,7 +28,7 @@ import {
   type CertificateDates,
 } from './certificate.ts';
 import { defaultKubeconfigFiles, runningInPod, SERVICE_ACCOUNT_DIR } from './credentials.ts';
-import { retrying, withRetry, type RetryOptions } from './retry.ts';
+import { isTransient, neverReachedServer, retrying, withRetry, type RetryOptions } from './retry.ts';
 import { redactor as sharedRedactor, type Redactor } from '../redaction/redactor.ts';
 
 /** Where credentials come from; everything is optional. */
@@ -139,6 +139,8 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
         throw new ApiException(response.httpStatusCode, `${method} ${path}`, parsed, response.headers);
       },
       { ...retry, signal: req.signal ?? retry.signal },
+      // A POST creates: sent again after the server may have acted, it could create twice (retry.ts).
+      method === HttpMethod.POST ? neverReachedServer : isTransient,
     );
 
   const client: KubeClient = {

@@ -1,5 +1,9 @@
 // Transient API failures (throttling, a restarting API server, a reset connection) should not fail a
 // test run; permanent ones (403, 404, 422) must fail at once, because retrying cannot change them.
+// A create is different: a reset connection or a 5xx may come after the API server stored the
+// object, and sending it again makes a second one (generateName) or a 409 for our own. A create is
+// retried only when the request provably never reached the server (FR-136); callers that can tell
+// their own object (a namespace with our labels) retry with the same name themselves.
 import { statusOf, networkCodeOf } from './api-error.ts';
 import { tlsFailureCode } from './certificate.ts';
 import { ApiException } from '@kubernetes/client-node';
@@ -32,6 +36,19 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_CLOSED',
 ]);
+
+/** Failures that happen before the API server has read a request: refused, unresolved, never connected. */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * True when the request never reached the API server, or the server refused it without acting on
+ * it (429: API Priority and Fairness rejects before any handler runs): only then is a create retried.
+ */
+export function neverReachedServer(error: unknown): boolean {
+  if (statusOf(error) !== undefined) return statusOf(error) === 429;
+  const code = networkCodeOf(error);
+  return code !== undefined && NEVER_SENT_CODES.has(code);
+}
 
 /** True when trying the same request again may succeed: 429, 5xx, or a dropped/refused connection. */
 export function isTransient(error: unknown): boolean {
@@ -66,15 +83,22 @@ export function backoffDelay(attempt: number, options: RetryOptions = {}): numbe
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/** Runs `work`, retrying transient failures with backoff; a permanent failure is thrown at once. */
-export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+/**
+ * Runs `work`, retrying transient failures with backoff; a permanent failure is thrown at once.
+ * `retryable` narrows what is retried (creates: neverReachedServer).
+ */
+export async function withRetry<T>(
+  work: () => Promise<T>,
+  options: RetryOptions = {},
+  retryable: (error: unknown) => boolean = isTransient,
+): Promise<T> {
   const attempts = options.attempts ?? 6;
   for (let attempt = 0; ; attempt += 1) {
     options.signal?.throwIfAborted();
     try {
       return await work();
     } catch (error) {
-      if (attempt + 1 >= attempts || !isTransient(error) || options.signal?.aborted) throw error;
+      if (attempt + 1 >= attempts || !retryable(error) || options.signal?.aborted) throw error;
       const requested = retryAfterMs(error);
       const delay =
         requested === undefined
@@ -86,16 +110,21 @@ export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions
   }
 }
 
-/** Wraps every method of an API client object so each call goes through `withRetry`. */
+/**
+ * Wraps every method of an API client object so each call goes through `withRetry`; its creates
+ * (`create*`, a POST) only on failures that never reached the server.
+ */
 export function retrying<T extends object>(api: T, options: RetryOptions = {}): T {
   return new Proxy(api, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
+      const retryable = String(property).startsWith('create') ? neverReachedServer : isTransient;
       return (...args: unknown[]) =>
         withRetry(
           () => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)),
           options,
+          retryable,
         );
     },
   });

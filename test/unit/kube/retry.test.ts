@@ -1,6 +1,13 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, test } from 'vitest';
-import { backoffDelay, isTransient, retryAfterMs, withRetry } from '../../../src/kube/retry.ts';
+import {
+  backoffDelay,
+  isTransient,
+  neverReachedServer,
+  retryAfterMs,
+  retrying,
+  withRetry,
+} from '../../../src/kube/retry.ts';
 
 const api = (code: number, headers: Record<string, string> = {}) =>
   new ApiException(code, 'x', { reason: 'R', message: 'm' }, headers);
@@ -92,5 +99,51 @@ describe('retrying transient API errors', { tags: ['001-FR-029'] }, () => {
     setTimeout(() => controller.abort(new Error('stop')), 20);
     await expect(pending).rejects.toThrow('stop');
     expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('creates are never retried blindly', { tags: ['001-FR-136'] }, () => {
+  test('only a failure before the server read the request, or a 429, counts as never reached', () => {
+    for (const error of [
+      network('ECONNREFUSED'),
+      network('UND_ERR_CONNECT_TIMEOUT'),
+      network('EAI_AGAIN'),
+      api(429),
+    ])
+      expect(neverReachedServer(error), String(error)).toBe(true);
+    // The server may have stored the object before any of these.
+    for (const error of [
+      network('ECONNRESET'),
+      network('UND_ERR_SOCKET'),
+      new Error('socket hang up'),
+      api(500),
+      api(503),
+      api(504),
+    ])
+      expect(neverReachedServer(error), String(error)).toBe(false);
+  });
+
+  test('a client method named create* is retried only when the request never reached the server', async () => {
+    const scripted = (failures: Error[]) => {
+      const calls = { count: 0 };
+      const call = () => {
+        calls.count += 1;
+        const failure = failures[calls.count - 1];
+        return failure ? Promise.reject(failure) : Promise.resolve('ok');
+      };
+      return {
+        calls,
+        api: retrying({ createNamespace: call, readNamespace: call }, { baseDelayMs: 1, maxDelayMs: 1 }),
+      };
+    };
+    const reset = scripted([network('ECONNRESET')]);
+    await expect(reset.api.createNamespace()).rejects.toMatchObject({ cause: { code: 'ECONNRESET' } });
+    expect(reset.calls.count, 'a create whose connection was reset is not sent again').toBe(1);
+    const refused = scripted([network('ECONNREFUSED')]);
+    await expect(refused.api.createNamespace()).resolves.toBe('ok');
+    expect(refused.calls.count, 'a refused create is sent again').toBe(2);
+    const read = scripted([network('ECONNRESET')]);
+    await expect(read.api.readNamespace()).resolves.toBe('ok');
+    expect(read.calls.count, 'a read is retried after a reset').toBe(2);
   });
 });
