@@ -1,6 +1,8 @@
 // Merges a cluster's admin context into the user's kubeconfig, for those who prefer `kubectl` to
-// just work over exporting KUBECONFIG.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+// just work over exporting KUBECONFIG. The file is shared with kubectl, kind and other merges: it is
+// rewritten under client-go's lock file, through a temporary file renamed into place (FR-137).
+import { readFile, writeFile, mkdir, rename, realpath, rm, stat } from 'node:fs/promises';
+import { withFileLock } from '../process/file-lock.ts';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -23,18 +25,25 @@ export async function mergeKubeconfig(
   access: ClusterAccess,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
-  const target = env.KUBECONFIG?.split(delimiter).find(Boolean) ?? join(homedir(), '.kube', 'config');
+  const named = env.KUBECONFIG?.split(delimiter).find(Boolean) ?? join(homedir(), '.kube', 'config');
+  // A symlinked kubeconfig (dotfiles) is rewritten where it points, and stays a link.
+  const target = await realpath(named).catch(() => named);
   const source = parse(await readFile(access.kubeconfigPath, 'utf8')) as KubeconfigFile;
-  let existing: KubeconfigFile = { apiVersion: 'v1', kind: 'Config' };
-  try {
-    existing = (parse(await readFile(target, 'utf8')) as KubeconfigFile | null) ?? existing;
-  } catch {
-    // a new file
-  }
-  const merged = mergeInto(existing, source);
   await mkdir(dirname(target), { recursive: true });
-  await writeFile(target, stringify(merged), { mode: 0o600 });
-  return target;
+  await withFileLock(target, async () => {
+    let existing: KubeconfigFile = { apiVersion: 'v1', kind: 'Config' };
+    const text = await readFile(target, 'utf8').catch(() => undefined);
+    if (text !== undefined) existing = (parse(text) as KubeconfigFile | null) ?? existing;
+    const mode = text === undefined ? 0o600 : (await stat(target)).mode & 0o7777;
+    const temporary = `${target}.${process.pid}.incluster.tmp`;
+    try {
+      await writeFile(temporary, stringify(mergeInto(existing, source)), { mode });
+      await rename(temporary, target);
+    } finally {
+      await rm(temporary, { force: true });
+    }
+  });
+  return named;
 }
 
 /** Entries of `source` replace same-named entries of `target`; `source`'s context becomes current. */
