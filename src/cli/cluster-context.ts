@@ -5,6 +5,7 @@ import type { ProviderContext } from '../cluster/provider.ts';
 import { Status } from '../progress/status.ts';
 import type { CliIo } from './io.ts';
 import type { Selection } from '../cluster/select.ts';
+import { commandLine } from '../process/exec.ts';
 
 export interface ClusterCommandContext {
   loaded: LoadedConfig;
@@ -31,6 +32,13 @@ export async function clusterCommandContext(
     env: io.env,
     signal: io.signal,
     artifactsDir: loaded.config.artifacts.dir,
+    interrupts: io.interrupts,
+    downCommand: commandLine(['incluster', 'down', '--provider', selection.name, ...configOption(options)]),
   };
   return { loaded, selection, providerContext, status };
+}
+
+/** `--config FILE` when the command was given one, so a printed command finds the same cluster. */
+export function configOption(options: { config?: string }): string[] {
+  return options.config ? ['--config', options.config] : [];
 }

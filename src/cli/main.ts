@@ -27,25 +27,37 @@ if (tooOld) {
   process.exit(ExitStatus.infrastructure);
 }
 const { runCli } = await import('./program.ts');
+const { Interrupts } = await import('../interrupt/interrupts.ts');
+const { liveChildrenExited, signalLiveChildren, startChildrenInOwnGroups } =
+  await import('../process/exec.ts');
 
-const controller = new AbortController();
-let interrupts = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    interrupts += 1;
-    // The first signal asks commands to clean up; a second one stops waiting for them.
-    if (interrupts > 1) process.exit(ExitStatus.interrupted);
-    process.stderr.write(`\nincluster: ${signal} received, cleaning up (send again to stop at once)\n`);
-    controller.abort(new Error(`interrupted by ${signal}`));
-  });
-}
+// Only this process hears the terminal's Ctrl-C: its subprocesses run in process groups of their
+// own, and what happens to them on an interrupt is decided here (interrupt/interrupts.ts).
+startChildrenInOwnGroups();
+const interrupts = new Interrupts();
+const host = {
+  write: (text: string) => process.stderr.write(text),
+  terminal: Boolean(process.stderr.isTTY),
+  exit: (code: number) => process.exit(code),
+  signalChildren: signalLiveChildren,
+  childrenExited: liveChildrenExited,
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => void interrupts.interrupt(signal, host));
+// A closed terminal (SIGHUP) ends the command like SIGTERM; the children, in groups of their own, would
+// otherwise outlive it. Nothing can be shown any more: writes to the gone terminal fail, harmlessly.
+process.once('SIGHUP', () => {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  void interrupts.interrupt('SIGTERM', host);
+});
 
 const status = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   cwd: process.cwd(),
   env: process.env,
-  signal: controller.signal,
+  signal: interrupts.signal,
+  interrupts,
 });
 // Exit as soon as the command is done: the Kubernetes client keeps idle TLS connections alive for
 // tens of seconds, which would otherwise hold the process open. Drain stdout first (it may be a pipe).

@@ -60,15 +60,22 @@ ${EXIT_STATUS_HELP}`,
       program.outputHelp({ error: true });
       return ExitStatus.usage;
     }
-    return status;
+    // A command that went on after an interrupt (down finishing its removal) still ends as interrupted.
+    return io.signal.aborted ? ExitStatus.interrupted : status;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end parsing through this path with exit code 0.
       return error.exitCode === 0 ? ExitStatus.ok : ExitStatus.usage;
     }
     if (io.signal.aborted) {
-      // Whatever failed after an interrupt failed because of it: say so, not what broke on the way.
-      io.stderr.write('incluster: interrupted; what this command had started was cleaned up\n');
+      // Whatever failed after an interrupt failed because of it: say so, not what broke on the way,
+      // and whether the cleanup left anything (it says so itself when it could not remove it).
+      const left = io.interrupts?.leftovers() ?? [];
+      io.stderr.write(
+        left.length === 0
+          ? 'incluster: interrupted; what this command had started was cleaned up\n'
+          : `incluster: interrupted; left behind: ${left.map((l) => `${l.what} (remove with: ${l.removeWith})`).join('; ')}\n`,
+      );
       return ExitStatus.interrupted;
     }
     io.stderr.write(`incluster: ${describeError(error)}\n`);

@@ -3,6 +3,7 @@
 // src/cluster/lifecycle.ts, which adds what is common to all of them (node Ready, DNS, images,
 // services).
 import type { Config } from '../config/schema.ts';
+import type { Interrupts } from '../interrupt/interrupts.ts';
 import type { Status } from '../progress/status.ts';
 import type { ProviderName } from '../provider-names.ts';
 
@@ -24,6 +25,10 @@ export interface ProviderContext {
   signal: AbortSignal;
   /** The artifacts directory; a failed step's logs go to `<artifactsDir>/<provider>-logs` (failure-logs.ts, FR-006). */
   artifactsDir: string;
+  /** Where what the command holds outside the process is noted, for a second interrupt to name it. */
+  interrupts?: Interrupts;
+  /** The command line that removes this cluster (`incluster down --provider local`), for people. */
+  downCommand?: string;
 }
 
 /** One provider: creates, reuses and deletes its kind of cluster. */

@@ -9,8 +9,8 @@
 // What goes in them depends on the project (src/init/project.ts): its name, package manager and
 // test locations. The kind config, manifests and runner Dockerfile come from incluster's own package.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { unifiedDiff } from './diff.ts';
 import {
   DOCKER_IGNORED,
@@ -23,6 +23,7 @@ import { includedFiles, inclusterTargets, mergeMakefile } from './makefile.ts';
 import { inspectProject, type ProjectLayout } from './project.ts';
 import { runnersOf } from './test-commands.ts';
 import { findUntaggedTests, type UntaggedTests } from './untagged.ts';
+import { WriteJournal } from './journal.ts';
 import {
   renderConfig,
   renderDockerfile,
@@ -172,6 +173,10 @@ export interface ScaffoldOptions {
   /** Overwrite incluster's files and starting points that differ, and rewrite its Makefile block. */
   force?: boolean;
   packageRoot?: string;
+  /** An interrupt: no further write, and every write so far is taken back. */
+  signal?: AbortSignal;
+  /** Told each path as it is about to be written (for what a second interrupt names). */
+  journal?: WriteJournal;
 }
 
 /** What init did, and what it learnt about the project. */
@@ -186,14 +191,41 @@ type Write = (path: string, content: string) => Promise<void>;
 
 /** Scaffolds into `root`. */
 export async function scaffold(root: string, options: ScaffoldOptions = {}): Promise<ScaffoldReport> {
+  const journal = options.journal ?? new WriteJournal(root, options.signal);
+  try {
+    return await scaffoldInto(root, options, journal);
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+    // Interrupted: the repository goes back to how init found it.
+    throw new InitInterrupted(await journal.undo(), { cause: error });
+  }
+}
+
+/** An interrupted init, after it put back the files it had written. */
+export class InitInterrupted extends Error {
+  readonly restored: string[];
+  constructor(restored: string[], options: { cause: unknown }) {
+    super(
+      restored.length
+        ? `init interrupted; put back as they were: ${restored.join(', ')}`
+        : 'init interrupted before it wrote anything',
+      options,
+    );
+    this.restored = restored;
+  }
+}
+
+async function scaffoldInto(
+  root: string,
+  options: ScaffoldOptions,
+  journal: WriteJournal,
+): Promise<ScaffoldReport> {
   const layout = inspectProject(root);
   const untagged = await findUntaggedTests(layout);
   const results: FileResult[] = [];
   const write: Write = async (path, content) => {
     if (options.dryRun) return;
-    const target = join(root, path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, content);
+    await journal.write(path, content);
   };
   for (const file of await scaffoldFiles(layout, options.packageRoot, untagged)) {
     const existing = await readIfExists(join(root, file.path));

@@ -1,6 +1,8 @@
 // The one way incluster starts subprocesses: argument arrays (never a shell string), and a failure
-// that keeps the command line, the exit status and the output it printed.
-import { spawn, type StdioOptions } from 'node:child_process';
+// that keeps the command line, the exit status and the output it printed. In the CLI each child runs
+// in a process group of its own, so a terminal's Ctrl-C reaches incluster alone and incluster decides
+// when and how its children stop (main.ts ends the live ones when it must stop at once).
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -11,8 +13,13 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to the child's stdin, then stdin is closed. */
   input?: string | Buffer;
-  /** Kills the child (SIGTERM, then SIGKILL after 5 s) when aborted. */
+  /**
+   * Kills the child and its process group (SIGTERM, then SIGKILL after 5 s) when aborted; with
+   * `finishOnAbort` the child is left to finish (a step that would damage the machine if cut short,
+   * such as dpkg), and the caller looks at the signal afterwards.
+   */
   signal?: AbortSignal;
+  finishOnAbort?: boolean;
   /** Milliseconds before the child is killed and the run fails. */
   timeoutMs?: number;
   /** Called with each complete line of stdout and stderr as it arrives (for progress and live logs). */
@@ -63,7 +70,13 @@ export function runCommand(
   const maxBuffer = options.maxBuffer ?? 1024 * 1024;
   return new Promise((resolve, reject) => {
     const stdio: StdioOptions = [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio });
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio,
+      detached: ownProcessGroups,
+    });
+    live.add(child);
     const out = new TailBuffer(maxBuffer);
     const err = new TailBuffer(maxBuffer);
     const outLines = new LineSplitter((line) => options.onLine?.(line, 'stdout'));
@@ -74,8 +87,8 @@ export function runCommand(
     const kill = (why: string) => {
       if (failure !== undefined) return;
       failure = why;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      signalChild(child, 'SIGTERM');
+      killTimer = setTimeout(() => signalChild(child, 'SIGKILL'), 5000);
       killTimer.unref();
     };
     const timer =
@@ -83,8 +96,9 @@ export function runCommand(
         ? undefined
         : setTimeout(() => kill(`timed out after ${options.timeoutMs} ms`), options.timeoutMs);
     const onAbort = () => kill('aborted');
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const abortable = options.finishOnAbort ? undefined : options.signal;
+    if (abortable?.aborted) onAbort();
+    abortable?.addEventListener('abort', onAbort, { once: true });
 
     child.stdout?.on('data', (chunk: Buffer) => {
       out.push(chunk);
@@ -127,11 +141,52 @@ export function runCommand(
     });
 
     function cleanup() {
+      live.delete(child);
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
+      abortable?.removeEventListener('abort', onAbort);
     }
   });
+}
+
+/** Children still running, so the CLI can end them when it has to stop at once. */
+const live = new Set<ChildProcess>();
+/** Whether children get a process group of their own (the CLI's choice; see startChildrenInOwnGroups). */
+let ownProcessGroups = false;
+
+/**
+ * From now on, every child runs in a process group (and session) of its own: a terminal's Ctrl-C
+ * then reaches only this process, which owns SIGINT/SIGTERM and stops its children itself. Only the
+ * CLI calls this; library users (the fixtures in a test worker) keep their children in their group.
+ */
+export function startChildrenInOwnGroups(): void {
+  ownProcessGroups = true;
+}
+
+/** Sends `signal` to every child still running (its whole group when it has one); returns how many. */
+export function signalLiveChildren(signal: NodeJS.Signals): number {
+  for (const child of live) signalChild(child, signal);
+  return live.size;
+}
+
+/** Resolves once every child has exited, or after `ms`; returns how many are still running. */
+export async function liveChildrenExited(ms: number): Promise<number> {
+  const exits = [...live].map((child) => new Promise((resolve) => child.once('close', resolve)));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(exits), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+  return live.size;
+}
+
+/** Signals the child's process group when it leads one (so its own children stop too), else the child. */
+function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    if (ownProcessGroups) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
 }
 
 /** True when `file` can be found on PATH (or is an executable path). */

@@ -168,15 +168,25 @@ export async function buildRunnerImage(options: BuildOptions): Promise<RunnerIma
     args.push('--build-arg', `${key}=${value}`);
   // The label lets `docker image prune --filter label=…` clean old runner images up.
   args.push('--label', MANAGED_BY_SELECTOR, options.contextDir);
+  // The container of the step running when the build is interrupted: the engine removes it on its own
+  // time after the client is gone (and one cancelled as it is created stays), so an interrupt removes it.
+  let stepContainer: string | undefined;
   try {
     await runCommand('docker', args, {
       env,
       signal: options.signal,
       timeoutMs: 30 * 60_000,
-      onLine: options.onLine ? (line) => options.onLine?.(line) : undefined,
+      onLine: (line) => {
+        stepContainer = /^ ---> Running in ([0-9a-f]{12,64})$/.exec(line)?.[1] ?? stepContainer;
+        options.onLine?.(line);
+      },
     });
   } catch (error) {
-    if (options.signal?.aborted) throw error;
+    if (options.signal?.aborted) {
+      if (stepContainer)
+        await runCommand('docker', ['rm', '--force', stepContainer], { env, allowFailure: true });
+      throw error;
+    }
     const step = error instanceof CommandError ? failedBuildStep(error.stdout, error.stderr) : undefined;
     throw new InfrastructureError(
       'ImageBuildFailed',

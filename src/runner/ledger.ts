@@ -2,6 +2,12 @@
 // removes it: the same on success, on failure and on an interrupt (FR-017). An object is written
 // into the ledger just before its apply is sent, so one whose request was in flight when an
 // interrupt came is released too; releasing something that never arrived is a harmless 404.
+// An interrupt cuts the apply in flight: the API server cancels a request whose client went away
+// before admission and storage finish (an admission webhook holding the create when Ctrl-C came:
+// nothing was stored, test/faults/terminal-run.test.ts), and one stored just before is in the ledger
+// already. What the ledger still holds is noted with the interrupt handler, so a second Ctrl-C can
+// name it and the command that removes it.
+import type { Leftover } from '../interrupt/interrupts.ts';
 import { applyManifests, deleteObjects } from '../kube/apply.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { deleted } from '../kube/conditions.ts';
@@ -11,6 +17,12 @@ import { waitFor } from '../kube/wait.ts';
 
 /** How long a forced release waits for what it deleted to be gone. */
 const GONE_TIMEOUT_MS = 30_000;
+
+/** Where the ledger notes what it holds, and the command that removes it. */
+export interface LedgerLeftovers {
+  hold(leftover: Leftover): () => void;
+  removeWith: string;
+}
 
 /** How a release ends the run's objects. */
 export interface ReleaseOptions {
@@ -33,10 +45,15 @@ export interface Released {
 /** The run's created objects, applied through it and released in reverse. */
 export class Ledger {
   private readonly entries: KubeObject[] = [];
+  /** Entries not yet deleted (or found gone). */
+  private readonly remaining = new Set<KubeObject>();
   private readonly client: KubeClient;
+  private readonly leftovers: LedgerLeftovers | undefined;
+  private releaseHold: (() => void) | undefined;
 
-  constructor(client: KubeClient) {
+  constructor(client: KubeClient, leftovers?: LedgerLeftovers) {
     this.client = client;
+    this.leftovers = leftovers;
   }
 
   /** What was created (or sent to be), in order. */
@@ -49,6 +66,11 @@ export class Ledger {
     for (const object of objects) {
       signal.throwIfAborted();
       this.entries.push(object);
+      this.remaining.add(object);
+      this.releaseHold ??= this.leftovers?.hold({
+        what: () => describeRemaining([...this.remaining]),
+        removeWith: this.leftovers.removeWith,
+      });
       await applyManifests(this.client, [object], { signal });
     }
   }
@@ -70,10 +92,13 @@ export class Ledger {
       const done = await deleteObjects(this.client, [object], {
         signal: options.signal,
         gracePeriodSeconds: options.force ? 0 : undefined,
-      }).catch(() => [] as string[]);
+      }).catch(() => undefined);
+      if (!done) continue; // still there: a second interrupt names it
+      this.remaining.delete(object);
       released.deleted.push(...done);
       if (['Job', 'Namespace'].includes(object.kind)) awaited.push(object);
     }
+    if (this.remaining.size === 0) this.releaseHold?.();
     if (options.force) released.lingering = await this.waitUntilGone(awaited, options.signal);
     return released;
   }
@@ -108,4 +133,21 @@ export class Ledger {
     }
     return lingering;
   }
+}
+
+/**
+ * What of a run is still in the cluster, for people: its namespace stands for everything in it;
+ * objects elsewhere (the Role granted in the services' namespace) are named one by one.
+ */
+export function describeRemaining(objects: readonly KubeObject[]): string {
+  const namespace = objects.find((object) => object.kind === 'Namespace')?.metadata.name;
+  const inside = objects.filter((o) => namespace !== undefined && o.metadata.namespace === namespace);
+  const parts: string[] = [];
+  if (namespace) {
+    const kinds = [...new Set(inside.map((o) => o.kind))];
+    parts.push(`namespace ${namespace}${kinds.length ? ` (its ${kinds.join(', ')})` : ''}`);
+  }
+  for (const object of objects)
+    if (object.kind !== 'Namespace' && !inside.includes(object)) parts.push(objectRef(object));
+  return parts.join('; ') || 'nothing';
 }

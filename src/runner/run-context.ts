@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { newRunId } from '../ownership.ts';
 import { runServicesConfig } from '../services/isolation.ts';
+import { commandLine } from '../process/exec.ts';
 import { Ledger } from './ledger.ts';
 
 /** How `incluster run` was asked to run: the CLI's provider context plus the run's own choices. */
@@ -59,6 +60,7 @@ export async function createRunContext(options: RunSuiteOptions): Promise<RunCon
   const ownServices = options.config.services.isolation === 'run';
   // A config the run's own services cannot honour is the user's to fix, before anything is created.
   const servicesConfig = ownServices ? runServicesConfig(options.config, namespace) : options.config;
+  const interrupts = options.interrupts;
   const dir = join(options.config.artifacts.dir, runId);
   await mkdir(dir, { recursive: true });
   const client = createKubeClient({
@@ -74,9 +76,22 @@ export async function createRunContext(options: RunSuiteOptions): Promise<RunCon
     shards: options.shards ?? options.config.runner.shards,
     startedAt: new Date(),
     client,
-    ledger: new Ledger(client),
+    ledger: new Ledger(
+      client,
+      interrupts && {
+        hold: (leftover) => interrupts.hold(leftover),
+        removeWith: sweepCommand(runId, options.access),
+      },
+    ),
     providerContext: { ...options, artifactsDir: dir },
     ownServices,
     servicesConfig,
   };
+}
+
+/** The command that removes what a run left in the cluster, on the cluster it ran on. */
+function sweepCommand(runId: string, access: ClusterAccess): string {
+  const args = ['incluster', 'sweep', '--run', runId, '--kubeconfig', access.kubeconfigPath];
+  if (access.context) args.push('--context', access.context);
+  return commandLine(args);
 }

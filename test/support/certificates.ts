@@ -14,12 +14,13 @@ export interface KeyPair {
 export async function selfSignedCertificate(
   dir: string,
   name: string,
-  options: { subject: string; days?: number; ca?: boolean },
+  options: { subject: string; days?: number; ca?: boolean; altNames?: string[] },
 ): Promise<KeyPair> {
   const pair = { crt: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   const caExtensions = options.ca
     ? ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']
     : [];
+  if (options.altNames) caExtensions.push('-addext', `subjectAltName=${options.altNames.join(',')}`);
   await runCommand('openssl', [
     'req',
     '-x509',

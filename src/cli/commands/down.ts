@@ -1,6 +1,6 @@
 // `incluster down`: remove what `up` created, and nothing else.
 import type { Command } from 'commander';
-import { ExitStatus } from '../../errors.ts';
+import { describeError, ExitStatus } from '../../errors.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { addProviderOption } from '../provider-option.ts';
@@ -20,13 +20,33 @@ export function downCommand(ctx: CommandContext): Command {
     examples: ['incluster down', 'sudo incluster down --provider local'],
     configure: (command) => addProviderOption(command),
     action: async (options) => {
-      const cluster = await clusterCommandContext(ctx.io, options);
+      const { io } = ctx;
+      // Stopping half-way would leave a half-removed cluster that nothing else removes: on the
+      // first interrupt down goes on, on a second it stops and says what is left.
+      io.interrupts?.finishes('down goes on removing the cluster');
+      const cluster = await clusterCommandContext(io, options);
+      const name = `the ${cluster.selection.name} cluster ${cluster.loaded.config.cluster.name}`;
+      const release = io.interrupts?.hold({
+        what: `${name}, partly removed`,
+        removeWith: cluster.providerContext.downCommand ?? 'incluster down',
+      });
       const { tearDown } = await import('../../cluster/lifecycle.ts');
-      await tearDown(cluster.selection.provider, cluster.providerContext);
+      // Its own signal, never aborted by the interrupt: the removal is what an interrupt wants done.
+      await tearDown(cluster.selection.provider, {
+        ...cluster.providerContext,
+        signal: new AbortController().signal,
+      }).catch((error: unknown) => {
+        // After an interrupt the CLI says only "interrupted": what failed must still be said.
+        if (io.signal.aborted) io.stderr.write(`incluster: ${describeError(error)}\n`);
+        throw error;
+      });
+      release?.();
       cluster.status.info(
         `cluster ${cluster.loaded.config.cluster.name} (${cluster.selection.name}) removed`,
       );
-      return ExitStatus.ok;
+      if (io.signal.aborted)
+        io.stderr.write('incluster: interrupted; down finished removing the cluster first\n');
+      return io.signal.aborted ? ExitStatus.interrupted : ExitStatus.ok;
     },
   });
 }

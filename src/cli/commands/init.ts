@@ -48,8 +48,31 @@ export function initCommand(ctx: CommandContext): Command {
         ),
     action: async (options) => {
       const { io } = ctx;
-      const { scaffold, NEEDS_ATTENTION } = await import('../../init/scaffold.ts');
-      const report = await scaffold(io.cwd, { dryRun: options.dryRun, force: options.force });
+      const { scaffold, NEEDS_ATTENTION, InitInterrupted } = await import('../../init/scaffold.ts');
+      const { WriteJournal } = await import('../../init/journal.ts');
+      // While init writes, an interrupt takes its writes back (FR-134); before and after, it just stops.
+      const journal = new WriteJournal(io.cwd, io.signal);
+      io.interrupts?.cleansUp();
+      const release = io.interrupts?.hold({
+        what: () => `files init has written: ${journal.written.join(', ') || 'none yet'}`,
+        removeWith: 'git status (then git checkout or rm what init wrote)',
+      });
+      let report;
+      try {
+        report = await scaffold(io.cwd, {
+          dryRun: options.dryRun,
+          force: options.force,
+          journal,
+          signal: io.signal,
+        });
+      } catch (error) {
+        if (!(error instanceof InitInterrupted)) throw error;
+        io.stderr.write(`incluster: ${error.message}\n`);
+        return ExitStatus.interrupted;
+      } finally {
+        release?.();
+        io.interrupts?.stopsAtOnce();
+      }
       const { results } = report;
       const width = Math.max(...results.map((r) => WOULD[r.outcome].length));
       for (const result of results) {

@@ -58,6 +58,8 @@ export function runCommand(ctx: CommandContext): Command {
         .argument('[runnerArgs...]', 'arguments for the test runner, after --'),
     action: async (options, command) => {
       const { io } = ctx;
+      // From here on, an interrupt stops the run and removes what it created (runSuite does).
+      io.interrupts?.cleansUp();
       if (options.runId !== undefined && !RUN_ID.test(options.runId))
         throw new UsageError(
           `--run-id must be lowercase letters, digits and '-', starting and ending with a letter or digit, at most 49 characters, got \`${options.runId}\``,

@@ -6,6 +6,7 @@ import type { KubeClient } from '../../kube/client.ts';
 import {
   EXPIRES_AT_ANNOTATION,
   MANAGED_BY_SELECTOR,
+  RUN_ID_LABEL,
   sweepCandidate,
   TEST_NAMESPACE_SELECTOR,
   type SweepCandidate,
@@ -20,6 +21,7 @@ interface SweepOptions {
   json?: boolean;
   kubeconfig?: string;
   context?: string;
+  run?: string;
 }
 
 /** Builds the `sweep` command. */
@@ -27,12 +29,20 @@ export function sweepCommand(ctx: CommandContext): Command {
   return defineCommand<SweepOptions>(ctx, {
     name: 'sweep',
     summary: 'delete expired test namespaces left by crashed runs',
-    description: `Deletes namespaces labelled ${MANAGED_BY_SELECTOR} whose expiry annotation (${EXPIRES_AT_ANNOTATION}) has passed, and prints what it deleted. Namespaces incluster did not create are never touched.`,
-    examples: ['incluster sweep --dry-run', 'incluster sweep --all'],
+    description: `Deletes namespaces labelled ${MANAGED_BY_SELECTOR} whose expiry annotation (${EXPIRES_AT_ANNOTATION}) has passed, and prints what it deleted. Namespaces incluster did not create are never touched. With --run, deletes what one \`incluster run\` left behind (stopped at once, or killed): its namespace and the Role and RoleBinding it was granted in the services' namespace, all labelled ${RUN_ID_LABEL}=<id>.`,
+    examples: [
+      'incluster sweep --dry-run',
+      'incluster sweep --all',
+      'incluster sweep --run 20261207-183012-a1b2 --kubeconfig /var/lib/incluster/floe-test/admin.kubeconfig',
+    ],
     configure: (command) =>
       command
         .option('--dry-run', 'list what would be deleted, delete nothing')
         .option('--all', 'also delete incluster namespaces that have not expired yet')
+        .option(
+          '--run <id>',
+          'delete everything of this `incluster run` (its namespace and RBAC), expired or not',
+        )
         .option('--json', 'print the result as JSON on stdout')
         .option('--kubeconfig <file>', 'kubeconfig to use (default: the config, $KUBECONFIG, ~/.kube/config)')
         .option('--context <name>', 'kubeconfig context to use'),
@@ -47,6 +57,21 @@ export function sweepCommand(ctx: CommandContext): Command {
         retry: { signal: io.signal },
       });
       await client.ping(io.signal);
+      if (options.run !== undefined) {
+        const removed = await sweepRun(client, options.run, { dryRun: options.dryRun });
+        if (options.json)
+          println(
+            io.stdout,
+            JSON.stringify({ dryRun: Boolean(options.dryRun), run: options.run, deleted: removed }, null, 2),
+          );
+        else
+          for (const what of removed)
+            println(io.stdout, `${options.dryRun ? 'would delete' : 'deleted'} ${what}`);
+        io.stderr.write(
+          `${removed.length} object${removed.length === 1 ? '' : 's'} of run ${options.run} ${options.dryRun ? 'would be deleted' : 'deleted'}\n`,
+        );
+        return ExitStatus.ok;
+      }
       const { deleted, kept } = await sweepNamespaces(client, { dryRun: options.dryRun, all: options.all });
       if (options.json) {
         println(io.stdout, JSON.stringify({ dryRun: Boolean(options.dryRun), deleted, kept }, null, 2));
@@ -92,4 +117,51 @@ async function sweepNamespaces(
       }
     }
   return { deleted: chosen, kept };
+}
+
+/**
+ * Deletes what one run left: the namespaces labelled with its id (everything in them goes too) and
+ * its Roles and RoleBindings in other namespaces. Returns `Namespace/<name>`, `Role/<ns>/<name>`, ….
+ */
+async function sweepRun(client: KubeClient, runId: string, options: { dryRun?: boolean }): Promise<string[]> {
+  const { isNotFound, describeKubeError } = await import('../../kube/api-error.ts');
+  const labelSelector = `${RUN_ID_LABEL}=${runId},${MANAGED_BY_SELECTOR}`;
+  const [namespaces, roles, bindings] = await Promise.all([
+    client.core.listNamespace({ labelSelector }),
+    client.rbac.listRoleForAllNamespaces({ labelSelector }),
+    client.rbac.listRoleBindingForAllNamespaces({ labelSelector }),
+  ]);
+  const names = namespaces.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean);
+  const outside = (item: { metadata?: { namespace?: string } }) =>
+    !names.includes(item.metadata?.namespace ?? '');
+  const targets = [
+    ...bindings.items.filter(outside).map((item) => ({ kind: 'RoleBinding', item })),
+    ...roles.items.filter(outside).map((item) => ({ kind: 'Role', item })),
+  ];
+  const removed: string[] = [];
+  const attempt = async (what: string, remove: () => Promise<unknown>) => {
+    try {
+      if (!options.dryRun) await remove();
+      removed.push(what);
+    } catch (error) {
+      if (!isNotFound(error))
+        throw new InfrastructureError('SweepFailed', `deleting ${what}: ${describeKubeError(error)}`, {
+          cause: error,
+        });
+    }
+  };
+  for (const { kind, item } of targets) {
+    const name = item.metadata?.name ?? '';
+    const namespace = item.metadata?.namespace ?? '';
+    await attempt(`${kind}/${namespace}/${name}`, () =>
+      kind === 'Role'
+        ? client.rbac.deleteNamespacedRole({ name, namespace })
+        : client.rbac.deleteNamespacedRoleBinding({ name, namespace }),
+    );
+  }
+  for (const name of names)
+    await attempt(`Namespace/${name}`, () =>
+      client.core.deleteNamespace({ name, propagationPolicy: 'Background' }),
+    );
+  return removed;
 }

@@ -43,6 +43,8 @@ export function upCommand(ctx: CommandContext): Command {
         .option('--json', 'print the result (kubeconfig, context, versions, timings) as JSON'),
     action: async (options) => {
       const { io } = ctx;
+      // From here on, an interrupt stops up and removes what it started (bringUp does).
+      io.interrupts?.cleansUp();
       const cluster = await clusterCommandContext(io, options);
       const servicesTimeoutMs =
         options.timeout === undefined

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { configAt } from '../../../src/config/resolve.ts';
 import type { ClusterProvider } from '../../../src/cluster/provider.ts';
 import { Status } from '../../../src/progress/status.ts';
+import { Interrupts } from '../../../src/interrupt/interrupts.ts';
 import { runSuite } from '../../../src/runner/run.ts';
 import { startFakeCluster, type FakeCluster } from './fake-cluster.ts';
 
@@ -160,6 +161,33 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
     );
     expect(cluster.deleted).toEqual([...cluster.applied].reverse());
   });
+
+  test(
+    'while a run holds objects, the interrupt handler can name them and the command that removes them',
+    { tags: ['001-FR-133'] },
+    async () => {
+      cluster = await startFakeCluster();
+      const controller = new AbortController();
+      const interrupts = new Interrupts();
+      let named: string[] = [];
+      cluster.onApply = (path) => {
+        if (!path.includes('/rolebindings/incluster-runner') || controller.signal.aborted) return;
+        named = interrupts.leftovers().map((l) => `${l.what} | ${l.removeWith}`);
+        controller.abort(new Error('interrupted by SIGINT'));
+      };
+      const result = await runSuite({ ...suiteOptions(controller.signal), interrupts });
+      expect(result.exitStatus).toBe(130);
+      const ns = result.report.namespace;
+      expect(named).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^namespace ${ns} \\(its LimitRange, ServiceAccount, Role, RoleBinding\\) \\| incluster sweep --run \\S+ --kubeconfig `,
+          ),
+        ),
+      ]);
+      expect(interrupts.leftovers(), 'nothing left to name once released').toEqual([]);
+    },
+  );
 
   test('with --keep, an interrupt stops the Job and its pods but keeps the namespace', async () => {
     const { result } = await run({ interruptAt: 'Running the suite', keep: true });
