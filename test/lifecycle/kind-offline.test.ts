@@ -5,14 +5,23 @@
 // up takes about 40 s and down about 10 s. Run it with:
 //   INCLUSTER_KIND_OFFLINE_E2E=1 npx vitest run --project lifecycle test/lifecycle/kind-offline.test.ts
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { cacheRoot } from '../../src/cluster/cache.ts';
 import { kubernetesBinDir } from '../../src/cluster/host/kubernetes.ts';
-import { KIND_ENGINE } from '../../src/cluster/providers/kind/host/engine.ts';
+import { KIND_ENGINE, kindEnginePaths } from '../../src/cluster/providers/kind/host/engine.ts';
 import { GUARD_CHAIN, GUARD_ROUTE_METRIC } from '../../src/cluster/providers/kind/host/network-guard.ts';
 
 const enabled = process.env.INCLUSTER_KIND_OFFLINE_E2E === '1';
@@ -30,6 +39,8 @@ const cli = (...args: string[]) =>
     timeout: 1_200_000,
   });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
+/** The DOCKER_HOST of incluster's own engine, where the offline cluster's nodes run. */
+const kindEngineHost = kindEnginePaths(cacheRoot(process.env)).host;
 
 /** What incluster's kind engine and cluster can leave on the host, and the cgroup tree as a whole. */
 interface HostState {
@@ -187,6 +198,83 @@ spec:
           'jsonpath={.status.phase}',
         ]);
         expect(phase.stdout).toBe('Bound');
+      },
+    );
+
+    test(
+      'images.preload puts an image the cluster does not have on its node, copied from the user’s engine',
+      { tags: ['001-FR-004'], timeout: 600_000 },
+      async () => {
+        // A tiny image only the machine's own Docker engine holds: busybox, which it has, and a file.
+        const proof = randomBytes(6).toString('hex');
+        const image = `incluster.test/preload-proof:${proof}`;
+        const context = join(project, 'preload-image');
+        mkdirSync(context);
+        writeFileSync(join(context, 'proof'), `${proof}\n`);
+        writeFileSync(
+          join(context, 'Dockerfile'),
+          'FROM docker.io/library/busybox:1.35\nCOPY proof /proof\n',
+        );
+        const kindDocker = (...args: string[]) =>
+          run('docker', args, { env: { ...process.env, DOCKER_HOST: kindEngineHost } });
+        await run('docker', ['build', '--quiet', '--tag', image, context]);
+        const preloadConfig = join(project, 'preload.config.yaml');
+        writeFileSync(
+          preloadConfig,
+          `${readFileSync(configFile, 'utf8')}images:\n  preload:\n    - ${image}\n`,
+        );
+        try {
+          const node = 'floe-test-control-plane';
+          const nodeImages = async () =>
+            (await kindDocker('exec', node, 'crictl', 'images', '-o', 'json')).stdout;
+          expect(await nodeImages()).not.toContain(image);
+          const { stderr } = await run(
+            process.execPath,
+            ['src/cli/main.ts', 'up', '--provider', 'kind', '--no-services', '--config', preloadConfig],
+            { cwd: repo, timeout: 600_000 },
+          );
+          expect(stderr).toContain('Preloading 1 images');
+          expect(await nodeImages()).toContain(image);
+          // And the kubelet runs it without pulling.
+          const kubeconfig = join(project, '.incluster', 'kind-floe-test.kubeconfig');
+          const kubectl = join(kubernetesBinDir(cacheRoot(process.env)), 'kubectl');
+          await run(kubectl, [
+            '--kubeconfig',
+            kubeconfig,
+            'run',
+            'preloaded',
+            '--namespace=default',
+            '--restart=Never',
+            `--image=${image}`,
+            '--image-pull-policy=Never',
+            '--command',
+            '--',
+            'cat',
+            '/proof',
+          ]);
+          await run(kubectl, [
+            '--kubeconfig',
+            kubeconfig,
+            'wait',
+            '--namespace=default',
+            '--for=jsonpath={.status.phase}=Succeeded',
+            'pod/preloaded',
+            '--timeout=120s',
+          ]);
+          const logs = await run(kubectl, [
+            '--kubeconfig',
+            kubeconfig,
+            'logs',
+            '--namespace=default',
+            'preloaded',
+          ]);
+          expect(logs.stdout.trim()).toBe(proof);
+          await run(kubectl, ['--kubeconfig', kubeconfig, 'delete', '--namespace=default', 'pod/preloaded']);
+        } finally {
+          // The kind engine's data-root is kept in the cache: leave no test image in it, nor in the user's.
+          await kindDocker('rmi', '--force', image).catch(() => undefined);
+          await run('docker', ['rmi', '--force', image]).catch(() => undefined);
+        }
       },
     );
 
