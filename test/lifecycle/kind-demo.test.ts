@@ -55,6 +55,10 @@ describe.skipIf(!enabled)('make demo with INCLUSTER_PROVIDER=kind (offline)', ()
       expect(passed, explain).toHaveLength(2);
       expect(demo.stdout, explain).toContain('== examples/todo-service ==');
       expect(demo.stdout, explain).toContain('== examples/orders-py ==');
+      // The pytest suite's own run, in its own section, with its tests.
+      const python = demo.stdout.split('== examples/orders-py ==')[1] ?? '';
+      expect(python, explain).toMatch(/^PASSED: (\d+) tests passed/m);
+      expect(Number(/^PASSED: (\d+) tests passed/m.exec(python)?.[1])).toBeGreaterThanOrEqual(17);
       expect(demo.stdout, explain).not.toMatch(/^(FAILED|INFRASTRUCTURE|INTERRUPTED)/m);
       expect(await trackedChanges()).toBe(before);
     },
