@@ -14,12 +14,17 @@ export interface ClusterCommandContext {
   status: Status;
 }
 
-/** Loads the config, picks the provider (saying which and why) and builds its context. */
+/**
+ * Loads the config, picks the provider (saying which and why) and builds its context. `check` sees
+ * the config first: a command's usage errors come before any provider work.
+ */
 export async function clusterCommandContext(
   io: CliIo,
   options: { config?: string; provider?: string },
+  check?: (loaded: LoadedConfig) => void,
 ): Promise<ClusterCommandContext> {
   const loaded = await loadConfig({ cwd: io.cwd, file: options.config });
+  check?.(loaded);
   const status = new Status(io.stderr);
   // Loaded here, not at startup; selection loads only the chosen provider's (heavy) code.
   const { selectProvider } = await import('../cluster/select.ts');

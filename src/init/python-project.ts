@@ -165,13 +165,20 @@ export function findPytestConfig(root: string): PytestConfigFile | undefined {
 
 /** The first entry of `testpaths` in a pytest config's text (TOML array or ini list). */
 export function firstTestpath(text: string, file: PytestConfigFile): string | undefined {
+  return testpathsOf(text, file)[0];
+}
+
+/** Every entry of `testpaths` in a pytest config's text: a TOML array, or an ini list over lines. */
+export function testpathsOf(text: string, file: PytestConfigFile): string[] {
   const body = pytestSection(text, file);
-  if (body === undefined) return undefined;
+  if (body === undefined) return [];
   const value =
     file === 'pyproject.toml'
-      ? /^\s*testpaths\s*=\s*\[\s*["']([^"']+)["']/m.exec(body)?.[1]
-      : /^\s*testpaths\s*=\s*(\S+)/m.exec(body)?.[1];
-  return value?.replace(/^\.\//, '').replace(/\/+$/, '') || undefined;
+      ? [...(/^\s*testpaths\s*=\s*\[([^\]]*)\]/m.exec(body)?.[1]?.matchAll(/["']([^"']+)["']/g) ?? [])].map(
+          (m) => m[1]!,
+        )
+      : (/^\s*testpaths\s*=(.*(?:\n[ \t]+\S.*)*)/m.exec(body)?.[1]?.split(/\s+/) ?? []);
+  return value.map((path) => path.replace(/^\.\//, '').replace(/\/+$/, '')).filter(Boolean);
 }
 
 /** The header line of pytest's section in each config file. */

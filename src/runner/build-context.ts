@@ -73,17 +73,30 @@ export async function contextEntries(contextDir: string): Promise<ContextEntry[]
         continue;
       }
       if (ignore.ignores(rel)) continue;
-      if (info.isSymbolicLink()) entries.push({ path: rel, type: 'link', digest: await readlink(abs) });
-      else if (info.isFile())
-        entries.push({
-          path: rel,
-          type: info.mode & 0o111 ? 'exec' : 'file',
-          digest: sha256(await readFile(abs)),
-        });
+      const entry = await entryOf(abs, rel, info);
+      if (entry) entries.push(entry);
     }
   };
   await walk('');
   return entries;
+}
+
+/** One file of `contextDir` as contextEntries lists it (without the ignore rules); undefined if none. */
+export async function contextEntry(contextDir: string, path: string): Promise<ContextEntry | undefined> {
+  const abs = join(contextDir, path);
+  const info = await lstat(abs).catch(() => undefined);
+  return info ? entryOf(abs, path, info) : undefined;
+}
+
+async function entryOf(
+  abs: string,
+  path: string,
+  info: { isSymbolicLink(): boolean; isFile(): boolean; mode: number },
+): Promise<ContextEntry | undefined> {
+  if (info.isSymbolicLink()) return { path, type: 'link', digest: await readlink(abs) };
+  if (info.isFile())
+    return { path, type: info.mode & 0o111 ? 'exec' : 'file', digest: sha256(await readFile(abs)) };
+  return undefined;
 }
 
 /**

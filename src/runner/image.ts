@@ -124,7 +124,7 @@ async function baseImageIdsOf(
 }
 
 /** The lockfiles a runner image's dependency layer may be installed from (npm, pnpm, yarn, uv, pip, poetry). */
-const LOCKFILES = [
+export const LOCKFILES = [
   'package-lock.json',
   'npm-shrinkwrap.json',
   'pnpm-lock.yaml',

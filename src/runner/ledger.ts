@@ -7,6 +7,7 @@
 // nothing was stored, test/faults/terminal-run.test.ts), and one stored just before is in the ledger
 // already. What the ledger still holds is noted with the interrupt handler, so a second Ctrl-C can
 // name it and the command that removes it.
+import { InfrastructureError } from '../errors.ts';
 import type { Leftover } from '../interrupt/interrupts.ts';
 import { applyManifests, deleteObjects } from '../kube/apply.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -101,6 +102,24 @@ export class Ledger {
     if (this.remaining.size === 0) this.releaseHold?.();
     if (options.force) released.lingering = await this.waitUntilGone(awaited, options.signal);
     return released;
+  }
+
+  /**
+   * Deletes one object the ledger holds at once (a Job with its pods), waits until it is gone, and
+   * forgets it: a watch session replaces its Job (same name) when the image changed.
+   */
+  async remove(object: KubeObject, signal: AbortSignal): Promise<void> {
+    const same = (entry: KubeObject) =>
+      entry.kind === object.kind &&
+      entry.metadata.namespace === object.metadata.namespace &&
+      entry.metadata.name === object.metadata.name;
+    const awaited = object.kind === 'Job' ? await this.deletePodsOf(object) : [];
+    await deleteObjects(this.client, [object], { signal, gracePeriodSeconds: 0 });
+    const lingering = await this.waitUntilGone([object, ...awaited], signal);
+    if (lingering.length > 0)
+      throw new InfrastructureError('DeleteTimeout', `${lingering.join(', ')} still terminating after 30 s`);
+    const index = this.entries.findIndex(same);
+    if (index >= 0) this.remaining.delete(this.entries.splice(index, 1)[0]!);
   }
 
   /** Background propagation leaves a Job's pods to the garbage collector: on an interrupt, now. */

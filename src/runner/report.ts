@@ -83,6 +83,14 @@ export interface RunReport {
   /** The merged JUnit file, relative to the report. */
   junit?: string;
   traceability?: TraceabilitySummary;
+  /** Set for a cycle of `run --watch` (test-results/<run-id>/cycle-<n>/report.json). */
+  watch?: {
+    cycle: number;
+    /** The files that changed since the last cycle (none for a cycle that runs everything). */
+    changed: string[];
+    /** The test files that ran. */
+    ran: string[];
+  };
 }
 
 /** Merges the shards' traceability*.json (written by the trace reporter) into a summary, if any exist. */

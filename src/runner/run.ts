@@ -36,7 +36,7 @@ export interface RunSuiteResult {
 }
 
 /** What the phases returned, as far as the run got. */
-interface RunRecord {
+export interface RunRecord {
   cluster?: ClusterFacts;
   image?: ImagePlan;
   sharding?: Sharding;
@@ -45,7 +45,7 @@ interface RunRecord {
 }
 
 /** How the run ended: with a verdict, with an error, or interrupted. */
-type Ending =
+export type Ending =
   | { kind: 'verdict'; verdict: RunVerdict }
   | { kind: 'error'; error: InclusterError }
   | { kind: 'interrupted'; removed: string };
@@ -117,7 +117,7 @@ async function runPhases(ctx: RunContext, record: RunRecord): Promise<void> {
 }
 
 /** Releases what the ledger holds: forced on an interrupt; with --keep, only what an interrupt must stop. */
-async function release(ctx: RunContext, force: boolean): Promise<Released | undefined> {
+export async function release(ctx: RunContext, force: boolean): Promise<Released | undefined> {
   const { status, keep = false } = ctx.options;
   if (ctx.ledger.created.length === 0) return undefined;
   if (keep && !force) {
@@ -135,7 +135,7 @@ async function release(ctx: RunContext, force: boolean): Promise<Released | unde
 }
 
 /** `deleted Job ns/incluster-runner and its 2 pods, namespace ns, 6 other objects`, from what went. */
-function describeRelease(ctx: RunContext, released: Released | undefined): string {
+export function describeRelease(ctx: RunContext, released: Released | undefined): string {
   if (!released) return ctx.ledger.created.length ? 'kept' : 'nothing had been created in the cluster yet';
   const job = `Job/${ctx.namespace}/${RUNNER_NAME}`;
   const namespace = `Namespace/${ctx.namespace}`;
@@ -150,8 +150,13 @@ function describeRelease(ctx: RunContext, released: Released | undefined): strin
   return parts.length ? `deleted ${parts.join(', ')}` : 'nothing of it was left to delete';
 }
 
-/** Builds report.json from what the phases returned and how the run ended, and writes it. */
-async function writeReport(ctx: RunContext, record: RunRecord, ending: Ending): Promise<RunReport> {
+/** Builds report.json from what the phases returned and how the run ended (and `extra`), and writes it. */
+export async function writeReport(
+  ctx: RunContext,
+  record: RunRecord,
+  ending: Ending,
+  extra: Partial<RunReport> = {},
+): Promise<RunReport> {
   const { options, client } = ctx;
   const finished = new Date();
   const results = record.results;
@@ -183,6 +188,7 @@ async function writeReport(ctx: RunContext, record: RunRecord, ending: Ending): 
     failedTests: results?.junit?.failed.map((line) => client.redactor.redact(line)),
     junit: results?.junit ? 'junit.xml' : undefined,
     traceability: results?.traceability,
+    ...extra,
   };
   await writeFile(
     join(ctx.dir, 'report.json'),

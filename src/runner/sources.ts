@@ -5,7 +5,7 @@
 import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
-import { contextEntries } from './build-context.ts';
+import { contextEntries, type ContextEntry } from './build-context.ts';
 
 /** Where the synced sources arrive in the pod (the holder's and the test container's shared volume). */
 const SOURCES_ARCHIVE = '/run/incluster/sources.tar';
@@ -19,9 +19,19 @@ const IMAGE_OWNED = ['node_modules', '.venv'] as const;
 
 /** A tar of the build context's files, without what the image installed (its own stay in place). */
 export async function packSources(contextDir: string): Promise<Buffer> {
-  const entries = (await contextEntries(contextDir)).filter(
-    (e) => !e.path.split('/').some((part) => (IMAGE_OWNED as readonly string[]).includes(part)),
+  return packEntries(
+    contextDir,
+    (await contextEntries(contextDir)).filter((e) => !isImageOwned(e.path)),
   );
+}
+
+/** True for a path under what the image's dependency stage installed (node_modules, .venv). */
+export function isImageOwned(path: string): boolean {
+  return path.split('/').some((part) => (IMAGE_OWNED as readonly string[]).includes(part));
+}
+
+/** A tar of these files of `contextDir` (paths relative to it), with their modes and links. */
+export async function packEntries(contextDir: string, entries: readonly ContextEntry[]): Promise<Buffer> {
   const tar = pack();
   const chunks: Buffer[] = [];
   tar.on('data', (chunk: unknown) => {

@@ -72,8 +72,13 @@ export async function followShards(
   return { ends, artifacts };
 }
 
-/** Follows the test container's log, each line prefixed with its shard and redacted. */
-async function followLogs(ctx: RunContext, pod: KubeObject, index: number): Promise<void> {
+/** Follows the test container's log, each line prefixed (default: with its shard) and redacted. */
+export async function followLogs(
+  ctx: RunContext,
+  pod: KubeObject,
+  index: number,
+  prefix = `[shard ${index}] `,
+): Promise<void> {
   const { client, options } = ctx;
   try {
     // No abort signal on purpose: aborting the kube layer's follow request leaves an unhandled
@@ -82,16 +87,21 @@ async function followLogs(ctx: RunContext, pod: KubeObject, index: number): Prom
     await streamLogs(client, ctx.namespace, pod.metadata.name ?? '', {
       container: TEST_CONTAINER,
       startTimeoutMs: 10 * 60_000,
-      onLine: (line) => options.onLog(`[shard ${index}] ${client.redactor.redact(line)}`),
+      onLine: (line) => options.onLog(`${prefix}${client.redactor.redact(line)}`),
     });
   } catch (error) {
     if (!options.signal.aborted)
-      options.status.info(`[shard ${index}] (logs unavailable: ${describeErrorBriefly(error)})`);
+      options.status.info(`${prefix}(logs unavailable: ${describeErrorBriefly(error)})`);
   }
 }
 
 /** Streams the sources into a pod through its holder container, which the supervisor saw running. */
-async function syncSources(ctx: RunContext, pod: KubeObject, index: number, archive: Buffer): Promise<void> {
+export async function syncSources(
+  ctx: RunContext,
+  pod: KubeObject,
+  index: number,
+  archive: Buffer,
+): Promise<void> {
   const { signal, status } = ctx.options;
   try {
     const result = await execInPod(

@@ -51,11 +51,14 @@ export function runnerSpec(
   return spec;
 }
 
-/** Creates the Job (and, balanced by time, the ConfigMap of its shards' file lists). */
-export async function launchJob(ctx: RunContext, spec: RunnerSpec): Promise<void> {
+/**
+ * Creates the Job (runnerJob of the spec, or `job` made from it, as a watch session's is) and, balanced
+ * by time, the ConfigMap of its shards' file lists.
+ */
+export async function launchJob(ctx: RunContext, spec: RunnerSpec, job = runnerJob(spec)): Promise<void> {
   const shards = `${spec.shards} shard${spec.shards === 1 ? '' : 's'}`;
   const objects = spec.shardFiles ? [shardFilesConfigMap(spec, spec.shardFiles)] : [];
   await ctx.options.status.phase(`Creating Job ${ctx.namespace}/${RUNNER_NAME} (${shards})`, () =>
-    ctx.ledger.apply([...objects, runnerJob(spec)], ctx.options.signal),
+    ctx.ledger.apply([...objects, job], ctx.options.signal),
   );
 }
