@@ -3,7 +3,8 @@
 // an interrupt in any phase (FR-017). The real-cluster suites prove the same against a kubelet;
 // these pin the order and the bookkeeping, which only a fake can interrupt at every step.
 import { PassThrough } from 'node:stream';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { configAt } from '../../../src/config/resolve.ts';
@@ -38,11 +39,13 @@ class InterruptingStatus extends Status {
 const provider = { name: 'existing' } as unknown as ClusterProvider;
 
 /** What runSuite is given in these tests: the fake cluster, a prebuilt image, no build or load. */
-function suiteOptions(
+async function suiteOptions(
   signal: AbortSignal,
   status: Status = new Status(new PassThrough(), { interactive: false }),
 ) {
-  const root = process.env.TMPDIR ?? '/tmp';
+  // An empty project of its own: the sharded run lists test files under the root, and the shared
+  // temp root holds other tests' scratch projects (their files once sent a shard elsewhere).
+  const root = await mkdtemp(join(tmpdir(), 'incluster-run-pipeline-'));
   return {
     config: configAt(root, { namespace: 'services' }),
     root,
@@ -61,7 +64,7 @@ async function run(options: { interruptAt?: string; keep?: boolean; shards?: num
   const controller = new AbortController();
   const status = new InterruptingStatus(options.interruptAt, controller);
   const result = await runSuite({
-    ...suiteOptions(controller.signal, status),
+    ...(await suiteOptions(controller.signal, status)),
     keep: options.keep,
     shards: options.shards,
   });
@@ -153,7 +156,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
     cluster.onApply = (path) => {
       if (path.includes('/rolebindings/')) controller.abort(new Error('interrupted by SIGTERM'));
     };
-    const result = await runSuite(suiteOptions(controller.signal));
+    const result = await runSuite(await suiteOptions(controller.signal));
     expect(result.exitStatus).toBe(130);
     const ns = result.report.namespace;
     expect(cluster.applied.at(-1)).toBe(
@@ -175,7 +178,7 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
         named = interrupts.leftovers().map((l) => `${l.what} | ${l.removeWith}`);
         controller.abort(new Error('interrupted by SIGINT'));
       };
-      const result = await runSuite({ ...suiteOptions(controller.signal), interrupts });
+      const result = await runSuite({ ...(await suiteOptions(controller.signal)), interrupts });
       expect(result.exitStatus).toBe(130);
       const ns = result.report.namespace;
       expect(named).toEqual([
@@ -203,14 +206,15 @@ describe('incluster run: the pipeline', { tags: ['001-FR-013', '001-FR-017'] }, 
     cluster.onApply = (path) => {
       if (path.includes('/jobs/')) return 'admission webhook refused the Job';
     };
+    const options = await suiteOptions(new AbortController().signal);
     const error = await runSuite({
-      ...suiteOptions(new AbortController().signal),
+      ...options,
       runId: '20261201-000000-fail',
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(cluster.applied).toHaveLength(9);
     expect(cluster.deleted).toEqual([...cluster.applied].reverse());
-    const dir = join(process.env.TMPDIR ?? '/tmp', 'test-results', '20261201-000000-fail');
+    const dir = join(options.root, 'test-results', '20261201-000000-fail');
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as {
       outcome: string;
       message: string;
