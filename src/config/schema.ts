@@ -3,6 +3,7 @@
 // editors (schema/incluster.config.schema.json) is generated from this file by `npm run schema`.
 import { z } from 'zod';
 import { PROVIDER_CHOICES, PROVIDER_NAMES } from '../provider-names.ts';
+import { RUNNER_OWN_VARIABLES } from '../runner-variables.ts';
 import { DURATION_PATTERN, parseDuration } from '../duration.ts';
 import { traceDefaults } from './trace-defaults.ts';
 import { KIND_NODE_IMAGE } from '../cluster/versions.ts';
@@ -36,11 +37,24 @@ const envValue = z.union([
   }),
 ]);
 
-/** Environment variables by name, in the order written. */
-const envMap = z.record(
-  z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'an environment variable name such as API_URL'),
-  envValue,
-);
+/**
+ * Environment variables by name, in the order written. The names incluster sets in the runner pod
+ * are refused where they are written: the pod could not have the user's value.
+ */
+const envMap = z
+  .record(
+    z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'an environment variable name such as API_URL'),
+    envValue,
+  )
+  .superRefine((env, ctx) => {
+    for (const name of Object.keys(env))
+      if ((RUNNER_OWN_VARIABLES as readonly string[]).includes(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${name} is set by incluster itself in the runner pod and cannot be replaced; use another name`,
+        });
+  });
 
 /** A service the user deploys from their own manifests and declares, so the runner and fixtures find it. */
 const declaredService = z.strictObject({

@@ -14,8 +14,10 @@
 // (backoffLimit 0) and thereby killing the shards still running. If incluster itself dies, the
 // Job's activeDeadlineSeconds still ends the pods, and its TTL removes the Job.
 import type { Config } from '../config/schema.ts';
+import { UsageError } from '../errors.ts';
 import type { KubeObject } from '../kube/manifests.ts';
 import { CLUSTER_LABEL, managedByLabels, RUN_ID_LABEL } from '../ownership.ts';
+import { RUNNER_OWN_VARIABLES } from '../runner-variables.ts';
 import type { EnvVar, ServiceContract } from '../services/contract.ts';
 import { SYNC_SCRIPT } from './sources.ts';
 
@@ -53,7 +55,7 @@ export interface RunnerSpec {
   ttlSeconds: number;
   resources: Config['runner']['resources'];
   artifactsSizeLimit: string;
-  /** runner.env: added after incluster's own variables, which it cannot replace. */
+  /** runner.env: replaces CI and services' variables of its names, then adds the rest (runnerEnvironment). */
   env: readonly EnvVar[];
   rbac: readonly PolicyRule[];
   /** runner.clusterRbac: cluster-wide rules (a ClusterRole for this run), empty for none. */
@@ -224,13 +226,26 @@ function restrictedContainerSecurity(): Record<string, unknown> {
   };
 }
 
+/** A variable of incluster's or a service's that runner.env replaced. */
+export interface ReplacedVariable {
+  name: string;
+  /** Who had declared it: `incluster` (CI) or the service's name. */
+  declaredBy: string;
+}
+
 /**
- * The environment of the test container: the run and shard, then each service's connection
- * variables in its contract's order (credentials by secretKeyRef; a `$(NAME)` value only names a
- * variable declared before it), then runner.env. The first declaration of a name wins, so the
- * user's variables cannot replace incluster's, and may refer to any of them.
+ * The environment of the test container, in order: incluster's own (CI and the INCLUSTER_* of the
+ * run and shard), each service's connection variables in its contract's order (credentials by
+ * secretKeyRef; a `$(NAME)` value only names a variable declared before it), then runner.env.
+ * Precedence: incluster's INCLUSTER_* cannot be replaced (the config refuses them in runner.env);
+ * a runner.env entry replaces CI or a service's variable of the same name, in that variable's
+ * place, so what is composed from it (DATABASE_URL from PGHOST) uses the user's value; between
+ * services the first declaration wins. `replaced` lists what runner.env replaced, for --verbose.
  */
-export function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
+export function runnerEnvironment(spec: RunnerSpec): {
+  env: Record<string, unknown>[];
+  replaced: ReplacedVariable[];
+} {
   const env: Record<string, unknown>[] = [
     { name: 'CI', value: 'true' },
     { name: 'INCLUSTER_RUN_ID', value: spec.runId },
@@ -243,17 +258,40 @@ export function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
     },
     { name: 'INCLUSTER_SHARD_COUNT', value: String(spec.shards) },
   ];
-  const seen = new Set(env.map((e) => e.name as string));
-  for (const variable of [...spec.services.flatMap((service) => service.env), ...spec.env]) {
-    if (seen.has(variable.name)) continue;
-    seen.add(variable.name);
-    env.push(
-      'value' in variable
-        ? { name: variable.name, value: variable.value }
-        : { name: variable.name, valueFrom: structuredClone(variable.valueFrom) },
-    );
+  const declaredBy = new Map<string, string>(env.map((e) => [e.name as string, 'incluster']));
+  for (const service of spec.services)
+    for (const variable of service.env) {
+      if (declaredBy.has(variable.name)) continue;
+      declaredBy.set(variable.name, service.name);
+      env.push(containerVariable(variable));
+    }
+  const replaced: ReplacedVariable[] = [];
+  for (const variable of spec.env) {
+    const owner = declaredBy.get(variable.name);
+    if (owner === undefined) {
+      declaredBy.set(variable.name, 'runner.env');
+      env.push(containerVariable(variable));
+      continue;
+    }
+    // The config refuses these already; a programmatic caller gets the same error, not a dropped value.
+    if ((RUNNER_OWN_VARIABLES as readonly string[]).includes(variable.name))
+      throw new UsageError(`runner.env.${variable.name}: incluster sets ${variable.name} itself`);
+    env[env.findIndex((e) => e.name === variable.name)] = containerVariable(variable);
+    replaced.push({ name: variable.name, declaredBy: owner });
   }
-  return env;
+  return { env, replaced };
+}
+
+/** The test container's environment: runnerEnvironment without the replacement report. */
+export function runnerEnv(spec: RunnerSpec): Record<string, unknown>[] {
+  return runnerEnvironment(spec).env;
+}
+
+/** A contract or config variable as a container's env entry (valueFrom copied, never shared). */
+function containerVariable(variable: EnvVar): Record<string, unknown> {
+  return 'value' in variable
+    ? { name: variable.name, value: variable.value }
+    : { name: variable.name, valueFrom: structuredClone(variable.valueFrom) };
 }
 
 /**

@@ -129,6 +129,25 @@ describe('PostgreSQL with TLS', { tags: ['001-FR-087'] }, () => {
     },
   );
 
+  // Before tls.required below: with it the server would refuse the plain connection this one makes.
+  test(
+    "runner.env's PGSSLMODE: disable replaces the service's verify-full in the runner pod",
+    { tags: ['001-FR-145'], timeout: 600_000 },
+    async () => {
+      const dir = await servicesProject((project) => {
+        project.namespace = namespace;
+        project.postgres = { tls: { enabled: true } };
+        (project.runner as Record<string, unknown>).env = { PGSSLMODE: 'disable' };
+      });
+      projects.push(dir);
+      const result = await runFixture(dir, 'pg-sslmode-off');
+      expect(result.exitStatus, `${result.report.message}\n${result.lines.join('\n')}`).toBe(0);
+      expect(await junitOutcomes(result), result.lines.join('\n')).toEqual(
+        allPassed(["runner.env's PGSSLMODE replaces the service's: new pg.Pool() connects without TLS"]),
+      );
+    },
+  );
+
   test(
     'with tls.required a plain connection is refused, TLS still accepted',
     { timeout: 300_000 },

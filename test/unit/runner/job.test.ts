@@ -143,7 +143,7 @@ describe('the runner Job', { tags: ['001-FR-012'] }, () => {
   test('credentials come by secretKeyRef, never as a plain value; services by cluster DNS', () => {
     const tests = job(spec()).spec.template.spec.containers.find((c) => c.name === 'tests')!;
     const env = new Map(tests.env!.map((e) => [e.name, e]));
-    expect(env.get('POSTGRES_HOST')?.value).toBe('postgres.floe-test.svc.cluster.local');
+    expect(env.get('PGHOST')?.value).toBe('postgres.floe-test.svc.cluster.local');
     expect(env.get('POSTGRES_PORT')?.value).toBe('5432');
     expect(env.get('POSTGRES_DB')?.value).toBe('app');
     expect(env.get('POSTGRES_USER')).toEqual({
@@ -161,7 +161,7 @@ describe('the runner Job', { tags: ['001-FR-012'] }, () => {
       fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX_ANNOTATION}']` },
     });
     expect(env.get('INCLUSTER_SHARD_COUNT')?.value).toBe('1');
-    // The user's env is added, but cannot override what incluster sets.
+    // The user's env is added; its POSTGRES_HOST replaces the service's (see 001-FR-145 below).
     expect(env.get('FEATURE')?.value).toBe('on');
     expect(tests.env!.filter((e) => e.name === 'POSTGRES_HOST')).toHaveLength(1);
   });
