@@ -4,6 +4,8 @@
 //   - restrict_oom_score_adj: some machines (this CI's among them) withhold CAP_SYS_RESOURCE, so a
 //     negative oom_score_adj (the kubelet asks -998 for sandboxes) cannot be set: clamp it.
 //   - enable_unprivileged_ports: CoreDNS binds port 53 as a non-root user.
+// The file is containerd-config/config.toml; own-paths.toml is the part only the local cluster has.
+import { sourceTemplate } from '../../source-files.ts';
 
 /** What a containerd config differs by. */
 export interface ContainerdConfigOptions {
@@ -23,38 +25,19 @@ export interface ContainerdConfigOptions {
 export function containerdConfig(options: ContainerdConfigOptions): string {
   const { paths } = options;
   const own = paths
-    ? `root = "${paths.root}"
-state = "${paths.state}"
-
-[grpc]
-  address = "${paths.socket}"
-
-[ttrpc]
-  address = "${paths.socket}.ttrpc"
-`
+    ? sourceTemplate(import.meta.url, 'containerd-config/own-paths.toml', {
+        ROOT: paths.root,
+        STATE: paths.state,
+        SOCKET: paths.socket,
+      })
     : '';
+  // The one optional line of the runc options table.
   const runc = options.runcBinary ? `\n  BinaryName = "${options.runcBinary}"` : '';
-  return `version = 2
-${own}
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "${options.sandboxImage}"
-  tolerate_missing_hugepages_controller = true
-  restrict_oom_score_adj = true
-  enable_unprivileged_ports = true
-  enable_unprivileged_icmp = true
-
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  snapshotter = "overlayfs"
-  default_runtime_name = "runc"
-
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-  runtime_type = "io.containerd.runc.v2"
-
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-  SystemdCgroup = ${options.systemdCgroup}${runc}
-
-[plugins."io.containerd.grpc.v1.cri".cni]
-  bin_dir = "/usr/lib/cni"
-  conf_dir = "${options.cniConfDir}"
-`;
+  return sourceTemplate(import.meta.url, 'containerd-config/config.toml', {
+    OWN_PATHS: own,
+    SANDBOX_IMAGE: options.sandboxImage,
+    SYSTEMD_CGROUP: String(options.systemdCgroup),
+    RUNC_BINARY: runc,
+    CNI_CONF_DIR: options.cniConfDir,
+  });
 }

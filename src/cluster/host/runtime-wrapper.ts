@@ -5,6 +5,7 @@
 // runc with the same arguments. It serves twice: as the kind engine's default runtime (the nodes),
 // and inside each node as containerd's runc (privileged pods such as kube-proxy).
 import { readFile } from 'node:fs/promises';
+import { sourceTemplate } from '../../source-files.ts';
 
 /** Where the wrapper lives inside the node image (containerd's runtime BinaryName points here). */
 export const NODE_RUNTIME_WRAPPER = '/usr/local/sbin/incluster-runc';
@@ -71,38 +72,16 @@ export async function missingHostCapabilities(): Promise<string[]> {
 }
 
 /**
- * The wrapper script (POSIX sh and jq, both on the host and in the node image). It edits only the
- * files runc would read: `--bundle DIR` (create, run) → DIR/config.json, `--process FILE` (exec).
+ * The wrapper script (runtime-wrapper/incluster-runc.sh: POSIX sh and jq, both on the host and in
+ * the node image). It edits only the files runc would read: `--bundle DIR` (create, run) →
+ * DIR/config.json, `--process FILE` (exec).
  */
 export function runtimeWrapperScript(drop: readonly string[], realRunc: string = REAL_RUNC): string {
   for (const cap of drop)
     if (!/^CAP_[A-Z_]+$/.test(cap)) throw new Error(`not a capability name: \`${cap}\``);
-  const list = JSON.stringify(drop);
-  return `#!/bin/sh
-# incluster-runc: runc without capabilities this machine cannot grant (${drop.join(', ') || 'none'}).
-# Written by incluster; see src/cluster/host/runtime-wrapper.ts.
-drop='${list}'
-strip() {
-  [ -f "$1" ] || return 0
-  jq --argjson drop "$drop" "$2" "$1" > "$1.incluster-runc" && mv "$1.incluster-runc" "$1"
-}
-caps='with_entries(.value |= (if type == "array" then map(select(. as $c | $drop | index($c) | not)) else . end))'
-bundle=
-process=
-prev=
-for arg in "$@"; do
-  case "$prev" in
-    --bundle|-b) bundle=$arg ;;
-    --process|-p) process=$arg ;;
-  esac
-  case "$arg" in
-    --bundle=*) bundle=\${arg#--bundle=} ;;
-    --process=*) process=\${arg#--process=} ;;
-  esac
-  prev=$arg
-done
-if [ -n "$bundle" ]; then strip "$bundle/config.json" "if .process.capabilities then .process.capabilities |= $caps else . end"; fi
-if [ -n "$process" ]; then strip "$process" "if .capabilities then .capabilities |= $caps else . end"; fi
-exec ${realRunc} "$@"
-`;
+  return sourceTemplate(import.meta.url, 'runtime-wrapper/incluster-runc.sh', {
+    DROP_NAMES: drop.join(', ') || 'none',
+    DROP: JSON.stringify(drop),
+    REAL_RUNC: realRunc,
+  });
 }

@@ -2,11 +2,14 @@
 // (read from the installed dependency tree, so `engines` cannot drift from what undici & co. need),
 // and the peers and types a user's project resolves.
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import semver from 'semver';
 import { describe, expect, test } from 'vitest';
 import { minimumNode, nodeVersionProblem, requiredNode } from '../../../src/cli/node-version.ts';
 import { runCommand } from '../../../src/process/exec.ts';
+import { copySourceFiles } from '../../../scripts/copy-source-files.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -110,9 +113,34 @@ describe('engines: the Node.js the dependency tree needs', { tags: ['001-FR-071'
 describe('what npm pack ships', { tags: ['001-FR-070'] }, () => {
   test('dist/ is built by prepack, from a clean dist/', () => {
     expect(manifest.scripts?.prepack).toBe('npm run build');
-    expect(manifest.scripts?.build).toMatch(/rmSync\('dist'.*&& tsc -p tsconfig\.build\.json$/);
+    expect(manifest.scripts?.build).toMatch(
+      /rmSync\('dist'.*&& tsc -p tsconfig\.build\.json && node scripts\/copy-source-files\.ts$/,
+    );
     expect(manifest.files).toContain('dist');
   });
+
+  test(
+    'the files of other languages that modules read (pause.c, Dockerfiles, scripts) are packed beside them in dist/',
+    { timeout: 60_000 },
+    async () => {
+      // The package as the build leaves it, without compiling: its manifest, and dist/ with what
+      // the build's copy step puts there; `npm pack --dry-run` then lists what would be published.
+      const pkg = await mkdtemp(join(tmpdir(), 'incluster-pack-'));
+      try {
+        await writeFile(join(pkg, 'package.json'), read('package.json'));
+        const copied = copySourceFiles(join(root, 'src'), join(pkg, 'dist'));
+        expect(copied).toContain('cluster/images/recipes/pause/pause.c');
+        const packed = await runCommand('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+          cwd: pkg,
+        });
+        const [listing] = JSON.parse(packed.stdout) as [{ files: { path: string }[] }];
+        const paths = listing.files.map((file) => file.path);
+        expect(copied.map((file) => `dist/${file}`).filter((file) => !paths.includes(file))).toEqual([]);
+      } finally {
+        await rm(pkg, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('no source maps: the sources they would point to are not shipped', () => {
     const build = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: Record<string, unknown> };

@@ -11,6 +11,7 @@ import { KUBERNETES_VERSION } from '../../versions.ts';
 import { buildImage } from '../docker-cli.ts';
 import { PAUSE_IMAGE } from '../names.ts';
 import type { ImageRecipe } from '../recipe.ts';
+import { sourceTemplate } from '../../../source-files.ts';
 import { debianBaseRecipe } from '../recipes/debian-base.ts';
 import { CRICTL_PROGRAM, type NodeBinaries } from './binaries.ts';
 import {
@@ -51,26 +52,11 @@ export const NODE_PACKAGES = [
  * two services: the distribution's wanted-by links are removed (getty, udev, timers), journald does
  * not read the host's kmsg, and binfmt (host-wide) stays masked.
  */
-export const NODE_BASE_DOCKERFILE = `FROM ${debianBaseRecipe.image}
-RUN apt-get update && apt-get install -y ${NODE_PACKAGES.join(' ')} \\
- && rm -rf /var/lib/apt/lists/* \\
- && rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* \\
-    /lib/systemd/system/local-fs.target.wants/* /lib/systemd/system/sockets.target.wants/*udev* \\
-    /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/* \\
-    /lib/systemd/system/sysinit.target.wants/systemd-tmpfiles-setup.service \\
- && echo 'ReadKMsg=no' >> /etc/systemd/journald.conf \\
- && ln -sf /lib/systemd/systemd /sbin/init
-COPY rootfs/ /
-RUN chmod 0755 /usr/local/bin/entrypoint ${NODE_RUNTIME_WRAPPER} /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl /usr/local/bin/crictl \\
- && mkdir -p /etc/kubernetes/manifests /etc/cni/net.d /opt/cni \\
- && ln -s /usr/lib/cni /opt/cni/bin \\
- && systemctl enable containerd.service kubelet.service \\
- && systemctl mask systemd-binfmt.service \\
- && rm -f /etc/machine-id && touch /etc/machine-id
-ENV container=docker
-STOPSIGNAL SIGRTMIN+3
-ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
-`;
+export const NODE_BASE_DOCKERFILE = sourceTemplate(import.meta.url, 'base/Dockerfile', {
+  DEBIAN_BASE_IMAGE: debianBaseRecipe.image,
+  NODE_PACKAGES: NODE_PACKAGES.join(' '),
+  NODE_RUNTIME_WRAPPER,
+});
 
 /** The files copied over the Debian root, relative to `/`. */
 export function nodeRootfsFiles(missingCapabilities: readonly string[]): Record<string, string> {

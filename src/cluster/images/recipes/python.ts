@@ -8,20 +8,14 @@ import { PYTHON_VERSION } from '../../versions.ts';
 import { buildImage } from '../docker-cli.ts';
 import { DEBIAN_BASE_IMAGE, PYTHON_IMAGE } from '../names.ts';
 import type { ImageRecipe } from '../recipe.ts';
+import { sourceTemplate } from '../../../source-files.ts';
 import { debianBaseRecipe } from './debian-base.ts';
 
 /** The python image's Dockerfile; the version check fails the build if Debian moved to another minor. */
-export const PYTHON_DOCKERFILE = `FROM ${DEBIAN_BASE_IMAGE}
-RUN set -eux; \\
-    apt-get update; \\
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 ca-certificates; \\
-    rm -rf /var/lib/apt/lists/*; \\
-    ln -s /usr/bin/python3 /usr/local/bin/python3; \\
-    ln -s /usr/bin/python3 /usr/local/bin/python; \\
-    python --version | grep -q '^Python ${PYTHON_VERSION}\\.'
-ENV LANG=C.UTF-8 PYTHON_VERSION=${PYTHON_VERSION}
-CMD ["python3"]
-`;
+export const PYTHON_DOCKERFILE = sourceTemplate(import.meta.url, 'python/Dockerfile', {
+  DEBIAN_BASE_IMAGE,
+  PYTHON_VERSION,
+});
 
 /** The python image recipe. */
 export const pythonRecipe: ImageRecipe = {

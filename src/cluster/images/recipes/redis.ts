@@ -7,26 +7,11 @@ import { join } from 'node:path';
 import { buildImage } from '../docker-cli.ts';
 import { DEBIAN_BASE_IMAGE, REDIS_IMAGE } from '../names.ts';
 import type { ImageRecipe } from '../recipe.ts';
+import { sourceTemplate } from '../../../source-files.ts';
 import { debianBaseRecipe } from './debian-base.ts';
 
 /** The redis image's Dockerfile. Debian's package config is replaced: the command line configures it. */
-export const REDIS_DOCKERFILE = `FROM ${DEBIAN_BASE_IMAGE}
-RUN set -eux; \\
-    groupadd --system --gid 999 redis; \\
-    useradd --system --uid 999 --gid 999 --home-dir /data --shell /usr/sbin/nologin redis; \\
-    apt-get update; \\
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server redis-tools; \\
-    rm -rf /var/lib/apt/lists/*; \\
-    redis-server --version; \\
-    test "$(id -u redis):$(id -g redis)" = 999:999; \\
-    mkdir -p /data; \\
-    chown redis:redis /data
-ENV LANG=C.UTF-8
-WORKDIR /data
-EXPOSE 6379
-USER 999:999
-CMD ["redis-server", "--protected-mode", "no"]
-`;
+export const REDIS_DOCKERFILE = sourceTemplate(import.meta.url, 'redis/Dockerfile', { DEBIAN_BASE_IMAGE });
 
 /** The redis image recipe. */
 export const redisRecipe: ImageRecipe = {

@@ -1,0 +1,2 @@
+FROM @BUSYBOX_IMAGE@
+COPY kubectl /usr/local/bin/kubectl
