@@ -1,8 +1,10 @@
 // What `up`, `down` and `run` share: the config, the chosen provider (and why), and the context a
 // provider works in.
+import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { ProviderContext } from '../cluster/provider.ts';
 import { Status } from '../progress/status.ts';
+import { optionOrigin } from './environment.ts';
 import type { CliIo } from './io.ts';
 import type { Selection } from '../cluster/select.ts';
 import { commandLine } from '../process/exec.ts';
@@ -20,7 +22,7 @@ export interface ClusterCommandContext {
  */
 export async function clusterCommandContext(
   io: CliIo,
-  options: { config?: string; provider?: string },
+  options: { config?: string; provider?: string; command?: Command },
   check?: (loaded: LoadedConfig) => void,
 ): Promise<ClusterCommandContext> {
   const loaded = await loadConfig({ cwd: io.cwd, file: options.config });
@@ -28,7 +30,13 @@ export async function clusterCommandContext(
   const status = new Status(io.stderr);
   // Loaded here, not at startup; selection loads only the chosen provider's (heavy) code.
   const { selectProvider } = await import('../cluster/select.ts');
-  const selection = await selectProvider(loaded.config, { flag: options.provider, env: io.env });
+  // The reason names INCLUSTER_PROVIDER when the choice came from it, not the flag.
+  const origin = options.command ? optionOrigin(options.command, 'provider') : '--provider';
+  const selection = await selectProvider(loaded.config, {
+    flag: options.provider,
+    flagSource: origin === '--provider' ? undefined : `${origin}=${options.provider}`,
+    env: io.env,
+  });
   status.info(`provider: ${selection.reason}`);
   const providerContext: ProviderContext = {
     config: loaded.config,

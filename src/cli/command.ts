@@ -2,6 +2,7 @@
 // definition and returns, from its action, the exit status it wants.
 import { Command } from 'commander';
 import type { CliIo } from './io.ts';
+import { withVariable } from './environment.ts';
 import { CONFIG_HELP, EXIT_STATUS_HELP } from './help.ts';
 
 export interface CommandContext {
@@ -23,7 +24,10 @@ export function defineCommand<Options>(
   },
 ): Command {
   const command = new Command(spec.name).summary(spec.summary).description(spec.description);
-  command.option('-c, --config <file>', 'use this incluster.config.yaml instead of searching for one');
+  command.option(
+    '-c, --config <file>',
+    withVariable('config', 'use this incluster.config.yaml instead of searching for one'),
+  );
   spec.configure?.(command);
   const examples = spec.examples?.length
     ? `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { annotationCommand, inGitHubActions } from '../ci/github.ts';
 import { describeError, exitStatusOf, ExitStatus } from '../errors.ts';
 import type { CommandContext } from './command.ts';
+import { applyEnvironment, environmentHelp } from './environment.ts';
 import { EXIT_STATUS_HELP } from './help.ts';
 import type { CliIo } from './io.ts';
 import { packageVersion } from './version.ts';
@@ -39,6 +40,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       writeErr: (text) => io.stderr.write(text),
     })
     .exitOverride()
+    // Before any command's action: the INCLUSTER_* variables fill the options left unset.
+    .hook('preAction', (_program, command) => applyEnvironment(command, io.env, io.cwd))
     .addHelpText(
       'after',
       `
@@ -47,6 +50,7 @@ Typical flow:
   $ incluster run         run the suite inside the cluster, copy results out
   $ incluster trace       requirement coverage of the tests
   $ incluster down        remove what up created
+${environmentHelp()}
 ${EXIT_STATUS_HELP}`,
     );
   try {

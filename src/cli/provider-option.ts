@@ -2,6 +2,7 @@
 // of providers (src/provider-names.ts), so no command spells the names itself. The value is
 // validated where it is used (selectProvider, doctor), so programmatic callers get the same error.
 import type { Command } from 'commander';
+import { withVariable } from './environment.ts';
 import { orList, PROVIDER_CHOICES, PROVIDER_SUMMARIES, type ProviderChoice } from '../provider-names.ts';
 
 /** Adds `-p, --provider <name>` and a `Providers:` help section with one line on each of `choices`. */
@@ -12,7 +13,7 @@ export function addProviderOption(
   const choices = options.choices ?? PROVIDER_CHOICES;
   const describe = options.describe ?? ((list) => `${list} (default: from config, else auto)`);
   return command
-    .option('-p, --provider <name>', describe(orList(choices)))
+    .option('-p, --provider <name>', withVariable('provider', describe(orList(choices))))
     .addHelpText('after', providersHelp(choices));
 }
 

@@ -46,6 +46,8 @@ export async function selectProvider(
   config: Config,
   options: {
     flag?: string;
+    /** How the choice was made, for the reason: `--provider kind` (default) or `INCLUSTER_PROVIDER=kind`. */
+    flagSource?: string;
     env?: NodeJS.ProcessEnv;
     factories?: ProviderFactories;
     probes?: SelectionProbes;
@@ -55,7 +57,10 @@ export async function selectProvider(
   const factories = options.factories ?? allProviderFactories;
   const wanted =
     options.flag !== undefined ? parseProviderFlag(options.flag, PROVIDER_CHOICES) : config.cluster.provider;
-  const source = options.flag !== undefined ? `--provider ${wanted}` : `cluster.provider is ${wanted}`;
+  const source =
+    options.flag !== undefined
+      ? (options.flagSource ?? `--provider ${wanted}`)
+      : `cluster.provider is ${wanted}`;
 
   if (wanted !== 'auto') {
     const factory = factories[wanted];

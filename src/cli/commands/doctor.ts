@@ -30,9 +30,11 @@ export function doctorCommand(ctx: CommandContext): Command {
       }).option('--json', 'print the diagnosis as JSON on stdout'),
     action: async (options) => {
       const { io } = ctx;
-      const wanted = options.provider
-        ? [parseProviderFlag(options.provider, PROVIDER_NAMES)]
-        : PROVIDER_NAMES;
+      // `auto` (INCLUSTER_PROVIDER=auto, set for the other commands) checks every provider.
+      const wanted =
+        options.provider && options.provider !== 'auto'
+          ? [parseProviderFlag(options.provider, PROVIDER_NAMES)]
+          : PROVIDER_NAMES;
       const { config, root } = await loadConfig({ cwd: io.cwd, file: options.config });
       // Loaded here: each diagnosis loads only its own provider's checks.
       const { providerRegistry } = await import('../../cluster/providers/registry.ts');

@@ -19,12 +19,12 @@ export function downCommand(ctx: CommandContext): Command {
       "Deletes what `up` created: the Helm releases it installed, then the kind cluster, or the local cluster's processes, mounts, network interfaces, iptables chains and state; on an existing cluster only the namespaces incluster made. Idempotent: running it when nothing is up succeeds.",
     examples: ['incluster down', 'sudo incluster down --provider local'],
     configure: (command) => addProviderOption(command),
-    action: async (options) => {
+    action: async (options, command) => {
       const { io } = ctx;
       // Stopping half-way would leave a half-removed cluster that nothing else removes: on the
       // first interrupt down goes on, on a second it stops and says what is left.
       io.interrupts?.finishes('down goes on removing the cluster');
-      const cluster = await clusterCommandContext(io, options);
+      const cluster = await clusterCommandContext(io, { ...options, command });
       const name = `the ${cluster.selection.name} cluster ${cluster.loaded.config.cluster.name}`;
       const release = io.interrupts?.hold({
         what: `${name}, partly removed`,

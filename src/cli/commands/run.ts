@@ -73,7 +73,7 @@ export function runCommand(ctx: CommandContext): Command {
           `--timeout must be a duration such as "90s", "10m" or "1h", got \`${options.timeout}\``,
         );
       const timeoutSeconds = timeoutMs === undefined ? undefined : wholeSeconds(timeoutMs);
-      const cluster = await clusterCommandContext(io, options);
+      const cluster = await clusterCommandContext(io, { ...options, command });
       const { status } = cluster;
       const access = await cluster.selection.provider.access(cluster.providerContext);
       if (!access)

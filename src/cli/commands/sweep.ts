@@ -12,6 +12,7 @@ import {
   type SweepCandidate,
 } from '../../ownership.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
+import { withVariable } from '../environment.ts';
 import { println } from '../io.ts';
 
 interface SweepOptions {
@@ -44,8 +45,11 @@ export function sweepCommand(ctx: CommandContext): Command {
           'delete everything of this `incluster run` (its namespace and RBAC), expired or not',
         )
         .option('--json', 'print the result as JSON on stdout')
-        .option('--kubeconfig <file>', 'kubeconfig to use (default: the config, $KUBECONFIG, ~/.kube/config)')
-        .option('--context <name>', 'kubeconfig context to use'),
+        .option(
+          '--kubeconfig <file>',
+          withVariable('kubeconfig', 'kubeconfig to use (default: the config, $KUBECONFIG, ~/.kube/config)'),
+        )
+        .option('--context <name>', withVariable('context', 'kubeconfig context to use')),
     action: async (options) => {
       const { io } = ctx;
       const { config } = await loadConfig({ cwd: io.cwd, file: options.config });

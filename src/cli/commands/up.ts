@@ -41,11 +41,11 @@ export function upCommand(ctx: CommandContext): Command {
           'merge the cluster context into your kubeconfig ($KUBECONFIG or ~/.kube/config) and make it current',
         )
         .option('--json', 'print the result (kubeconfig, context, versions, timings) as JSON'),
-    action: async (options) => {
+    action: async (options, command) => {
       const { io } = ctx;
       // From here on, an interrupt stops up and removes what it started (bringUp does).
       io.interrupts?.cleansUp();
-      const cluster = await clusterCommandContext(io, options);
+      const cluster = await clusterCommandContext(io, { ...options, command });
       const servicesTimeoutMs =
         options.timeout === undefined
           ? cluster.loaded.config.services.timeout
