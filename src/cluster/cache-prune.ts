@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { HELM_PROGRAM } from '../services/helm.ts';
 import { goBuildKey, goProgramRoot, type GoProgram } from './host/go-build.ts';
 import { isAlive } from './host/dockerd.ts';
+import { REGISTRY_PROGRAM } from './host/registry.ts';
 import { recipeKey } from './images/builder.ts';
 import { imageArchivePath, isArchiveOf, listArchives } from './images/cache.ts';
 import { CLUSTER_RECIPES, RUNNER_BASE_RECIPES } from './images/catalogue.ts';
@@ -49,7 +50,7 @@ export interface PruneResult {
 
 /** Every Go program incluster builds into the cache. */
 function goPrograms(): GoProgram[] {
-  return [...NODE_PROGRAMS, COREDNS_PROGRAM, KIND_PROGRAM, HELM_PROGRAM];
+  return [...NODE_PROGRAMS, COREDNS_PROGRAM, KIND_PROGRAM, HELM_PROGRAM, REGISTRY_PROGRAM];
 }
 
 /** Every image recipe incluster has, with the bases they build FROM. */

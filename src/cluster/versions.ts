@@ -54,3 +54,6 @@ export const PYTHON_VERSION = '3.11';
 
 /** The uv release the Python runner installs with (the same one the plugin's own CI uses). */
 export const UV_VERSION = '0.13.9';
+
+/** The distribution registry, built from the Go module proxy to rehearse the registry path on one machine. */
+export const DISTRIBUTION_VERSION = '3.1.2';

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ClusterProvider, ProviderContext } from '../cluster/provider.ts';
 import { canLoadImages } from '../cluster/provider.ts';
-import { pushToRegistry } from '../cluster/providers/existing/registry.ts';
+import { pushToRegistry, repositoryOf } from '../cluster/providers/existing/registry.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { MANAGED_BY_SELECTOR } from '../ownership.ts';
@@ -287,7 +287,11 @@ export async function deliverImage(
       signal: ctx.signal,
     },
   )
-    .then((r) => (JSON.parse(r.stdout) as string[]).find((d) => d.startsWith(pushed.target.split(':')[0]!)))
+    // The image may carry digests of other registries (or of this one under an earlier port): only
+    // the pushed repository's own is the one the nodes can pull.
+    .then((r) =>
+      (JSON.parse(r.stdout) as string[]).find((d) => d.startsWith(`${repositoryOf(pushed.target)}@`)),
+    )
     .catch(() => undefined);
   return { reference: digest ?? pushed.target, pullPolicy: 'IfNotPresent', digest, loaded: true };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { currentImages, type PruneResult } from '../../../src/cluster/cache-prune.ts';
 import { goProgramDir } from '../../../src/cluster/host/go-build.ts';
+import { REGISTRY_PROGRAM } from '../../../src/cluster/host/registry.ts';
 import { imageArchivePath, imageCacheDir } from '../../../src/cluster/images/cache.ts';
 import { PAUSE_IMAGE } from '../../../src/cluster/images/names.ts';
 import { COREDNS_PROGRAM } from '../../../src/cluster/images/recipes/coredns.ts';
@@ -37,6 +38,7 @@ async function layout() {
     pause: await file(pause.archive!, 100),
     coredns: await file(join(goProgramDir(root, COREDNS_PROGRAM), 'coredns'), 100),
     kind: await file(join(goProgramDir(root, KIND_PROGRAM), 'kind'), 100),
+    registry: await file(join(goProgramDir(root, REGISTRY_PROGRAM), 'registry'), 100),
     kindEngineData: await file(join(root, 'kind', 'docker', 'overlay2', 'layer'), 100),
     wrapperModule: await file(join(root, 'etcd', 'v3.6.5', 'module', 'go.mod'), 1),
     liveSave: await file(`${imageArchivePath(root, PAUSE_IMAGE, 'ffffffffffffffff')}.partial-${process.pid}`),
@@ -49,9 +51,11 @@ async function layout() {
       7,
     ),
     olderCoredns: join(root, 'coredns', 'v1.11.4'),
+    olderRegistry: join(root, 'registry', 'v3.0.0'),
     earlierLayout: await file(join(root, 'coredns', `v${COREDNS_VERSION}`, 'coredns'), 3),
   };
   await file(join(stale.olderCoredns, 'coredns'), 500);
+  await file(join(stale.olderRegistry, '0123456789abcdef', 'registry'), 100);
   return { root, env, kept, stale };
 }
 
@@ -63,7 +67,7 @@ describe('incluster cache prune', { tags: ['001-FR-152'] }, () => {
     for (const path of Object.values(stale)) expect(out).toContain(path);
     for (const path of Object.values(kept)) expect(out).not.toContain(path);
     expect(out).toMatch(/^would remove\t +500 B\tgo program\t.*coredns\/v1\.11\.4$/m);
-    expect(err).toMatch(/^5 cached items would be removed, freeing 2\.5 KiB;/m);
+    expect(err).toMatch(/^6 cached items would be removed, freeing 2\.5 KiB;/m);
     for (const path of [...Object.values(stale), ...Object.values(kept)]) expect(existsSync(path)).toBe(true);
   });
 
@@ -77,7 +81,7 @@ describe('incluster cache prune', { tags: ['001-FR-152'] }, () => {
     const result = JSON.parse(out) as PruneResult;
     expect(result.dryRun).toBe(true);
     expect(result.removed.map((entry) => entry.path).sort()).toEqual(Object.values(stale).sort());
-    expect(result.freedBytes).toBe(2510);
+    expect(result.freedBytes).toBe(2610);
     expect(result.removed.find((entry) => entry.path === stale.deadSave)?.kind).toBe('interrupted save');
     const pause = result.current.find((image) => image.image === PAUSE_IMAGE);
     expect(pause).toMatchObject({ cached: true, key: expect.stringMatching(/^[0-9a-f]{16}$/) as string });
@@ -87,7 +91,7 @@ describe('incluster cache prune', { tags: ['001-FR-152'] }, () => {
     const { root, env, kept, stale } = await layout();
     const { status, err } = await runCliCaptured(['cache', 'prune'], { env, cwd: root });
     expect(status).toBe(0);
-    expect(err).toMatch(/^5 cached items removed, 2\.5 KiB freed;/m);
+    expect(err).toMatch(/^6 cached items removed, 2\.5 KiB freed;/m);
     for (const path of Object.values(stale)) expect(existsSync(path)).toBe(false);
     for (const path of Object.values(kept)) expect(existsSync(path)).toBe(true);
     expect((await runCliCaptured(['cache', 'prune'], { env, cwd: root })).err).toMatch(

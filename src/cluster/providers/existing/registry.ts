@@ -1,7 +1,7 @@
 // How images reach a cluster incluster does not run: it cannot copy onto the nodes, so the image is
 // tagged into the registry the cluster pulls from (cluster.existing.registry) and pushed with docker.
-import { UsageError } from '../../../errors.ts';
-import { runCommand } from '../../../process/exec.ts';
+import { InfrastructureError, UsageError } from '../../../errors.ts';
+import { CommandError, runCommand } from '../../../process/exec.ts';
 
 /** One image and the reference the cluster pulls it by. */
 export interface PushedImage {
@@ -36,12 +36,43 @@ export async function pushToRegistry(
   for (const source of images) {
     const target = registryReference(registry, source);
     await runCommand('docker', ['tag', source, target], { env: options.env, signal: options.signal });
-    await runCommand('docker', ['push', target], {
-      env: options.env,
-      signal: options.signal,
-      timeoutMs: 15 * 60_000,
-    });
+    try {
+      await runCommand('docker', ['push', target], {
+        env: options.env,
+        signal: options.signal,
+        timeoutMs: 15 * 60_000,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw pushFailed(registry, target, error);
+    }
     pushed.push({ source, target });
   }
   return pushed;
+}
+
+/** The repository part of a reference `registryReference` made (`host:5000/ci/app:tag` → `host:5000/ci/app`). */
+export function repositoryOf(reference: string): string {
+  return reference.slice(0, reference.lastIndexOf(':'));
+}
+
+/**
+ * A failed push names the setting to look at: an unreachable or refusing registry otherwise shows
+ * only as docker's last line, which says nothing of where incluster took the address from.
+ */
+function pushFailed(registry: string, target: string, error: unknown): InfrastructureError {
+  const output = error instanceof CommandError ? (error.stderr || error.stdout).trim() : '';
+  const reason = output.split('\n').at(-1) || (error instanceof Error ? error.message : String(error));
+  const host = registry.split('/', 1)[0]!;
+  return new InfrastructureError(
+    'ImagePushFailed',
+    `pushing ${target} to cluster.existing.registry (${registry}) failed: ${reason}`,
+    {
+      cause: error,
+      hint:
+        `check that a registry answers at ${host} from this machine (\`docker login ${host}\` if it needs ` +
+        'credentials) and that the nodes reach it under the same name, or set cluster.existing.registry ' +
+        'in incluster.config.yaml to one that does',
+    },
+  );
 }

@@ -1,9 +1,13 @@
 // Images reach an existing cluster through its registry: tag and push with docker (the recording
 // stand-in docker here).
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../../../src/errors.ts';
+import { InfrastructureError, UsageError } from '../../../../src/errors.ts';
 import { ownerSelector } from '../../../../src/cluster/providers/existing/provider.ts';
-import { pushToRegistry, registryReference } from '../../../../src/cluster/providers/existing/registry.ts';
+import {
+  pushToRegistry,
+  registryReference,
+  repositoryOf,
+} from '../../../../src/cluster/providers/existing/registry.ts';
 import { kindE2e, useStandin } from '../../../fixtures/kind-standin/harness.ts';
 
 describe('existing provider: images through a registry', { tags: ['001-FR-004', '001-FR-007'] }, () => {
@@ -32,6 +36,34 @@ describe('existing provider: images through a registry', { tags: ['001-FR-004', 
       'docker push reg.example:5000/ci/postgres:17',
     ]);
   });
+
+  test.each([
+    ['127.0.0.1:5000/ci/incluster-runner:3f2a', '127.0.0.1:5000/ci/incluster-runner'],
+    ['localhost:5000/app:latest', 'localhost:5000/app'],
+    ['r.io/app:2', 'r.io/app'],
+  ])('the repository of %s is %s', (reference, repository) => {
+    expect(repositoryOf(reference)).toBe(repository);
+  });
+
+  test.skipIf(kindE2e)(
+    'a push the registry refuses is an infrastructure error naming cluster.existing.registry',
+    { tags: ['001-FR-191'] },
+    async () => {
+      const standin = await useStandin({ tools: ['docker'] });
+      const refused = 'Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused';
+      await standin.script([{ tool: 'docker', args: ['push'], exitCode: 1, stderr: `${refused}\n` }]);
+      const error: unknown = await pushToRegistry('127.0.0.1:1/ci', ['runner:abc'], {
+        env: standin.env,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InfrastructureError);
+      expect(error).toMatchObject({
+        reason: 'ImagePushFailed',
+        exitStatus: 3,
+        message: `pushing 127.0.0.1:1/ci/runner:abc to cluster.existing.registry (127.0.0.1:1/ci) failed: ${refused}`,
+      });
+      expect((error as InfrastructureError).hint).toContain('a registry answers at 127.0.0.1:1');
+    },
+  );
 
   test('no registry configured is a usage error naming the field', async () => {
     await expect(pushToRegistry(undefined, ['runner:abc'])).rejects.toThrow(UsageError);
