@@ -6,6 +6,7 @@ import { containerdConfig } from '../../host/containerd-config.ts';
 import { PAUSE_IMAGE } from '../../images/names.ts';
 import { NETWORK, type LocalLayout } from './layout.ts';
 import { writeKubeconfig } from './pki.ts';
+import { sourceTemplate } from '../../../source-files.ts';
 
 /** A supervised process. */
 export interface ComponentSpec {
@@ -213,70 +214,24 @@ export function cniConfig(layout: LocalLayout): string {
 
 /** kubelet on cgroup v1 with cgroupfs (containerd's SystemdCgroup = false), webhook auth, no swap check. */
 export function kubeletConfig(layout: LocalLayout): string {
-  const pki = layout.pkiDir;
-  return `apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-authentication:
-  anonymous:
-    enabled: false
-  webhook:
-    enabled: true
-  x509:
-    clientCAFile: ${pki}/ca.crt
-authorization:
-  mode: Webhook
-cgroupDriver: cgroupfs
-# Every pod lives below /incluster in each cgroup hierarchy, so down can find and remove exactly ours.
-cgroupRoot: /incluster
-failCgroupV1: false
-clusterDNS:
-  - ${NETWORK.dnsServiceIp}
-clusterDomain: cluster.local
-containerRuntimeEndpoint: unix://${layout.containerdSocket}
-failSwapOn: false
-# Offline images cannot be pulled again: never garbage-collect them.
-imageGCHighThresholdPercent: 100
-imageGCLowThresholdPercent: 99
-# The disk is shared with the host: evict only when it is truly full.
-evictionHard:
-  memory.available: "200Mi"
-  nodefs.available: "1%"
-  imagefs.available: "1%"
-tlsCertFile: ${pki}/kubelet-serving.crt
-tlsPrivateKeyFile: ${pki}/kubelet-serving.key
-readOnlyPort: 0
-serializeImagePulls: false
-rotateCertificates: false
-resolvConf: /etc/resolv.conf
-maxPods: 110
-`;
+  return sourceTemplate(import.meta.url, 'components/kubelet.yaml', {
+    PKI_DIR: layout.pkiDir,
+    DNS_SERVICE_IP: NETWORK.dnsServiceIp,
+    CONTAINERD_SOCKET: layout.containerdSocket,
+  });
 }
 
 /** kube-proxy in iptables mode; it never changes conntrack sysctls. */
 function kubeProxyConfig(layout: LocalLayout, kubeconfigPath: string): string {
-  return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
-kind: KubeProxyConfiguration
-clientConnection:
-  kubeconfig: ${kubeconfigPath}
-mode: iptables
-clusterCIDR: ${NETWORK.podCidr}
-hostnameOverride: ${layout.nodeName}
-bindAddress: ${NETWORK.nodeIp}
-healthzBindAddress: 127.0.0.1:10256
-metricsBindAddress: 127.0.0.1:10249
-conntrack:
-  maxPerCore: 0
-oomScoreAdj: 0
-`;
+  return sourceTemplate(import.meta.url, 'components/kube-proxy.yaml', {
+    KUBECONFIG: kubeconfigPath,
+    POD_CIDR: NETWORK.podCidr,
+    NODE_NAME: layout.nodeName,
+    NODE_IP: NETWORK.nodeIp,
+  });
 }
 
 /** The scheduler with leader election off (a single replica). */
 function schedulerConfig(kubeconfigPath: string): string {
-  return `apiVersion: kubescheduler.config.k8s.io/v1
-kind: KubeSchedulerConfiguration
-clientConnection:
-  kubeconfig: ${kubeconfigPath}
-leaderElection:
-  leaderElect: false
-`;
+  return sourceTemplate(import.meta.url, 'components/scheduler.yaml', { KUBECONFIG: kubeconfigPath });
 }
