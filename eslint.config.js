@@ -87,4 +87,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // Browser JavaScript inlined into the HTML report: it runs in the page, never in Node.js.
+    files: ['src/trace/render/html/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly' } },
+  },
 );

@@ -5,6 +5,7 @@
 // collapsed into <details>, so a page of 10,000 tests opens at its summary.
 import type { ReportProblem, ReportRequirement, ReportTest, TraceReport } from '../report-schema.ts';
 import { displayStatus, gateHeadline } from '../report.ts';
+import { sourceFile } from '../../source-files.ts';
 
 /** Test lists longer than this are collapsed under a summary line. */
 const COLLAPSE_AFTER = 5;
@@ -35,7 +36,8 @@ export function renderHtml(report: TraceReport): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Requirement traceability: ${s.covered}/${s.requirements} covered</title>
-<style>${STYLE}</style>
+<style>
+${STYLE}</style>
 </head>
 <body>
 <header>
@@ -61,7 +63,8 @@ export function renderHtml(report: TraceReport): string {
   </section>
 </main>
 <footer>Report schema v${report.schemaVersion}, generated ${escape(report.generatedAt)}</footer>
-<script>${SCRIPT}</script>
+<script>
+${SCRIPT}</script>
 </body>
 </html>
 `;
@@ -132,71 +135,9 @@ function escape(text: string): string {
     .replaceAll('"', '&quot;');
 }
 
-const STYLE = `
-:root { --ok: #1a7f37; --ok-bg: #dafbe1; --bad: #cf222e; --bad-bg: #ffebe9; --warn: #9a6700; --warn-bg: #fff8c5;
-  --none: #57606a; --none-bg: #eaeef2; --sus: #8250df; --sus-bg: #fbefff; --line: #d0d7de; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; background: #fff; }
-header { padding: 16px 24px 8px; border-bottom: 1px solid var(--line); position: sticky; top: 0; background: #fff; z-index: 1; }
-h1 { font-size: 20px; margin: 0 0 6px; }
-h2 { font-size: 16px; margin: 20px 0 8px; }
-main { padding: 0 24px 24px; }
-.gate { margin: 0 0 10px; font-weight: 600; padding: 6px 10px; border-radius: 6px; display: inline-block; }
-.gate-passed { color: var(--ok); background: var(--ok-bg); }
-.gate-failed { color: var(--bad); background: var(--bad-bg); }
-.cards { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 8px; }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: 4px 10px; min-width: 92px; }
-.card b { display: block; font-size: 18px; }
-.failures { margin: 0 0 8px; padding-left: 20px; color: var(--bad); }
-.filter { font-weight: 600; }
-.filter input { font: inherit; width: 380px; max-width: 70vw; padding: 5px 8px; margin-left: 6px; border: 1px solid var(--line); border-radius: 6px; }
-.shown { color: var(--none); margin-left: 10px; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
-th { background: #f6f8fa; font-weight: 600; }
-td.id { white-space: nowrap; font-family: ui-monospace, monospace; }
-.loc { font-family: ui-monospace, monospace; font-size: 12px; color: var(--none); white-space: nowrap; }
-.chip { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 600; white-space: nowrap; margin: 1px 2px 1px 0; }
-.s-covered, .s-passed { color: var(--ok); background: var(--ok-bg); }
-.s-uncovered, .s-failed { color: var(--bad); background: var(--bad-bg); }
-.s-unverified, .s-skipped, .s-todo, .s-skip { color: var(--warn); background: var(--warn-bg); }
-.s-not-run, .s-pending, .s-none { color: var(--none); background: var(--none-bg); }
-.s-suspect { color: var(--sus); background: var(--sus-bg); }
-ul.tests { margin: 0; padding-left: 16px; }
-tr[hidden] { display: none; }
-details > summary { cursor: pointer; color: var(--none); }
-.failed-tests { color: var(--bad); margin-bottom: 4px; }
-.failed-tests ul { margin: 0; padding-left: 16px; }
-tr.empty td { color: var(--none); font-style: italic; }
-footer { color: var(--none); padding: 8px 24px 24px; font-size: 12px; }
-`;
+/** The page's style sheet. */
+const STYLE = sourceFile(import.meta.url, 'html/report.css');
 
-// Plain browser JavaScript that only filters the rows already in the page; without it the page
-// shows everything.
-const SCRIPT = `
-(function () {
-  var rows = [].slice.call(document.querySelectorAll('tbody tr:not(.empty)')).map(function (row) {
-    return { row: row, text: row.textContent.toLowerCase() + ' ' + (row.getAttribute('data-status') || '') };
-  });
-  var placeholders = [].slice.call(document.querySelectorAll('tbody tr.empty'));
-  var input = document.getElementById('filter');
-  var shown = document.getElementById('shown');
-  function apply() {
-    var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    var visible = 0;
-    rows.forEach(function (entry) {
-      var match = words.every(function (w) { return entry.text.indexOf(w) !== -1; });
-      entry.row.hidden = !match;
-      if (match) visible += 1;
-    });
-    placeholders.forEach(function (row) {
-      row.hidden = row.parentNode.querySelectorAll('tr:not(.empty):not([hidden])').length > 0;
-    });
-    // A filter opens the collapsed lists it matched in, so the matches are visible.
-    if (words.length) [].slice.call(document.querySelectorAll('details')).forEach(function (d) { d.open = true; });
-    shown.textContent = words.length ? visible + ' of ' + rows.length + ' rows match' : '';
-  }
-  input.addEventListener('input', apply);
-  apply();
-})();
-`;
+// Plain browser JavaScript (html/filter.js) that only filters the rows already in the page; without
+// it the page shows everything.
+const SCRIPT = sourceFile(import.meta.url, 'html/filter.js');
