@@ -35,6 +35,27 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 150, skipBlankLines: true, skipComments: true }] },
   },
+  {
+    // Providers are private (docs/architecture.md): everything else in src/ reaches one only through
+    // providers/registry.ts (cache-prune, lifecycle, the runner, the CLI alike). images/ and host/
+    // below forbid providers/ altogether.
+    files: ['src/**/*.ts'],
+    ignores: ['src/cluster/providers/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)providers/(local|kind|existing)/',
+              message:
+                'a provider is private: go through src/cluster/providers/registry.ts, or move what is shared into src/cluster/images/ or src/cluster/host/',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // The layers of src/cluster (docs/architecture.md): providers are private and never import each
   // other; what they share lives in images/ and host/, which never import a provider; host/ (engines,
   // Go builds, configs) is below images/ (recipes, the builder) and never imports it.

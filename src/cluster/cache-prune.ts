@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { HELM_PROGRAM } from '../services/helm.ts';
 import { goBuildKey, goProgramRoot, type GoProgram } from './host/go-build.ts';
 import { isAlive } from './host/dockerd.ts';
+import { KIND_PROGRAM } from './host/kind.ts';
 import { REGISTRY_PROGRAM } from './host/registry.ts';
 import { recipeKey } from './images/builder.ts';
 import { imageArchivePath, isArchiveOf, listArchives } from './images/cache.ts';
@@ -16,7 +17,6 @@ import { NODE_PROGRAMS } from './images/kind-node/binaries.ts';
 import { componentRecipes } from './images/kind-node/components.ts';
 import type { ImageRecipe } from './images/recipe.ts';
 import { COREDNS_PROGRAM } from './images/recipes/coredns.ts';
-import { KIND_PROGRAM } from './providers/kind/offline.ts';
 
 /** One thing prune removes (or, with --dry-run, would remove). */
 export interface PrunedEntry {

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ClusterProvider, ProviderContext } from '../cluster/provider.ts';
 import { canLoadImages } from '../cluster/provider.ts';
-import { pushToRegistry, repositoryOf } from '../cluster/providers/existing/registry.ts';
+import { pushToRegistry, repositoryOf } from '../cluster/images/registry-push.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { MANAGED_BY_SELECTOR } from '../ownership.ts';

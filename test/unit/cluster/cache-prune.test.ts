@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { currentImages, type PruneResult } from '../../../src/cluster/cache-prune.ts';
 import { goProgramDir } from '../../../src/cluster/host/go-build.ts';
+import { KIND_PROGRAM } from '../../../src/cluster/host/kind.ts';
 import { REGISTRY_PROGRAM } from '../../../src/cluster/host/registry.ts';
 import { imageArchivePath, imageCacheDir } from '../../../src/cluster/images/cache.ts';
 import { PAUSE_IMAGE } from '../../../src/cluster/images/names.ts';
 import { COREDNS_PROGRAM } from '../../../src/cluster/images/recipes/coredns.ts';
-import { KIND_PROGRAM } from '../../../src/cluster/providers/kind/offline.ts';
 import { COREDNS_VERSION } from '../../../src/cluster/versions.ts';
 import { runCliCaptured } from '../../support/cli.ts';
 

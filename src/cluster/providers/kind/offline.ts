@@ -14,13 +14,13 @@ import { MANAGED_BY_LABEL, managedByLabels } from '../../../ownership.ts';
 import type { Status } from '../../../progress/status.ts';
 import { cacheRoot as defaultCacheRoot } from '../../cache.ts';
 import { dockerCliEnv, DEFAULT_DOCKER_HOST } from '../../host/dockerd.ts';
-import { ensureGoProgram, goProgramDir, type GoProgram } from '../../host/go-build.ts';
+import { ensureGoProgram, goProgramDir } from '../../host/go-build.ts';
+import { KIND_PROGRAM } from '../../host/kind.ts';
 import { ImageBuilder } from '../../images/builder.ts';
 import { buildableImages, selectRecipes } from '../../images/catalogue.ts';
 import { docker } from '../../images/docker-cli.ts';
 import { ensureOfflineNodeImage } from '../../images/kind-node/build.ts';
 import type { ProviderContext } from '../../provider.ts';
-import { KIND_VERSION } from '../../versions.ts';
 import {
   KIND_ENGINE,
   kindEngine,
@@ -41,16 +41,6 @@ const DEFAULT_SERVICE_SUBNET = '10.96.0.0/16';
 
 /** Marks, in the kind engine's state, that we created /lib/modules (so down removes it again). */
 const CREATED_LIB_MODULES = join(KIND_ENGINE.stateDir, 'created-lib-modules');
-
-/** The pinned kind CLI as a Go program (about 20 s to build). */
-export const KIND_PROGRAM: GoProgram = {
-  name: 'kind',
-  label: 'kind',
-  version: KIND_VERSION,
-  binaries: { kind: 'sigs.k8s.io/kind' },
-  source: { kind: 'install' },
-  ldflags: '-s -w',
-};
 
 /** Where the pinned kind CLI is cached. */
 export function kindBinDir(cacheRoot: string): string {

@@ -1,16 +1,15 @@
-// Images reach an existing cluster through its registry: tag and push with docker (the recording
-// stand-in docker here).
+// Images reach an existing cluster through its registry (src/cluster/images/registry-push.ts): tag
+// and push with docker (the recording stand-in docker here).
 import { describe, expect, test } from 'vitest';
 import { InfrastructureError, UsageError } from '../../../../src/errors.ts';
-import { ownerSelector } from '../../../../src/cluster/providers/existing/provider.ts';
 import {
   pushToRegistry,
   registryReference,
   repositoryOf,
-} from '../../../../src/cluster/providers/existing/registry.ts';
+} from '../../../../src/cluster/images/registry-push.ts';
 import { kindE2e, useStandin } from '../../../fixtures/kind-standin/harness.ts';
 
-describe('existing provider: images through a registry', { tags: ['001-FR-004', '001-FR-007'] }, () => {
+describe('images through a registry (the existing provider)', { tags: ['001-FR-004', '001-FR-007'] }, () => {
   test.each([
     ['incluster-runner:3f2a', 'reg.example:5000/ci', 'reg.example:5000/ci/incluster-runner:3f2a'],
     ['ghcr.io/acme/app:1', 'reg.example:5000/', 'reg.example:5000/app:1'],
@@ -69,14 +68,6 @@ describe('existing provider: images through a registry', { tags: ['001-FR-004', 
     await expect(pushToRegistry(undefined, ['runner:abc'])).rejects.toThrow(UsageError);
     await expect(pushToRegistry(undefined, ['runner:abc'])).rejects.toThrow(
       /cluster\.existing\.registry is not set/,
-    );
-  });
-});
-
-describe('existing provider: ownership', { tags: ['001-FR-003'] }, () => {
-  test('down selects namespaces by both the managed-by label and the config cluster name', () => {
-    expect(ownerSelector('floe-test')).toBe(
-      'app.kubernetes.io/managed-by=incluster,incluster.dev/cluster=floe-test',
     );
   });
 });

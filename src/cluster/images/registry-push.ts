@@ -1,7 +1,9 @@
 // How images reach a cluster incluster does not run: it cannot copy onto the nodes, so the image is
 // tagged into the registry the cluster pulls from (cluster.existing.registry) and pushed with docker.
-import { InfrastructureError, UsageError } from '../../../errors.ts';
-import { CommandError, runCommand } from '../../../process/exec.ts';
+// The runner does this for its image when the provider cannot load images (the existing provider);
+// it lives here, not in providers/existing/, because shared code never imports a provider.
+import { InfrastructureError, UsageError } from '../../errors.ts';
+import { CommandError, runCommand } from '../../process/exec.ts';
 
 /** One image and the reference the cluster pulls it by. */
 export interface PushedImage {
