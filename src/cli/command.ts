@@ -28,6 +28,7 @@ export function defineCommand<Options>(
     '-c, --config <file>',
     withVariable('config', 'use this incluster.config.yaml instead of searching for one'),
   );
+  addOutputOptions(command);
   spec.configure?.(command);
   const examples = spec.examples?.length
     ? `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`
@@ -40,4 +41,17 @@ export function defineCommand<Options>(
     ctx.exit(await spec.action(cmd.opts<Options & Record<string, unknown>>(), cmd));
   });
   return command;
+}
+
+/** `--verbose` and `--quiet`, which every command takes (applied by the program, output-level.ts). */
+export function addOutputOptions(command: Command): Command {
+  return command
+    .option(
+      '-v, --verbose',
+      withVariable(
+        'verbose',
+        'also print each Kubernetes request and external command, with durations, to stderr (secrets redacted)',
+      ),
+    )
+    .option('-q, --quiet', withVariable('quiet', 'print only the result: no progress, no notes'));
 }

@@ -19,6 +19,16 @@ interface OptionVariable {
   parse: (text: string, cwd: string) => string | boolean | { invalid: string };
 }
 
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+function switchValue(text: string): boolean | { invalid: string } {
+  const value = text.toLowerCase();
+  if (TRUE.includes(value)) return true;
+  if (FALSE.includes(value)) return false;
+  return { invalid: `expected one of ${[...TRUE, ...FALSE].join(', ')}` };
+}
+
 function existingFile(text: string, cwd: string): string | { invalid: string } {
   return existsSync(resolve(cwd, text)) ? text : { invalid: 'no such file' };
 }
@@ -51,6 +61,18 @@ export const OPTION_VARIABLES: readonly OptionVariable[] = [
     variable: 'INCLUSTER_CONTEXT',
     sets: 'its context (--context)',
     parse: (text) => text,
+  },
+  {
+    option: 'verbose',
+    variable: 'INCLUSTER_VERBOSE',
+    sets: 'print each Kubernetes request and external command (--verbose): 1 or 0',
+    parse: switchValue,
+  },
+  {
+    option: 'quiet',
+    variable: 'INCLUSTER_QUIET',
+    sets: 'print only the result (--quiet): 1 or 0',
+    parse: switchValue,
   },
 ];
 

@@ -6,6 +6,7 @@ import { describeError, exitStatusOf, ExitStatus } from '../errors.ts';
 import type { CommandContext } from './command.ts';
 import { applyEnvironment, environmentHelp } from './environment.ts';
 import { EXIT_STATUS_HELP } from './help.ts';
+import { applyOutputLevel } from './output-level.ts';
 import type { CliIo } from './io.ts';
 import { packageVersion } from './version.ts';
 
@@ -29,6 +30,8 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
   let status: number = ExitStatus.ok;
   const ctx: CommandContext = { io, exit: (code) => (status = code) };
+  // What --verbose turned on, turned off when the command ends (runCli may run again in-process).
+  let endOutputLevel = (): void => undefined;
   const program = new Command('incluster')
     .description(
       'Kubernetes-native integration testing: bring up a cluster, run your suite inside it against real services, copy the results out, and prove which requirement each test covers.',
@@ -41,7 +44,10 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     })
     .exitOverride()
     // Before any command's action: the INCLUSTER_* variables fill the options left unset.
-    .hook('preAction', (_program, command) => applyEnvironment(command, io.env, io.cwd))
+    .hook('preAction', (_program, command) => {
+      applyEnvironment(command, io.env, io.cwd);
+      endOutputLevel = applyOutputLevel(command, ctx);
+    })
     .addHelpText(
       'after',
       `
@@ -89,5 +95,7 @@ ${EXIT_STATUS_HELP}`,
         `${annotationCommand({ level: 'error', title: `incluster ${args[0] ?? ''}`.trim(), message: describeError(error) })}\n`,
       );
     return exitStatusOf(error);
+  } finally {
+    endOutputLevel();
   }
 }

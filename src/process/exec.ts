@@ -7,6 +7,8 @@ import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { InclusterError, ExitStatus } from '../errors.ts';
+import { verboseEnabled, verboseLine, verboseRedactor } from '../verbose/log.ts';
+import { redactArgv } from '../verbose/redact.ts';
 
 export interface RunOptions {
   cwd?: string;
@@ -70,6 +72,7 @@ export function runCommand(
   const maxBuffer = options.maxBuffer ?? 1024 * 1024;
   return new Promise((resolve, reject) => {
     const stdio: StdioOptions = [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
+    const startedAt = performance.now();
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -114,6 +117,7 @@ export function runCommand(
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
       cleanup();
+      verboseCommand([file, ...args], error.code === 'ENOENT' ? 'not found' : error.message, startedAt);
       const result: RunResult = {
         command,
         exitCode: -1,
@@ -126,6 +130,7 @@ export function runCommand(
     });
     child.on('close', (code, signal) => {
       cleanup();
+      verboseCommand([file, ...args], signal ? `killed by ${signal}` : `exit ${code ?? -1}`, startedAt);
       outLines.flush();
       errLines.flush();
       const result: RunResult = {
@@ -206,6 +211,13 @@ export async function isOnPath(file: string, env: NodeJS.ProcessEnv = process.en
     }
   }
   return false;
+}
+
+/** `$ kubectl apply -f - → exit 0 (812 ms)` with credentials masked, when --verbose is on. */
+function verboseCommand(argv: readonly string[], outcome: string, startedAt: number): void {
+  if (!verboseEnabled()) return;
+  const ms = Math.round(performance.now() - startedAt);
+  verboseLine(`$ ${commandLine(redactArgv(argv, verboseRedactor()))} → ${outcome} (${ms} ms)`);
 }
 
 /** Arguments as a person pastes them into a shell: `incluster down --provider local`. */

@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import { formatDuration } from '../duration.ts';
 import yoctoSpinner from 'yocto-spinner';
+import { verboseEnabled } from '../verbose/log.ts';
 
 export interface PhaseTiming {
   name: string;
@@ -20,7 +21,8 @@ export class Status {
 
   constructor(stream: Writable & { isTTY?: boolean }, options: { interactive?: boolean } = {}) {
     this.stream = stream;
-    this.interactive = options.interactive ?? (Boolean(stream.isTTY) && !process.env.CI);
+    // Under --verbose, plain lines: a spinner would redraw over the verbose lines written between frames.
+    this.interactive = options.interactive ?? (Boolean(stream.isTTY) && !process.env.CI && !verboseEnabled());
   }
 
   /** Starts a phase; an unfinished previous phase is ended as successful first. */

@@ -4,7 +4,7 @@ import { cacheRoot } from '../../cluster/cache.ts';
 import { formatBytes, pruneCache } from '../../cluster/cache-prune.ts';
 import { DEFAULT_IMAGE_CACHE_LIMIT, IMAGE_CACHE_LIMIT_ENV } from '../../cluster/images/cache.ts';
 import { ExitStatus } from '../../errors.ts';
-import type { CommandContext } from '../command.ts';
+import { addOutputOptions, type CommandContext } from '../command.ts';
 import { EXIT_STATUS_HELP } from '../help.ts';
 import { println } from '../io.ts';
 
@@ -21,7 +21,8 @@ export function cacheCommand(ctx: CommandContext): Command {
       `Removes from the cache (${cacheRoot(ctx.io.env)}) what this version of incluster does not use: image archives of other cache keys (other incluster versions, or images since changed), builds of Go programs of other versions or build inputs, and the leftovers of interrupted saves. The archives this version uses, the Docker engines' data-roots and the kind node image stay. Without prune, the archives are kept within $${IMAGE_CACHE_LIMIT_ENV} (default ${formatBytes(DEFAULT_IMAGE_CACHE_LIMIT)}; least recently used first).`,
     )
     .option('--dry-run', 'list what would be removed, remove nothing')
-    .option('--json', 'print the result as JSON on stdout')
+    .option('--json', 'print the result as JSON on stdout');
+  addOutputOptions(prune)
     .addHelpText(
       'after',
       `\nExamples:\n  $ incluster cache prune --dry-run\n  $ incluster cache prune --json\n${EXIT_STATUS_HELP}`,

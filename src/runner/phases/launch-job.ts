@@ -4,7 +4,8 @@ import { UsageError } from '../../errors.ts';
 import { unexpandedReferences } from '../../services/contract.ts';
 import { envFromConfig } from '../../services/declared.ts';
 import { serviceContracts } from '../../services/registry.ts';
-import { RUNNER_NAME, runnerEnv, runnerJob, shardFilesConfigMap, type RunnerSpec } from '../job.ts';
+import { verboseLine } from '../../verbose/log.ts';
+import { RUNNER_NAME, runnerEnvironment, runnerJob, shardFilesConfigMap, type RunnerSpec } from '../job.ts';
 import type { ImagePlan } from '../image-plan.ts';
 import type { RunContext } from '../run-context.ts';
 import type { SharedObjects } from './grant-access.ts';
@@ -43,7 +44,13 @@ export function runnerSpec(
     services,
     syncSources: image.sources !== undefined,
   };
-  const problems = unexpandedReferences(runnerEnv(spec) as { name: string; value?: unknown }[]);
+  const { env, replaced } = runnerEnvironment(spec);
+  // The user's value won: said under --verbose, so a variable that differs from the service's is explained.
+  for (const variable of replaced)
+    verboseLine(
+      `runner.env.${variable.name} replaces the ${variable.declaredBy === 'incluster' ? "runner's default" : `${variable.declaredBy} service's`} ${variable.name}`,
+    );
+  const problems = unexpandedReferences(env as { name: string; value?: unknown }[]);
   if (problems.length > 0)
     throw new UsageError(`the runner's environment: ${problems.join('; ')}`, {
       hint: 'a value may use $(NAME) only for a variable declared before it; write $$(NAME) for the literal text',
