@@ -31,9 +31,10 @@ export default tseslint.config(
   },
   {
     // Every function stays readable in one screen (docs/architecture.md): a longer one is a
-    // pipeline step waiting to be named.
-    files: ['src/**/*.ts'],
-    rules: { 'max-lines-per-function': ['error', { max: 150, skipBlankLines: true, skipComments: true }] },
+    // pipeline step waiting to be named. Every line counts, comments and blank lines too (that is
+    // what a reader scrolls through), and so do the browser scripts under src/.
+    files: ['src/**/*.ts', 'src/**/*.js'],
+    rules: { 'max-lines-per-function': ['error', { max: 150, IIFEs: true }] },
   },
   {
     // Providers are private (docs/architecture.md): everything else in src/ reaches one only through

@@ -44,7 +44,79 @@ export function createKindProvider(
   options: KindProviderOptions = {},
 ): ClusterProvider & ImageLoader & BuildEngine & BaseImageBuilder & ServiceImageSource {
   const checkApi = options.checkApi ?? pingApi;
-  const wait = options.wait ?? '180s';
+  const {
+    runtimes,
+    runtimeOf,
+    cliOptions,
+    stepOf,
+    exportLogs,
+    writeKubeconfig,
+    create,
+    buildImages,
+    loadImages,
+    isRunning,
+  } = createKindSteps(options.wait ?? '180s');
+
+  return {
+    name: 'kind',
+
+    async up(ctx) {
+      const name = ctx.config.cluster.name;
+      const configFile = ctx.config.cluster.kind.config;
+      const runtime = await runtimeForUp(ctx);
+      runtimes.set(ctx, runtime);
+      // Offline, fail before building anything; a running offline cluster of this name needs no
+      // config (`up` from another project naming it).
+      if (runtime.offline && !existsSync(configFile) && !existsSync(offlineMarkerPath(name)))
+        throw missingConfig(configFile);
+      const nodeImage = await runtime.prepare();
+      if (await ctx.status.phase(`kind: look for cluster ${name}`, () => isRunning(ctx)))
+        ctx.status.info(`reusing the running kind cluster \`${name}\``);
+      else await create(ctx, nodeImage);
+      await runtime.guard(stepOf(ctx));
+      const access = await stepOf(ctx)('write kubeconfig', () => writeKubeconfig(ctx));
+      await stepOf(ctx)('wait for the API server', () => checkApi(access.kubeconfigPath, ctx.signal));
+      return access;
+    },
+
+    async down(ctx) {
+      const name = ctx.config.cluster.name;
+      const runtime = runtimeOf(ctx);
+      if ((await runtime.available()) && (await isRunning(ctx))) {
+        // Only the cluster of this config's name: other kind clusters on the machine are not ours.
+        await ctx.status.phase(`kind: delete cluster ${name}`, () =>
+          kind.deleteCluster(name, cliOptions(ctx)),
+        );
+      } else {
+        ctx.status.info(`kind cluster \`${name}\` is not running; nothing to delete`);
+      }
+      await runtime.teardown();
+      await rm(kindKubeconfigPath(ctx.root, name), { force: true });
+    },
+
+    async access(ctx) {
+      if (!(await runtimeOf(ctx).available()) || !(await isRunning(ctx))) return undefined;
+      return writeKubeconfig(ctx);
+    },
+
+    exportLogs,
+
+    buildEnv: (ctx) => runtimeOf(ctx).env,
+
+    ensureBaseImages: (ctx, images) => buildImages(ctx, images, 'build the runner’s base images'),
+
+    async provideServiceImages(ctx, images) {
+      const built = await buildImages(ctx, images, 'build the services’ images');
+      if (built.length > 0) await loadImages(ctx, built);
+      return built;
+    },
+
+    loadImages,
+  };
+}
+
+/** The steps the kind provider's commands are made of; `wait` is `kind create --wait`'s bound. */
+function createKindSteps(wait: string) {
   // The runtime each command decided on (`up` decides before creating anything; the others from
   // the config and the offline marker), shared by every step of that command.
   const runtimes = new WeakMap<ProviderContext, KindRuntime>();
@@ -163,60 +235,16 @@ export function createKindProvider(
   }
 
   return {
-    name: 'kind',
-
-    async up(ctx) {
-      const name = ctx.config.cluster.name;
-      const configFile = ctx.config.cluster.kind.config;
-      const runtime = await runtimeForUp(ctx);
-      runtimes.set(ctx, runtime);
-      // Offline, fail before building anything; a running offline cluster of this name needs no
-      // config (`up` from another project naming it).
-      if (runtime.offline && !existsSync(configFile) && !existsSync(offlineMarkerPath(name)))
-        throw missingConfig(configFile);
-      const nodeImage = await runtime.prepare();
-      if (await ctx.status.phase(`kind: look for cluster ${name}`, () => isRunning(ctx)))
-        ctx.status.info(`reusing the running kind cluster \`${name}\``);
-      else await create(ctx, nodeImage);
-      await runtime.guard(stepOf(ctx));
-      const access = await stepOf(ctx)('write kubeconfig', () => writeKubeconfig(ctx));
-      await stepOf(ctx)('wait for the API server', () => checkApi(access.kubeconfigPath, ctx.signal));
-      return access;
-    },
-
-    async down(ctx) {
-      const name = ctx.config.cluster.name;
-      const runtime = runtimeOf(ctx);
-      if ((await runtime.available()) && (await isRunning(ctx))) {
-        // Only the cluster of this config's name: other kind clusters on the machine are not ours.
-        await ctx.status.phase(`kind: delete cluster ${name}`, () =>
-          kind.deleteCluster(name, cliOptions(ctx)),
-        );
-      } else {
-        ctx.status.info(`kind cluster \`${name}\` is not running; nothing to delete`);
-      }
-      await runtime.teardown();
-      await rm(kindKubeconfigPath(ctx.root, name), { force: true });
-    },
-
-    async access(ctx) {
-      if (!(await runtimeOf(ctx).available()) || !(await isRunning(ctx))) return undefined;
-      return writeKubeconfig(ctx);
-    },
-
+    runtimes,
+    runtimeOf,
+    cliOptions,
+    stepOf,
     exportLogs,
-
-    buildEnv: (ctx) => runtimeOf(ctx).env,
-
-    ensureBaseImages: (ctx, images) => buildImages(ctx, images, 'build the runner’s base images'),
-
-    async provideServiceImages(ctx, images) {
-      const built = await buildImages(ctx, images, 'build the services’ images');
-      if (built.length > 0) await loadImages(ctx, built);
-      return built;
-    },
-
+    writeKubeconfig,
+    create,
+    buildImages,
     loadImages,
+    isRunning,
   };
 }
 

@@ -20,7 +20,18 @@ export interface ComponentSpec {
 
 /** Writes every config file and kubeconfig, and returns the components in start order. */
 export async function prepareComponents(layout: LocalLayout, binDir: string): Promise<ComponentSpec[]> {
-  const { pkiDir: pki, configDir: conf, kubeconfigDir: kcDir } = layout;
+  await writeComponentFiles(layout);
+  return componentSpecs(layout, binDir);
+}
+
+/** The kubeconfig file of component `name` (kubelet, scheduler, …). */
+function componentKubeconfig(layout: LocalLayout, name: string): string {
+  return join(layout.kubeconfigDir, `${name}.kubeconfig`);
+}
+
+/** Creates the cluster's directories and writes every kubeconfig and configuration file. */
+async function writeComponentFiles(layout: LocalLayout): Promise<void> {
+  const { configDir: conf, kubeconfigDir: kcDir } = layout;
   for (const dir of [
     conf,
     kcDir,
@@ -33,7 +44,7 @@ export async function prepareComponents(layout: LocalLayout, binDir: string): Pr
     await mkdir(dir, { recursive: true });
   }
   const server = `https://${NETWORK.nodeIp}:${NETWORK.apiPort}`;
-  const kubeconfig = (name: string) => join(kcDir, `${name}.kubeconfig`);
+  const kubeconfig = (name: string) => componentKubeconfig(layout, name);
   await writeKubeconfig(layout.adminKubeconfig, layout, 'admin', 'incluster-admin', server);
   await writeKubeconfig(
     kubeconfig('controller-manager'),
@@ -57,7 +68,12 @@ export async function prepareComponents(layout: LocalLayout, binDir: string): Pr
   await writeFile(join(conf, 'kubelet.yaml'), kubeletConfig(layout));
   await writeFile(join(conf, 'kube-proxy.yaml'), kubeProxyConfig(layout, kubeconfig('kube-proxy')));
   await writeFile(join(conf, 'scheduler.yaml'), schedulerConfig(kubeconfig('scheduler')));
+}
 
+/** The supervised processes in start order, with their command lines; starts and writes nothing. */
+function componentSpecs(layout: LocalLayout, binDir: string): ComponentSpec[] {
+  const { pkiDir: pki, configDir: conf } = layout;
+  const kubeconfig = (name: string) => componentKubeconfig(layout, name);
   const bin = (name: string) => join(binDir, name);
   const log = (name: string) => join(layout.logDir, `${name}.log`);
   return [
