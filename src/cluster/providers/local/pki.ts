@@ -4,6 +4,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../../process/exec.ts';
+import { sourceTemplate } from '../../../source-files.ts';
 import { NETWORK, type LocalLayout } from './layout.ts';
 import { pathExists } from '../../../process/paths.ts';
 
@@ -165,27 +166,14 @@ export async function writeKubeconfig(
 ): Promise<void> {
   const b64 = async (file: string) => (await readFile(join(layout.pkiDir, file))).toString('base64');
   const context = `incluster-${layout.clusterName}`;
-  const text = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- name: ${context}`,
-    '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${await b64('ca.crt')}`,
-    'users:',
-    `- name: ${user}`,
-    '  user:',
-    `    client-certificate-data: ${await b64(`${cert}.crt`)}`,
-    `    client-key-data: ${await b64(`${cert}.key`)}`,
-    'contexts:',
-    `- name: ${context}`,
-    '  context:',
-    `    cluster: ${context}`,
-    `    user: ${user}`,
-    `current-context: ${context}`,
-    '',
-  ].join('\n');
+  const text = sourceTemplate(import.meta.url, 'pki/kubeconfig.yaml', {
+    CONTEXT: context,
+    SERVER: server,
+    CA_DATA: await b64('ca.crt'),
+    USER: user,
+    CERT_DATA: await b64(`${cert}.crt`),
+    KEY_DATA: await b64(`${cert}.key`),
+  });
   await writeFile(path, text, { mode: 0o600 });
 }
 
