@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
   cache: async () => (await import('./commands/cache.ts')).cacheCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,
+  completion: async () => (await import('./commands/completion.ts')).completionCommand,
 };
 
 /** Runs the CLI with `args` (without the node and script paths); resolves to the exit status. */
@@ -60,7 +61,11 @@ ${environmentHelp()}
 ${EXIT_STATUS_HELP}`,
     );
   try {
-    const named = args[0] !== undefined && Object.hasOwn(COMMANDS, args[0]) ? [args[0]] : undefined;
+    // completion describes every command, so it needs them all, like help.
+    const named =
+      args[0] !== undefined && args[0] !== 'completion' && Object.hasOwn(COMMANDS, args[0])
+        ? [args[0]]
+        : undefined;
     for (const load of (named ?? Object.keys(COMMANDS)).map((name) => COMMANDS[name]!)) {
       const make = await load();
       program.addCommand(make(ctx).exitOverride().configureOutput(program.configureOutput()));

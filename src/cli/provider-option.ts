@@ -2,6 +2,7 @@
 // of providers (src/provider-names.ts), so no command spells the names itself. The value is
 // validated where it is used (selectProvider, doctor), so programmatic callers get the same error.
 import type { Command } from 'commander';
+import { offerValues } from './completion/values.ts';
 import { withVariable } from './environment.ts';
 import { orList, PROVIDER_CHOICES, PROVIDER_SUMMARIES, type ProviderChoice } from '../provider-names.ts';
 
@@ -12,9 +13,8 @@ export function addProviderOption(
 ): Command {
   const choices = options.choices ?? PROVIDER_CHOICES;
   const describe = options.describe ?? ((list) => `${list} (default: from config, else auto)`);
-  return command
-    .option('-p, --provider <name>', withVariable('provider', describe(orList(choices))))
-    .addHelpText('after', providersHelp(choices));
+  command.option('-p, --provider <name>', withVariable('provider', describe(orList(choices))));
+  return offerValues(command, '--provider', choices).addHelpText('after', providersHelp(choices));
 }
 
 /** Each provider and what it is, aligned, for `--help`. */

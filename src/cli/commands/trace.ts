@@ -10,6 +10,7 @@ import { traceDefaults } from '../../config/trace-defaults.ts';
 import { Status } from '../../progress/status.ts';
 import type { TraceReport } from '../../trace/report-schema.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
+import { offerValues } from '../completion/values.ts';
 
 interface TraceOptions {
   config?: string;
@@ -42,7 +43,7 @@ export function traceCommand(ctx: CommandContext): Command {
       "incluster trace --require-passing 'test-results/*/junit.xml'",
       'incluster trace --confirm',
     ],
-    configure: (command) =>
+    configure: (command) => {
       command
         .option(
           '--threshold <percent>',
@@ -73,7 +74,9 @@ export function traceCommand(ctx: CommandContext): Command {
         .option(
           '--fail-on-suspect',
           'exit 1 when a test is linked to a requirement whose text changed since it was confirmed',
-        ),
+        );
+      offerValues(command, '--format', FORMATS);
+    },
     action: async (options) => {
       const { io } = ctx;
       const format = parseFormat(options.format);
