@@ -28,11 +28,13 @@ export function doctorCommand(ctx: CommandContext): Command {
         choices: PROVIDER_NAMES,
         describe: (list) => `check only this provider: ${list}`,
       }).option('--json', 'print the diagnosis as JSON on stdout'),
-    action: async (options) => {
+    action: async (options, command) => {
       const { io } = ctx;
-      // `auto` (INCLUSTER_PROVIDER=auto, set for the other commands) checks every provider.
+      // `auto` from INCLUSTER_PROVIDER (set for the other commands) checks every provider; typed as
+      // --provider auto it is refused like any name doctor cannot check on its own.
+      const autoFromEnv = options.provider === 'auto' && command.getOptionValueSource('provider') === 'env';
       const wanted =
-        options.provider && options.provider !== 'auto'
+        options.provider && !autoFromEnv
           ? [parseProviderFlag(options.provider, PROVIDER_NAMES)]
           : PROVIDER_NAMES;
       const { config, root } = await loadConfig({ cwd: io.cwd, file: options.config });
