@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { describeError, ExitStatus } from '../../errors.ts';
 import { clusterCommandContext } from '../cluster-context.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
+import { println } from '../io.ts';
 import { addProviderOption } from '../provider-option.ts';
 
 interface DownOptions {
   config?: string;
   provider?: string;
+  json?: boolean;
 }
 
 /** Builds the `down` command. */
@@ -18,7 +20,11 @@ export function downCommand(ctx: CommandContext): Command {
     description:
       "Deletes what `up` created: the Helm releases it installed, then the kind cluster, or the local cluster's processes, mounts, network interfaces, iptables chains and state; on an existing cluster only the namespaces incluster made. Idempotent: running it when nothing is up succeeds.",
     examples: ['incluster down', 'sudo incluster down --provider local'],
-    configure: (command) => addProviderOption(command),
+    configure: (command) =>
+      addProviderOption(command).option(
+        '--json',
+        'print the result (cluster, provider, interrupted, timings) as JSON on stdout',
+      ),
     action: async (options, command) => {
       const { io } = ctx;
       // Stopping half-way would leave a half-removed cluster that nothing else removes: on the
@@ -44,6 +50,21 @@ export function downCommand(ctx: CommandContext): Command {
       cluster.status.info(
         `cluster ${cluster.loaded.config.cluster.name} (${cluster.selection.name}) removed`,
       );
+      if (options.json)
+        println(
+          io.stdout,
+          JSON.stringify(
+            {
+              cluster: cluster.loaded.config.cluster.name,
+              provider: cluster.selection.name,
+              removed: true,
+              interrupted: io.signal.aborted,
+              timings: cluster.status.timings,
+            },
+            null,
+            2,
+          ),
+        );
       if (io.signal.aborted)
         io.stderr.write('incluster: interrupted; down finished removing the cluster first\n');
       return io.signal.aborted ? ExitStatus.interrupted : ExitStatus.ok;

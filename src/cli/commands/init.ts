@@ -7,14 +7,15 @@ import type { DefaultBranch } from '../../init/default-branch.ts';
 import type { Command } from 'commander';
 import { ExitStatus } from '../../errors.ts';
 import { addDevCommand } from '../../init/package-manager.ts';
-import type { FileOutcome, ScaffoldReport } from '../../init/scaffold.ts';
+import type { FileOutcome, FileResult, ScaffoldReport } from '../../init/scaffold.ts';
 import { defineCommand, type CommandContext } from '../command.ts';
-import { println } from '../io.ts';
+import { println, type CliIo } from '../io.ts';
 
 interface InitOptions {
   config?: string;
   dryRun?: boolean;
   force?: boolean;
+  json?: boolean;
 }
 
 const WOULD: Record<FileOutcome, string> = {
@@ -42,6 +43,10 @@ export function initCommand(ctx: CommandContext): Command {
     configure: (command) =>
       command
         .option('--dry-run', 'show what would be written, write nothing')
+        .option(
+          '--json',
+          'print each file and what init did to it (or would, with --dry-run) as JSON on stdout, diffs included',
+        )
         .option(
           '--force',
           "overwrite incluster's files and starting points that differ, and rewrite its Makefile block (never your own targets or your Vitest config's code)",
@@ -74,30 +79,47 @@ export function initCommand(ctx: CommandContext): Command {
         io.interrupts?.stopsAtOnce();
       }
       const { results } = report;
-      const width = Math.max(...results.map((r) => WOULD[r.outcome].length));
-      for (const result of results) {
-        const label = options.dryRun ? WOULD[result.outcome] : result.outcome;
+      const open = results.filter((r) => NEEDS_ATTENTION.has(r.outcome));
+      if (options.json) {
         println(
           io.stdout,
-          `${label.padEnd(width)}  ${result.path}${result.note ? `  (${result.note})` : ''}`,
+          JSON.stringify(
+            {
+              dryRun: Boolean(options.dryRun),
+              files: results,
+              changed: results.filter((r) => CHANGED.has(r.outcome)).map((r) => r.path),
+              needDecision: open.map((r) => r.path),
+              project: { name: report.layout.name, defaultBranch: report.layout.defaultBranch.name },
+            },
+            null,
+            2,
+          ),
         );
-      }
-      // Diffs of what was changed in place, and of what init would change but did not.
-      for (const result of results.filter(
-        (r) => r.diff && (r.outcome === 'conflict' || r.outcome === 'overwritten' || r.outcome === 'edited'),
-      ))
-        io.stdout.write(`\n${result.diff}`);
-      const open = results.filter((r) => NEEDS_ATTENTION.has(r.outcome));
+      } else printResults(io, results, Boolean(options.dryRun));
       if (open.length > 0) {
         io.stderr.write(
           `incluster: ${open.length} file(s) need your decision and were left as they are: ${open.map((c) => c.path).join(', ')}\n  hint: review the diffs and notes above; \`incluster init --force\` overwrites incluster's files (an edit by hand stays one)\n`,
         );
         return ExitStatus.failed;
       }
-      if (!options.dryRun) io.stdout.write(summary(report, CHANGED));
+      if (!options.dryRun && !options.json) io.stdout.write(summary(report, CHANGED));
       return ExitStatus.ok;
     },
   });
+}
+
+/** Each file and what init did to it, then the diffs of what it changed in place or would have. */
+function printResults(io: CliIo, results: readonly FileResult[], dryRun: boolean): void {
+  const width = Math.max(...results.map((r) => WOULD[r.outcome].length));
+  for (const result of results) {
+    const label = dryRun ? WOULD[result.outcome] : result.outcome;
+    println(io.stdout, `${label.padEnd(width)}  ${result.path}${result.note ? `  (${result.note})` : ''}`);
+  }
+  // Diffs of what was changed in place, and of what init would change but did not.
+  for (const result of results.filter(
+    (r) => r.diff && (r.outcome === 'conflict' || r.outcome === 'overwritten' || r.outcome === 'edited'),
+  ))
+    io.stdout.write(`\n${result.diff}`);
 }
 
 /** How init found the default branch, for people. */

@@ -16,6 +16,7 @@ interface TraceOptions {
   config?: string;
   threshold?: string;
   format: string;
+  json?: boolean;
   out?: string;
   requirePassing?: string[];
   confirm?: boolean;
@@ -50,6 +51,7 @@ export function traceCommand(ctx: CommandContext): Command {
           'minimum coverage; below it the exit status is 1 (default: trace.threshold, 100)',
         )
         .option('--format <format>', 'table, json, md or html', 'table')
+        .option('--json', 'the report as JSON on stdout: the same as --format json')
         .option(
           '--out <file>',
           'write the report to a file instead of stdout (a summary still goes to stdout)',
@@ -77,9 +79,11 @@ export function traceCommand(ctx: CommandContext): Command {
         );
       offerValues(command, '--format', FORMATS);
     },
-    action: async (options) => {
+    action: async (options, command) => {
       const { io } = ctx;
-      const format = parseFormat(options.format);
+      if (options.json && command.getOptionValueSource('format') === 'cli' && options.format !== 'json')
+        throw new UsageError(`--json and --format ${options.format} ask for two formats; give one`);
+      const format = options.json ? 'json' : parseFormat(options.format);
       const threshold = options.threshold === undefined ? undefined : parseThreshold(options.threshold);
       if (options.allowUnverified && !options.requirePassing?.length)
         throw new UsageError(
