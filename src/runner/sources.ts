@@ -8,8 +8,11 @@ import { pack } from 'tar-stream';
 import { contextEntries, type ContextEntry } from './build-context.ts';
 
 /** Where the synced sources arrive in the pod (the holder's and the test container's shared volume). */
-const SOURCES_ARCHIVE = '/run/incluster/sources.tar';
-const SOURCES_READY = '/run/incluster/sources-ready';
+const SOURCES_DIR = '/run/incluster';
+const ARCHIVE_NAME = 'sources.tar';
+const READY_NAME = 'sources-ready';
+const SOURCES_ARCHIVE = `${SOURCES_DIR}/${ARCHIVE_NAME}`;
+const SOURCES_READY = `${SOURCES_DIR}/${READY_NAME}`;
 
 /**
  * What the image's dependency stage installed into the working directory: never replaced by a
@@ -55,21 +58,29 @@ export async function packEntries(contextDir: string, entries: readonly ContextE
 /**
  * The test container's wrapper when sources are synced: wait (at most 10 min) for the archive,
  * replace everything in the working directory but what the image installed with it, then run the
- * command.
+ * command. An archive that does not unpack stops the container (exit 125) before any test runs:
+ * tests over half a tree would report failures that are not theirs.
  */
 export const SYNC_SCRIPT = [
   'i=0',
   `while [ ! -e ${SOURCES_READY} ]; do i=$((i + 1)); if [ "$i" -gt 3000 ]; then echo "incluster: the sources never arrived" >&2; exit 125; fi; sleep 0.2; done`,
   `find . -mindepth 1 -maxdepth 1 ${IMAGE_OWNED.map((name) => `! -name ${name}`).join(' ')} -exec rm -rf {} +`,
-  `tar -xf ${SOURCES_ARCHIVE} -C .`,
+  `tar -xf ${SOURCES_ARCHIVE} -C . || { echo "incluster: the synced sources could not be unpacked" >&2; exit 125; }`,
   'exec "$@"',
 ].join('\n');
 
-/** The holder-side command receiving `bytes` of archive on stdin, then marking them ready. */
-export function receiveCommand(bytes: number): string[] {
+/**
+ * The holder-side command receiving `bytes` of archive on stdin, then marking them ready. `head`
+ * ends happily on a stream cut short (an exec connection that closed mid-transfer), so the size is
+ * checked before the archive is marked ready: a short one is never unpacked.
+ */
+export function receiveCommand(bytes: number, dir = SOURCES_DIR): string[] {
+  const archive = `${dir}/${ARCHIVE_NAME}`;
   return [
     'sh',
     '-c',
-    `head -c ${bytes} > ${SOURCES_ARCHIVE}.part && mv ${SOURCES_ARCHIVE}.part ${SOURCES_ARCHIVE} && touch ${SOURCES_READY}`,
+    `head -c ${bytes} > ${archive}.part && got=$(wc -c < ${archive}.part) && ` +
+      `if [ $((got)) -ne ${bytes} ]; then echo "received $got of ${bytes} bytes" >&2; rm -f ${archive}.part; exit 1; fi && ` +
+      `mv ${archive}.part ${archive} && touch ${dir}/${READY_NAME}`,
   ];
 }

@@ -4,7 +4,7 @@
 // to exit so the Job can finish and its TTL start.
 import { join } from 'node:path';
 import { delay } from '../../delay.ts';
-import { describeErrorBriefly } from '../../errors.ts';
+import { describeErrorBriefly, InfrastructureError } from '../../errors.ts';
 import { copyFromPod } from '../../kube/copy.ts';
 import { execInPod } from '../../kube/exec.ts';
 import { streamLogs } from '../../kube/logs.ts';
@@ -35,15 +35,27 @@ export async function followShards(
   const { status, signal } = ctx.options;
   const logs = new Map<number, Promise<void>>();
   const artifacts = new Map<number, ShardReport['artifacts']>();
+  // A pod whose sources could not be synced would run no test or the wrong ones: the run stops as
+  // an infrastructure failure instead of reporting tests that did not fail.
+  const unsynced = new AbortController();
+  let syncFailure: InfrastructureError | undefined;
   status.start(`Running the suite in ${shards} pod${shards === 1 ? '' : 's'}`);
   let ends: ShardEnd[];
   try {
     ends = await superviseJob(ctx.client, ctx.namespace, RUNNER_NAME, {
       shards,
-      signal,
+      signal: AbortSignal.any([signal, unsynced.signal]),
       onPod: (pod, index) => logs.set(index, followLogs(ctx, pod, index)),
       onHolderRunning: (pod, index) => {
-        if (sources) void syncSources(ctx, pod, index, sources);
+        if (!sources) return;
+        void syncSources(ctx, pod, index, sources).catch((error: unknown) => {
+          syncFailure ??= new InfrastructureError(
+            'SourceSyncFailed',
+            `the sources could not be synced into shard ${index}'s pod: ${describeErrorBriefly(error)}`,
+            { cause: error },
+          );
+          unsynced.abort(syncFailure);
+        });
       },
       onShardEnd: async (end) => {
         const line =
@@ -60,7 +72,7 @@ export async function followShards(
     });
   } catch (error) {
     status.end(false);
-    throw error;
+    throw syncFailure && !signal.aborted ? syncFailure : error;
   }
   // Logs of a pod that never started end by themselves; wait briefly for the last lines.
   await Promise.race([
@@ -95,7 +107,14 @@ export async function followLogs(
   }
 }
 
-/** Streams the sources into a pod through its holder container, which the supervisor saw running. */
+/** How often a sync is tried: an exec connection closing mid-transfer is worth one more try. */
+const SYNC_ATTEMPTS = 2;
+
+/**
+ * Streams the sources into a pod through its holder container, which the supervisor saw running.
+ * Rejects when no attempt delivered them whole (the receiver checks the size before marking them
+ * ready); an interrupt ends it quietly.
+ */
 export async function syncSources(
   ctx: RunContext,
   pod: KubeObject,
@@ -103,22 +122,22 @@ export async function syncSources(
   archive: Buffer,
 ): Promise<void> {
   const { signal, status } = ctx.options;
-  try {
-    const result = await execInPod(
-      ctx.client,
-      ctx.namespace,
-      pod.metadata.name ?? '',
-      receiveCommand(archive.length),
-      {
-        container: HOLDER_CONTAINER,
-        stdin: archive,
-        signal,
-      },
-    );
-    if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}: ${result.stderr.trim()}`);
-  } catch (error) {
-    if (!signal.aborted)
-      status.info(`[shard ${index}] sources could not be synced: ${describeErrorBriefly(error)}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await execInPod(
+        ctx.client,
+        ctx.namespace,
+        pod.metadata.name ?? '',
+        receiveCommand(archive.length),
+        { container: HOLDER_CONTAINER, stdin: archive, signal },
+      );
+      if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}: ${result.stderr.trim()}`);
+      return;
+    } catch (error) {
+      if (signal.aborted) return;
+      if (attempt >= SYNC_ATTEMPTS) throw error;
+      status.info(`[shard ${index}] syncing the sources again: ${describeErrorBriefly(error)}`);
+    }
   }
 }
 
