@@ -71,7 +71,13 @@ describe('--verbose against the real cluster', { tags: ['001-FR-147'] }, () => {
       );
       expect(status, err).toBe(0);
       expect(JSON.parse(out)).toMatchObject({ outcome: 'passed' });
-      expect(err).toMatch(/^verbose: POST https:\/\/\S+\/api\/v1\/namespaces 201 \(\d+ ms\)$/m);
+      // The run's namespace, by server-side apply.
+      expect(err).toMatch(
+        new RegExp(
+          `^verbose: PATCH https://\\S+/api/v1/namespaces/incluster-run-${runId}\\?\\S* 20[01] \\(\\d+ ms\\)$`,
+          'm',
+        ),
+      );
       expect(err).toMatch(/^verbose: GET https:\/\/\S+\/api\/v1\/namespaces\/floe-test\/secrets\/\S+ 200 /m);
       expect(err).toMatch(/^verbose: \$ \S+ .* → exit 0 \(\d+ ms\)$/m);
       const secrets = await secretValues('floe-test');
