@@ -38,8 +38,20 @@ export function describeKubeError(error: unknown): string {
     return `${status}${reason}: ${message}`;
   }
   const code = networkCodeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/**
+ * An error's message. A refused WebSocket upgrade (exec, attach, port-forward) rejects with the
+ * socket's ErrorEvent, not an Error; its message is what the server answered.
+ */
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const event = error as { message?: unknown; error?: unknown } | null;
+  if (typeof event?.message === 'string' && event.message) return event.message;
+  if (event?.error instanceof Error) return event.error.message;
+  return String(error);
 }
 
 /** The errno-style code of a network failure (`ECONNREFUSED`, `ECONNRESET`), looking through causes. */
