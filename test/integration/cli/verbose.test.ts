@@ -6,12 +6,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createKubeClient } from '../../../src/kube/client.ts';
+import { startInTerminal, type TerminalSession } from '../../support/terminal.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const CLI = join(ROOT, 'src/cli/main.ts');
 const kubeconfig = process.env.KUBECONFIG ?? '';
 const client = createKubeClient({ kubeconfig });
 const cleanup: (() => Promise<unknown>)[] = [];
+const fixture = join(ROOT, 'test/fixtures/runner/suite');
 
 afterAll(async () => {
   for (const step of cleanup) await step().catch(() => undefined);
@@ -60,7 +62,6 @@ describe('--verbose against the real cluster', { tags: ['001-FR-147'] }, () => {
     { timeout: 600_000 },
     async () => {
       const runId = `verbose-${Date.now().toString(36)}`;
-      const fixture = join(ROOT, 'test/fixtures/runner/suite');
       cleanup.push(
         () => client.core.deleteNamespace({ name: `incluster-run-${runId}` }),
         () => rm(join(fixture, 'test-results', runId), { recursive: true, force: true }),
@@ -83,6 +84,51 @@ describe('--verbose against the real cluster', { tags: ['001-FR-147'] }, () => {
       const secrets = await secretValues('floe-test');
       expect(secrets.length).toBeGreaterThan(0);
       for (const value of secrets) expect(err.includes(value), 'a Secret value was printed').toBe(false);
+    },
+  );
+
+  test(
+    'at a terminal, --verbose lines stay whole (no spinner draws over them); --quiet shows only the result',
+    { tags: ['001-FR-147'], timeout: 600_000 },
+    async () => {
+      const session = async (level: string): Promise<string> => {
+        const runId = `tty-${level.slice(2)}-${Date.now().toString(36)}`;
+        cleanup.push(
+          () => client.core.deleteNamespace({ name: `incluster-run-${runId}` }),
+          () => rm(join(fixture, 'test-results', runId), { recursive: true, force: true }),
+        );
+        const terminal: TerminalSession = await startInTerminal(
+          [
+            process.execPath,
+            CLI,
+            'run',
+            '--provider',
+            'local',
+            '--run-id',
+            runId,
+            level,
+            '--',
+            '--mode=pass',
+          ],
+          { cwd: fixture, env: { KUBECONFIG: kubeconfig } },
+        );
+        cleanup.push(() => Promise.resolve(terminal.kill()));
+        expect(await terminal.exited, await terminal.text()).toBe(0);
+        return terminal.text();
+      };
+      const verbose = (await session('--verbose')).split('\n');
+      const lines = verbose.filter((line) => line.includes('verbose: '));
+      expect(lines.length, verbose.join('\n')).toBeGreaterThan(10);
+      // Each verbose line on a line of its own, from its first column, ending in its duration.
+      for (const line of lines) expect(line).toMatch(/^verbose: .* \(\d+ ms\)$|^verbose: runner\.env\./);
+      expect(verbose.join('\n')).toMatch(/^✓ Creating Job /m); // progress as plain lines
+      // `script` frames the record with a line of its own before and after.
+      const quiet = (await session('--quiet'))
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !/^Script (started|done) on /.test(line));
+      expect(quiet[0], quiet.join('\n')).toMatch(/^PASSED: /);
+      expect(quiet, quiet.join('\n')).toHaveLength(2); // the result and where the results are
+      expect(quiet[1]).toMatch(/^ {2}results: /);
     },
   );
 });
