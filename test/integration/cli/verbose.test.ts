@@ -81,6 +81,8 @@ describe('--verbose against the real cluster', { tags: ['001-FR-147'] }, () => {
       );
       expect(err).toMatch(/^verbose: GET https:\/\/\S+\/api\/v1\/namespaces\/floe-test\/secrets\/\S+ 200 /m);
       expect(err).toMatch(/^verbose: \$ \S+ .* → exit 0 \(\d+ ms\)$/m);
+      // The copy of /artifacts, an exec over a WebSocket: listed with its upgrade.
+      expect(err).toMatch(/^verbose: GET https:\/\/\S+\/pods\/\S+\/exec\?\S+ 101 \(\d+ ms\)$/m);
       const secrets = await secretValues('floe-test');
       expect(secrets.length).toBeGreaterThan(0);
       for (const value of secrets) expect(err.includes(value), 'a Secret value was printed').toBe(false);

@@ -3,8 +3,8 @@
 // said; --quiet leaves only the result. The real-cluster proof is test/integration/cli/verbose.test.ts.
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -140,6 +140,42 @@ describe('--verbose lines', { tags: ['001-FR-147'] }, () => {
     expect(text).toMatch(/verbose: GET \S+\/api\/v1\/namespaces\/gone 404 \(\d+ ms\)/);
     for (const secret of [password, Buffer.from(password).toString('base64'), 'bearer-token-never-shown'])
       expect(text).not.toContain(secret);
+  });
+
+  test("node:http requests too, a WebSocket's upgrade (exec, port-forward) with its 101", async () => {
+    const server = createServer((_request, response) => response.end('ok'));
+    server.on('upgrade', (_request, socket) => {
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    stops.push(() => server.close());
+    const { port } = server.address() as AddressInfo;
+    const lines = capture();
+    const plain = request({ port, host: '127.0.0.1', path: '/plain?token=abc' });
+    plain.end();
+    const [response] = (await once(plain, 'response')) as [IncomingMessage];
+    response.resume();
+    await once(response, 'end');
+    const upgrade = request({
+      port,
+      host: '127.0.0.1',
+      path: '/api/v1/namespaces/ns/pods/p/exec?command=ls',
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket' },
+    });
+    upgrade.end();
+    const [, socket] = (await once(upgrade, 'upgrade')) as [IncomingMessage, Socket];
+    socket.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = lines.join('');
+    expect(text).toMatch(
+      new RegExp(
+        `verbose: GET http://127\\.0\\.0\\.1:${port}/plain\\?token=\\[REDACTED\\] 200 \\(\\d+ ms\\)`,
+      ),
+    );
+    expect(text).toMatch(
+      /verbose: GET http:\/\/\S+\/api\/v1\/namespaces\/ns\/pods\/p\/exec\?command=ls 101 \(\d+ ms\)/,
+    );
   });
 
   test('a runner.env value that replaces a service variable is said', () => {
