@@ -11,6 +11,7 @@ import { configSchema, type ConfigInput } from '../../../../src/config/schema.ts
 import { KIND_NODE_IMAGE } from '../../../../src/cluster/versions.ts';
 import { PAUSE_IMAGE } from '../../../../src/cluster/images/names.ts';
 import { InfrastructureError } from '../../../../src/errors.ts';
+import { createKubeClient } from '../../../../src/kube/client.ts';
 import { runCommand } from '../../../../src/process/exec.ts';
 import { Status } from '../../../../src/progress/status.ts';
 import type { ProviderContext } from '../../../../src/cluster/provider.ts';
@@ -180,20 +181,25 @@ describe('kind provider: up and down', { tags: ['001-FR-001', '001-FR-003', '001
   test('down deletes only the named cluster, and a second down is a no-op', async () => {
     const { standin, ctx, provider } = await setup();
     await provider.up(ctx);
-    if (!kindE2e) {
-      // Another kind cluster on the machine that is not ours.
-      const other = await setup();
-      other.ctx.env = ctx.env;
-      other.ctx.config = configSchema.parse({
-        cluster: { name: 'someone-else', kind: { config: repoKindConfig } },
-      });
-      await other.provider.up(other.ctx);
-    }
+    // Another kind cluster on the machine that is not ours: on the real kind a real second cluster
+    // (on the same engine), whose API must still answer after ours is gone.
+    const other = await setup();
+    other.ctx.env = ctx.env;
+    other.ctx.config = configSchema.parse({
+      cluster: { name: 'someone-else', kind: { config: repoKindConfig } },
+    });
+    await other.provider.up(other.ctx);
     await provider.down(ctx);
     expect(existsSync(kindKubeconfigPath(standin.dir, clusterName))).toBe(false);
     expect(await provider.access(ctx)).toBeUndefined();
     await provider.down(ctx);
-    if (kindE2e) return;
+    if (kindE2e) {
+      const survivor = await other.provider.access(other.ctx);
+      expect(survivor?.clusterName, 'the other cluster is gone').toBe('someone-else');
+      const version = await createKubeClient({ kubeconfig: survivor?.kubeconfigPath }).ping();
+      expect(version.gitVersion).toMatch(/^v1\./);
+      return;
+    }
     const calls = await standin.calls();
     expect(calls.filter((c) => c.startsWith('kind delete'))).toEqual([
       `kind delete cluster --name ${clusterName}`,
