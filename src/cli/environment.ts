@@ -95,10 +95,17 @@ export function environmentHelp(): string {
  * UsageError naming the variable when its value is not one the option takes.
  */
 export function applyEnvironment(command: Command, env: NodeJS.ProcessEnv, cwd: string): void {
+  const takes = (name: string) => command.options.some((option) => option.attributeName() === name);
   for (const entry of OPTION_VARIABLES) {
-    const declared = command.options.some((option) => option.attributeName() === entry.option);
     const text = env[entry.variable];
-    if (!declared || text === undefined || text === '') continue;
+    if (text === undefined || text === '') continue;
+    if (!takes(entry.option)) {
+      // A command that works on a cluster but cannot honour this variable (up, down and run take
+      // the cluster from the config): an error, so a kubeconfig the user pointed at is never
+      // silently replaced by another. Commands that touch no cluster (trace, init) pass it by.
+      if (takes('provider')) throw unhonoured(command, entry, text);
+      continue;
+    }
     // The flag wins: the variable is not read at all (as kubectl treats KUBECONFIG beside --kubeconfig).
     if (command.getOptionValueSource(entry.option) === 'cli') continue;
     const value = entry.parse(text, cwd);
@@ -109,6 +116,25 @@ export function applyEnvironment(command: Command, env: NodeJS.ProcessEnv, cwd: 
     command.setOptionValueWithSource(entry.option, value, 'env');
   }
 }
+
+/** The error for a variable `command` has no option for. */
+function unhonoured(command: Command, entry: OptionVariable, text: string): UsageError {
+  const where = CONFIG_FIELDS[entry.option];
+  return new UsageError(
+    `${entry.variable}=${text} is set, but \`incluster ${command.name()}\` has no --${entry.option} to take it`,
+    {
+      hint: where
+        ? `set ${where} in incluster.config.yaml (the existing provider), or unset ${entry.variable}`
+        : `unset ${entry.variable} for this command`,
+    },
+  );
+}
+
+/** The config field that does the job of an option a cluster command does not take. */
+const CONFIG_FIELDS: Record<string, string> = {
+  kubeconfig: 'cluster.existing.kubeconfig',
+  context: 'cluster.existing.context',
+};
 
 /** Where an option's value came from, as a person would name it: `--provider` or `INCLUSTER_PROVIDER`. */
 export function optionOrigin(command: Command, option: string): string {

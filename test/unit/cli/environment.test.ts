@@ -37,8 +37,17 @@ describe('INCLUSTER_* variables of the global options', { tags: ['001-FR-146'] }
     expect(flag.opts().provider).toBe('local');
     expect(optionOrigin(flag, 'provider')).toBe('--provider');
     expect(parsed([], { INCLUSTER_PROVIDER: '' }).opts().provider).toBeUndefined();
-    // Only options the command has: INCLUSTER_KUBECONFIG means nothing to this one.
-    expect(parsed([], { INCLUSTER_KUBECONFIG: '/nowhere' }).opts()).not.toHaveProperty('kubeconfig');
+  });
+
+  test('a cluster command that cannot honour a variable says so; one without a cluster passes it by', () => {
+    // This command takes --provider (it works on a cluster) but has no --kubeconfig.
+    expect(() => parsed([], { INCLUSTER_KUBECONFIG: '/elsewhere/kubeconfig' })).toThrow(
+      'INCLUSTER_KUBECONFIG=/elsewhere/kubeconfig is set, but `incluster x` has no --kubeconfig to take it',
+    );
+    const noCluster = new Command('trace').option('-c, --config <file>').exitOverride();
+    noCluster.parse([], { from: 'user' });
+    applyEnvironment(noCluster, { INCLUSTER_KUBECONFIG: '/elsewhere', INCLUSTER_PROVIDER: 'kind' }, '.');
+    expect(noCluster.opts()).toEqual({});
   });
 
   test('an invalid value is a usage error naming the variable', () => {
