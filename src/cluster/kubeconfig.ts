@@ -1,7 +1,8 @@
 // Merges a cluster's admin context into the user's kubeconfig, for those who prefer `kubectl` to
 // just work over exporting KUBECONFIG. The file is shared with kubectl, kind and other merges: it is
 // rewritten under client-go's lock file, through a temporary file renamed into place (FR-137).
-import { readFile, writeFile, mkdir, rename, realpath, rm, stat } from 'node:fs/promises';
+import { replaceFile } from '../atomic-file.ts';
+import { readFile, mkdir, realpath, stat } from 'node:fs/promises';
 import { withFileLock } from '../process/file-lock.ts';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -35,13 +36,7 @@ export async function mergeKubeconfig(
     const text = await readFile(target, 'utf8').catch(() => undefined);
     if (text !== undefined) existing = (parse(text) as KubeconfigFile | null) ?? existing;
     const mode = text === undefined ? 0o600 : (await stat(target)).mode & 0o7777;
-    const temporary = `${target}.${process.pid}.incluster.tmp`;
-    try {
-      await writeFile(temporary, stringify(mergeInto(existing, source)), { mode });
-      await rename(temporary, target);
-    } finally {
-      await rm(temporary, { force: true });
-    }
+    await replaceFile(target, stringify(mergeInto(existing, source)), { mode });
   });
   return named;
 }

@@ -1,8 +1,9 @@
 // How init writes into the user's repository: each file through a temporary file renamed into
 // place (so no interrupt, however abrupt, leaves one half-written), after noting what was there
 // before, so an interrupted init can put every file and directory back as it found them (FR-134).
+import { replaceFile } from '../atomic-file.ts';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
 /** What was at a path before init wrote it: its bytes and mode, or nothing. */
@@ -41,7 +42,7 @@ export class WriteJournal {
       this.before.push({ path: target, content: previous, mode });
     }
     const entry = this.before.find((e) => e.path === target)!;
-    await replaceFile(target, content, entry.mode);
+    await replaceFile(target, content, { mode: entry.mode });
   }
 
   /** Puts back every file as it was and removes the directories init created; returns the paths restored. */
@@ -49,7 +50,7 @@ export class WriteJournal {
     const restored: string[] = [];
     for (const entry of [...this.before].reverse()) {
       if (entry.content === undefined) await rm(entry.path, { force: true });
-      else await replaceFile(entry.path, entry.content, entry.mode);
+      else await replaceFile(entry.path, entry.content, { mode: entry.mode });
       restored.push(relative(this.root, entry.path));
     }
     for (const dir of [...this.createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
@@ -63,15 +64,4 @@ export class WriteJournal {
     await mkdir(dir, { recursive: true });
     this.createdDirs.push(...missing);
   }
-}
-
-/** Writes through a temporary file beside the target and renames it over the target. */
-async function replaceFile(
-  target: string,
-  content: string | Buffer,
-  mode: number | undefined,
-): Promise<void> {
-  const temporary = join(dirname(target), `.${process.pid}.incluster-init.tmp`);
-  await writeFile(temporary, content, mode === undefined ? {} : { mode });
-  await rename(temporary, target);
 }

@@ -3,7 +3,8 @@
 // (`<artifacts.dir>/timings.json`), or in the file `--timings` names (a CI cache restores it before
 // the run and saves it after). A run updates the files it ran and keeps the others, so a run of a
 // subset does not forget the rest.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { replaceFile } from '../../atomic-file.ts';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../../errors.ts';
 import type { JUnitCase } from '../junit.ts';
@@ -69,8 +70,7 @@ export async function writeTimings(
     files,
   };
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, `${JSON.stringify(data, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await replaceFile(path, `${JSON.stringify(data, null, 2)}\n`);
 }
 
 /**

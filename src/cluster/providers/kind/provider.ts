@@ -4,8 +4,9 @@
 // where they go is failure-logs.ts's rule). Everything that differs between a cluster on the user's
 // engine and one on incluster's own (where the published node image cannot be pulled, or
 // cluster.kind.offline is `always`) is the command's runtime, chosen once (mode.ts).
+import { replaceFile } from '../../../atomic-file.ts';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError, UsageError } from '../../../errors.ts';
 import { createKubeClient } from '../../../kube/client.ts';
@@ -172,9 +173,9 @@ function createKindSteps(wait: string) {
     const text = await kind.getKubeconfig(name, cliOptions(ctx));
     const path = kindKubeconfigPath(ctx.root, name);
     await mkdir(join(ctx.root, '.incluster'), { recursive: true });
-    // Admin credentials: readable by the owner only.
-    await writeFile(path, text, { mode: 0o600 });
-    await chmod(path, 0o600);
+    // Admin credentials: readable by the owner only. Replaced through a rename: concurrent runs
+    // each write it and read it back (a plain rewrite let one read it empty).
+    await replaceFile(path, text, { mode: 0o600 });
     return { provider: 'kind', clusterName: name, kubeconfigPath: path, context: `kind-${name}` };
   }
 
