@@ -1,5 +1,6 @@
 // What the tests that try incluster as a user would need: a user's shell environment, commands that
 // never throw (so the assertion shows their output), and incluster packed as npm would publish it.
+import { copySourceFiles } from '../../scripts/copy-source-files.ts';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -79,6 +80,9 @@ export async function packIncluster(workDir: string): Promise<string> {
       { cwd: repoRoot },
     ),
   );
+  // The build's second step (package.json's build script): the files of other languages that the
+  // compiled modules read beside themselves.
+  copySourceFiles(join(repoRoot, 'src'), join(pkg, 'dist'));
   // dist/ is built above; the staging copy has no tsconfig for the package's own prepack build
   // (pack-adopt.test.ts packs a clean clone with it).
   const packed = await sh('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', workDir], {
