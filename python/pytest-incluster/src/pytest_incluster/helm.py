@@ -1,7 +1,7 @@
 """A Helm chart installed into a namespace: rendered offline first, then ``helm upgrade --install --wait``.
 
 As incluster's Vitest ``helm`` fixture: the helm ``up`` builds and caches
-(``~/.cache/incluster/helm/v<version>/bin/helm``), ``$INCLUSTER_HELM``, or ``helm`` on PATH; outside a
+(``~/.cache/incluster/helm/v<version>/<build key>/helm``), ``$INCLUSTER_HELM``, or ``helm`` on PATH; outside a
 pod helm gets the client's own credentials in a file kept only while it runs (0600); a release goes
 with its namespace.
 """
@@ -46,16 +46,33 @@ def find_helm(env: Mapping[str, str] = os.environ) -> str:
         return named
     # expanduser, not Path.home(): a runner pod's user may have no home to find.
     cache = Path(env.get("INCLUSTER_CACHE_DIR") or os.path.expanduser("~/.cache/incluster"))
-    cached = cache / "helm" / f"v{HELM_VERSION}" / "bin" / "helm"
-    if cached.is_file():
+    version_dir = cache / "helm" / f"v{HELM_VERSION}"
+    cached = cached_helm(version_dir)
+    if cached:
         return str(cached)
     found = shutil.which("helm")
     if found:
         return found
     raise InfrastructureError(
-        f"installing a Helm chart needs helm: none at $INCLUSTER_HELM, {cached} or on PATH "
-        "(`incluster up` builds it when the config lists charts)"
+        f"installing a Helm chart needs helm: none at $INCLUSTER_HELM, {version_dir}/<build key>/helm "
+        "or on PATH (`incluster up` builds it when the config lists charts)"
     )
+
+
+def cached_helm(version_dir: Path) -> Path | None:
+    """The newest helm incluster built for this version.
+
+    The CLI caches each Go program under a key of its build inputs (``<version>/<key>/helm``,
+    ``src/cluster/host/go-build.ts``), which only the CLI computes: any complete build of the
+    version will do, the newest first.
+    """
+    builds = [
+        path
+        for path in version_dir.glob("*/helm")
+        # Not a build still being made (its staging directory starts with a dot).
+        if not path.parent.name.startswith(".") and path.is_file() and os.access(path, os.X_OK)
+    ]
+    return max(builds, key=lambda path: path.stat().st_mtime, default=None)
 
 
 def release_name(chart: str) -> str:
